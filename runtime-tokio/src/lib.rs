@@ -1,0 +1,1 @@
+//! ampere runtime adapter (tokio). (filled in a later issue; see DESIGN.md)

@@ -1,0 +1,1 @@
+//! ampere-tests: test doubles and shared helpers for the cross-runtime suite.
