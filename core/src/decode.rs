@@ -1,1 +1,332 @@
-//! (filled by its owner; see DESIGN.md)
+//! Framing and decoding of the CLI's stream-JSON output: bytes in, [`Message`]s out.
+//!
+//! [`Decoder`] is a push/poll state machine in the style of h11 and tokio-util's
+//! `LinesCodec`: the runtime pushes whatever bytes it read ([`Decoder::push`]), says when the
+//! output ended ([`Decoder::push_eof`]) and drains decoded items with
+//! [`Decoder::poll_message`].
+//!
+//! ```
+//! use ampere_core::decode::Decoder;
+//! use ampere_core::message::Message;
+//!
+//! let mut decoder = Decoder::default();
+//! decoder.push(b"{\"type\":\"result\",\"subtype\":\"success\",\"is_error\":false,");
+//! assert!(decoder.poll_message().is_none()); // the line is not complete yet
+//! decoder.push(b"\"result\":\"4\",\"duration_ms\":1,\"num_turns\":1}\n");
+//! decoder.push_eof();
+//! let msg = decoder.poll_message().unwrap().unwrap();
+//! assert!(msg.is_success_result());
+//! assert!(decoder.poll_message().is_none());
+//! assert!(decoder.is_finished());
+//! ```
+//!
+//! Framing rules:
+//! - a line ends at the byte `\n` only (U+2028 and U+2029 are ordinary characters); one
+//!   trailing `\r` is removed; blank and whitespace-only lines are skipped; a last line
+//!   without `\n` is decoded at end of input;
+//! - the items do not depend on how the input was chunked;
+//! - memory is bounded: a line longer than [`DecoderConfig::max_line_len`] yields one
+//!   [`DecodeErrorKind::LineTooLong`] and its bytes are dropped as they arrive, without being
+//!   buffered; no byte is scanned twice;
+//! - a line that is not UTF-8, not JSON, or not a message yields one error naming its line
+//!   number, and decoding goes on with the next line.
+//!
+//! Lines are framed and decoded as they are pushed: a complete line inside a pushed chunk is
+//! decoded straight from the caller's bytes; only an incomplete last line is copied (up to the
+//! limit).
+
+use std::collections::VecDeque;
+
+use crate::message::Message;
+
+/// The longest excerpt of a bad line kept in a [`DecodeError`], in characters.
+pub const EXCERPT_CHARS: usize = 120;
+
+/// Settings of a [`Decoder`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecoderConfig {
+    /// The longest line accepted, in bytes (not counting the `\n`). Longer lines are
+    /// reported as [`DecodeErrorKind::LineTooLong`] and skipped. Default: 64 MiB.
+    pub max_line_len: usize,
+}
+
+impl DecoderConfig {
+    /// The default limit: 64 MiB.
+    pub const DEFAULT_MAX_LINE_LEN: usize = 64 * 1024 * 1024;
+}
+
+impl Default for DecoderConfig {
+    fn default() -> Self {
+        Self {
+            max_line_len: Self::DEFAULT_MAX_LINE_LEN,
+        }
+    }
+}
+
+/// One stream-JSON line that could not be decoded. Decoding continues after it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("stream-JSON line {line}: {kind} (line starts with {excerpt:?})")]
+pub struct DecodeError {
+    /// The 1-based line number (blank lines count).
+    pub line: u64,
+    /// What was wrong.
+    pub kind: DecodeErrorKind,
+    /// The start of the line (at most [`EXCERPT_CHARS`] characters, invalid UTF-8 replaced).
+    pub excerpt: String,
+}
+
+/// What was wrong with a line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// The line was longer than [`DecoderConfig::max_line_len`]; it was skipped.
+    #[error("line longer than the limit of {limit} bytes, skipped")]
+    LineTooLong {
+        /// The limit in force.
+        limit: usize,
+    },
+    /// The line was not valid UTF-8.
+    #[error("line is not valid UTF-8")]
+    InvalidUtf8,
+    /// The line was not valid JSON.
+    #[error("invalid JSON: {0}")]
+    InvalidJson(String),
+    /// The line was JSON but not a stream-JSON message (not an object, no `type`, or a field
+    /// of the wrong type).
+    #[error("not a stream-JSON message: {0}")]
+    Shape(String),
+}
+
+/// Push/poll decoder of stream-JSON output. See the [module documentation](self).
+#[derive(Debug, Default)]
+pub struct Decoder {
+    config: DecoderConfig,
+    /// The incomplete last line: holds no `\n`, never longer than the limit.
+    partial: Vec<u8>,
+    /// Decoded items not yet polled.
+    ready: VecDeque<Result<Message, DecodeError>>,
+    /// Lines framed so far.
+    lines: u64,
+    /// Dropping the rest of an overlong line, up to its `\n`.
+    discarding: bool,
+    /// `push_eof` was called.
+    eof: bool,
+}
+
+/// Above this capacity the partial-line buffer is released after a line completes.
+const KEEP_CAPACITY: usize = 1 << 20;
+
+impl Decoder {
+    /// A decoder with the given settings.
+    pub fn new(config: DecoderConfig) -> Self {
+        Self {
+            config,
+            ..Self::default()
+        }
+    }
+
+    /// The decoder's settings.
+    pub fn config(&self) -> &DecoderConfig {
+        &self.config
+    }
+
+    /// Feeds bytes read from the CLI's stdout. Complete lines are decoded at once and
+    /// queued for [`poll_message`](Self::poll_message). Bytes pushed after
+    /// [`push_eof`](Self::push_eof) are ignored.
+    pub fn push(&mut self, bytes: &[u8]) {
+        if self.eof || bytes.is_empty() {
+            return;
+        }
+        let max = self.config.max_line_len;
+        let mut rest = bytes;
+
+        if self.discarding {
+            match memchr::memchr(b'\n', rest) {
+                None => return,
+                Some(i) => {
+                    self.discarding = false;
+                    rest = &rest[i + 1..];
+                }
+            }
+        }
+
+        if !self.partial.is_empty() {
+            match memchr::memchr(b'\n', rest) {
+                None => {
+                    if self.partial.len().saturating_add(rest.len()) > max {
+                        self.overlong(&[]);
+                        self.discarding = true;
+                    } else {
+                        self.partial.extend_from_slice(rest);
+                    }
+                    return;
+                }
+                Some(i) => {
+                    if self.partial.len().saturating_add(i) > max {
+                        self.overlong(&[]);
+                    } else {
+                        let mut line = std::mem::take(&mut self.partial);
+                        line.extend_from_slice(&rest[..i]);
+                        self.line(&line);
+                        if line.capacity() <= KEEP_CAPACITY {
+                            line.clear();
+                            self.partial = line;
+                        }
+                    }
+                    rest = &rest[i + 1..];
+                }
+            }
+        }
+
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', rest) {
+            let line = &rest[start..end];
+            if line.len() > max {
+                self.overlong(line);
+            } else {
+                self.line(line);
+            }
+            start = end + 1;
+        }
+        let tail = &rest[start..];
+        if tail.len() > max {
+            self.overlong(tail);
+            self.discarding = true;
+        } else {
+            self.partial.extend_from_slice(tail);
+        }
+    }
+
+    /// Says that the output ended. A last line without `\n` is decoded now.
+    pub fn push_eof(&mut self) {
+        if self.eof {
+            return;
+        }
+        self.eof = true;
+        if !self.discarding && !self.partial.is_empty() {
+            let line = std::mem::take(&mut self.partial);
+            self.line(&line);
+        }
+        self.partial = Vec::new();
+        self.discarding = false;
+    }
+
+    /// The next decoded message or line error; `None` when more input is needed, or when
+    /// everything was returned after end of input (see [`is_finished`](Self::is_finished)).
+    pub fn poll_message(&mut self) -> Option<Result<Message, DecodeError>> {
+        self.ready.pop_front()
+    }
+
+    /// Whether end of input was pushed and every item was returned.
+    pub fn is_finished(&self) -> bool {
+        self.eof && self.ready.is_empty()
+    }
+
+    /// Bytes of input held back: the incomplete last line (at most `max_line_len`).
+    pub fn buffered_len(&self) -> usize {
+        self.partial.len()
+    }
+
+    /// Lines framed so far, blank, bad and overlong ones included.
+    pub fn lines_seen(&self) -> u64 {
+        self.lines
+    }
+
+    /// Items decoded and waiting to be polled.
+    pub fn pending(&self) -> usize {
+        self.ready.len()
+    }
+
+    /// Records an overlong line, given whatever of its start is at hand besides `partial`.
+    fn overlong(&mut self, more: &[u8]) {
+        self.lines += 1;
+        let excerpt = if self.partial.is_empty() {
+            excerpt(more)
+        } else {
+            excerpt(&self.partial)
+        };
+        self.partial.clear();
+        if self.partial.capacity() > KEEP_CAPACITY {
+            self.partial = Vec::new();
+        }
+        self.ready.push_back(Err(DecodeError {
+            line: self.lines,
+            kind: DecodeErrorKind::LineTooLong {
+                limit: self.config.max_line_len,
+            },
+            excerpt,
+        }));
+    }
+
+    /// Handles one complete line (without its `\n`).
+    fn line(&mut self, line: &[u8]) {
+        self.lines += 1;
+        let line = match line {
+            [head @ .., b'\r'] => head,
+            _ => line,
+        };
+        if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
+            return;
+        }
+        let item = decode_line(line, self.lines);
+        self.ready.push_back(item);
+    }
+}
+
+/// Decodes one line (without `\n`) into a message.
+fn decode_line(line: &[u8], line_no: u64) -> Result<Message, DecodeError> {
+    let err = |kind| DecodeError {
+        line: line_no,
+        kind,
+        excerpt: excerpt(line),
+    };
+    let text = std::str::from_utf8(line).map_err(|_| err(DecodeErrorKind::InvalidUtf8))?;
+    serde_json::from_str::<Message>(text).map_err(|e| {
+        use serde_json::error::Category;
+        err(match e.classify() {
+            Category::Data => DecodeErrorKind::Shape(e.to_string()),
+            Category::Syntax | Category::Eof | Category::Io => {
+                DecodeErrorKind::InvalidJson(e.to_string())
+            }
+        })
+    })
+}
+
+/// The start of a line, at most [`EXCERPT_CHARS`] characters, cut at a character boundary.
+fn excerpt(line: &[u8]) -> String {
+    // Four bytes per character at most, so this prefix holds enough characters.
+    let prefix = &line[..line.len().min(EXCERPT_CHARS * 4 + 4)];
+    let text = String::from_utf8_lossy(prefix);
+    let mut chars = text.char_indices();
+    match chars.nth(EXCERPT_CHARS) {
+        None if prefix.len() == line.len() => text.into_owned(),
+        _ => {
+            // Longer than the limit: keep EXCERPT_CHARS - 1 characters and an ellipsis.
+            let cut = text
+                .char_indices()
+                .nth(EXCERPT_CHARS - 1)
+                .map_or(text.len(), |(i, _)| i);
+            let mut s = text[..cut].to_owned();
+            s.push('…');
+            s
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpt_is_bounded_and_char_safe() {
+        let long = "é".repeat(500);
+        let e = excerpt(long.as_bytes());
+        assert_eq!(e.chars().count(), EXCERPT_CHARS);
+        assert!(e.ends_with('…'));
+        assert_eq!(excerpt(b"short"), "short");
+        let exact = "x".repeat(EXCERPT_CHARS);
+        assert_eq!(excerpt(exact.as_bytes()), exact);
+        let bad = [0xffu8, b'a'];
+        assert_eq!(excerpt(&bad), "\u{fffd}a");
+    }
+}
