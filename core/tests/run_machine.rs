@@ -92,11 +92,11 @@ fn nonzero_exit_without_success_is_a_process_error_with_stderr_tail() {
     match d.finished {
         Some(Err(AgentError::Process {
             exit_code,
-            signal,
+            ref signal,
             ref stderr,
         })) => {
             assert_eq!(exit_code, Some(1));
-            assert_eq!(signal, None);
+            assert_eq!(*signal, None);
             assert!(stderr.contains("something broke"));
         }
         other => panic!("unexpected {other:?}"),
@@ -117,7 +117,9 @@ fn killed_by_signal_names_the_signal() {
     drain(&mut run, &mut d);
     assert_eq!(d.messages.len(), 1);
     let err = d.finished.unwrap().unwrap_err();
-    assert!(matches!(&err, AgentError::Process { signal: Some(s), exit_code: None, .. } if s == "SIGKILL (9)"));
+    assert!(
+        matches!(&err, AgentError::Process { signal: Some(s), exit_code: None, .. } if s == "SIGKILL (9)")
+    );
     assert_eq!(err.to_string(), "Amp CLI was killed by SIGKILL (9)");
 }
 
@@ -157,7 +159,11 @@ fn overall_timeout_terminates_then_kills_after_grace_and_keeps_messages() {
     run.handle_timeout(t0 + Duration::from_secs(15));
     drain(&mut run, &mut d);
     assert_eq!(d.signals, vec![Signal::Terminate, Signal::Kill]);
-    assert_eq!(run.poll_timeout(), None, "nothing left to time after SIGKILL");
+    assert_eq!(
+        run.poll_timeout(),
+        None,
+        "nothing left to time after SIGKILL"
+    );
     run.handle_stdout_eof(t0 + Duration::from_secs(15));
     run.handle_exit(ExitInfo::signal(9), t0 + Duration::from_secs(15));
     drain(&mut run, &mut d);
@@ -185,7 +191,10 @@ fn idle_timeout_is_pushed_back_by_stdout_activity() {
     assert_eq!(run.poll_timeout(), Some(t0 + s(5)));
     run.handle_timeout(t0 + s(3));
     drain(&mut run, &mut d);
-    assert!(d.signals.is_empty(), "activity at 2s pushed the deadline to 5s");
+    assert!(
+        d.signals.is_empty(),
+        "activity at 2s pushed the deadline to 5s"
+    );
     run.handle_stdout(b"\"system\"}\n", t0 + s(4));
     run.handle_timeout(t0 + s(7));
     drain(&mut run, &mut d);
@@ -307,7 +316,11 @@ fn extreme_timeouts_never_overflow() {
         ..RunConfig::default()
     };
     let mut run = AgentRun::new(cfg, t0);
-    assert_eq!(run.poll_timeout(), None, "an unreachable deadline is no deadline");
+    assert_eq!(
+        run.poll_timeout(),
+        None,
+        "an unreachable deadline is no deadline"
+    );
     run.cancel(t0);
     let mut d = Drained::default();
     drain(&mut run, &mut d);
