@@ -287,7 +287,7 @@ fn runtime_failure_terminates_and_is_reported() {
     let t0 = Instant::now();
     let mut run = AgentRun::new(RunConfig::default(), t0);
     let mut d = Drained::default();
-    let io = std::io::Error::new(std::io::ErrorKind::Other, "disk on fire");
+    let io = std::io::Error::other("disk on fire");
     run.fail(AgentError::io("writing the prompt", &io), t0);
     drain(&mut run, &mut d);
     assert_eq!(d.signals, vec![Signal::Terminate]);
