@@ -475,7 +475,7 @@ impl ActionCall {
         };
         match status {
             "COMPLETED" => Verdict::Done(Ok(answer.get("result").cloned().unwrap_or(Value::Null))),
-            "FAILED" | "CANCELED" | "TERMINATED" | "TIMED_OUT" => {
+            failed if FAILURE_STATUSES.contains(&failed) => {
                 let error = match answer.get("error") {
                     None | Some(Value::Null) => "unknown error".to_owned(),
                     Some(Value::String(text)) => text.clone(),
@@ -541,6 +541,9 @@ fn percent_encode_segment(segment: &str) -> String {
     out
 }
 
+/// The terminal failure statuses.
+const FAILURE_STATUSES: [&str; 4] = ["FAILED", "CANCELED", "TERMINATED", "TIMED_OUT"];
+
 const HEX: [u8; 16] = *b"0123456789ABCDEF";
 
 /// Classifies one HTTP answer into the protocol's "answer" (a JSON value) or an error.
@@ -549,7 +552,9 @@ const HEX: [u8; 16] = *b"0123456789ABCDEF";
 ///   is a JSON object with a non-blank string `message`), with the body;
 /// - 2xx, not JSON: [`ActionError::Decode`] naming the URL;
 /// - 2xx, an object with a non-null `error`: [`ActionError::Http`] whose message is
-///   `error.message` (or the error's text);
+///   `error.message` (or the error's text) — except an action record whose `status` is a
+///   terminal failure (`FAILED`, `CANCELED`, `TERMINATED`, `TIMED_OUT`): its `error` is the
+///   action's error and the record is the answer (it becomes [`ActionError::Failed`]);
 /// - 2xx, an object with `data`: the answer is `{"payload": data}`;
 /// - otherwise the parsed body is the answer.
 pub fn classify(url: &str, response: &HttpResponse) -> Result<Value, ActionError> {
@@ -582,8 +587,15 @@ pub fn classify(url: &str, response: &HttpResponse) -> Result<Value, ActionError
     let Value::Object(mut object) = parsed else {
         return Ok(parsed);
     };
+    // An action record in a terminal failure status carries the action's own `error`:
+    // that is the action-failed error's text, not an error envelope.
+    let failed_record = matches!(
+        object.get("status").and_then(Value::as_str),
+        Some(status) if FAILURE_STATUSES.contains(&status)
+    );
     match object.get("error") {
         None | Some(Value::Null) => {}
+        Some(_) if failed_record => {}
         Some(error) => {
             let message = match error {
                 Value::Object(fields) => match fields.get("message") {

@@ -25,6 +25,12 @@
 //!   answer `status` at its top level, so an enveloped answer lacks them and ends the call
 //!   with [`ActionError::Decode`] (the reference SDK raises `KeyError` in the same place).
 //!   Nothing is looked up inside `payload`.
+//! - **`error` on a failed action.** A 2xx object with a non-null `error` is an error
+//!   envelope ([`ActionError::Http`]), *except* an action record whose `status` is a terminal
+//!   failure (`FAILED`, `CANCELED`, `TERMINATED`, `TIMED_OUT`): there `error` is the action's
+//!   own error text and the answer becomes [`ActionError::Failed`]
+//!   (`Action {id} {STATUS}: {error}`). Read literally, the envelope rule would swallow every
+//!   failure's text and the spec's `{error}` could never be anything but `unknown error`.
 //! - **Durations** go out as pydantic v2 writes a `timedelta` (see [`iso8601_duration`]),
 //!   with microsecond precision; `start_to_close_timeout_seconds` is Python's
 //!   `timedelta.total_seconds()`, always a JSON float (`60.0`, `1.5`).
