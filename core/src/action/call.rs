@@ -1,0 +1,662 @@
+//! The create / poll / backoff state machine of one action.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+
+use super::config::ActionConfig;
+use super::error::ActionError;
+use super::http::{HttpRequest, HttpResponse, Method, RequestId, TransportError};
+use super::request::{ActionRequest, ExecutionMode};
+
+/// The total timeout of a create (non-inline) and of every poll.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The wait before the first create retry (after the first 5xx).
+pub const CREATE_RETRY_INITIAL: Duration = Duration::from_secs(1);
+/// Each create-retry wait is the previous one times this.
+pub const CREATE_RETRY_COEFFICIENT: f64 = 2.0;
+/// The longest create-retry wait.
+pub const CREATE_RETRY_MAX: Duration = Duration::from_secs(30);
+/// Create retries stop once this much waiting has passed; the last 5xx then surfaces.
+pub const CREATE_RETRY_BUDGET: Duration = Duration::from_secs(3600);
+/// The wait before the first poll.
+pub const POLL_INITIAL: Duration = Duration::from_millis(100);
+/// Each poll wait is the previous one times this.
+pub const POLL_COEFFICIENT: f64 = 1.5;
+/// The longest poll wait.
+pub const POLL_MAX: Duration = Duration::from_secs(30);
+/// The least polling budget; `start_to_close_timeout` extends it.
+pub const POLL_BUDGET_MIN: Duration = Duration::from_secs(3600);
+/// The platform's inline run bound when no `start_to_close_timeout` is given.
+pub const INLINE_SERVER_DEFAULT: Duration = Duration::from_secs(60);
+/// Added to the inline server bound to get the inline request timeout.
+pub const INLINE_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
+
+/// What the machine wants next. Drained with [`ActionCall::poll_output`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Output {
+    /// Send this request, then feed its answer back with
+    /// [`ActionCall::handle_response`] or [`ActionCall::handle_transport_error`].
+    Send(HttpRequest),
+    /// Wait until this instant, then call [`ActionCall::handle_timeout`].
+    WaitUntil(Instant),
+    /// The action is over: its result (`null` when it completed without one), or the error.
+    /// Emitted exactly once; nothing follows it.
+    Done(Result<Value, ActionError>),
+}
+
+/// Which request is outstanding or next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Create,
+    Poll,
+}
+
+#[derive(Debug)]
+enum State {
+    /// The request goes out on the next `poll_output`.
+    Ready(Step),
+    /// Sent; waiting for its answer.
+    InFlight { id: RequestId, step: Step },
+    /// Waiting for a deadline; `announced` once `WaitUntil` was handed out.
+    Waiting {
+        deadline: Instant,
+        then: Step,
+        announced: bool,
+    },
+    /// Over; `Some` until `Done` is handed out.
+    Finished(Option<Result<Value, ActionError>>),
+}
+
+/// A backoff schedule that counts the waiting it asked for.
+///
+/// The interval is kept as `f64` seconds and multiplied exactly like the reference SDK
+/// (`min(interval * coefficient, cap)`); each wait is clipped so the total never passes
+/// the budget.
+#[derive(Debug, Clone)]
+struct Backoff {
+    next_secs: f64,
+    coefficient: f64,
+    cap_secs: f64,
+    waited: Duration,
+    budget: Duration,
+}
+
+impl Backoff {
+    fn new(initial: Duration, coefficient: f64, cap: Duration, budget: Duration) -> Self {
+        Self {
+            next_secs: initial.as_secs_f64(),
+            coefficient,
+            cap_secs: cap.as_secs_f64(),
+            waited: Duration::ZERO,
+            budget,
+        }
+    }
+
+    /// The next wait, or `None` when the budget is spent. Advances the schedule.
+    fn next_wait(&mut self) -> Option<Duration> {
+        let remaining = self.budget.saturating_sub(self.waited);
+        if remaining.is_zero() {
+            return None;
+        }
+        let interval = Duration::try_from_secs_f64(self.next_secs).unwrap_or(remaining);
+        let wait = interval.min(remaining);
+        self.waited = self.waited.saturating_add(wait);
+        self.next_secs = (self.next_secs * self.coefficient).min(self.cap_secs);
+        Some(wait)
+    }
+}
+
+/// One Zamp action, from create to result, as a sans-IO state machine.
+///
+/// It never reads a clock, sleeps or touches the network: the runtime feeds it inputs
+/// (`handle_*`, each with `now`) and carries out its outputs ([`Output`]).
+///
+/// # Driving it
+///
+/// After construction and after **every** input, drain [`poll_output`](Self::poll_output)
+/// until it returns `None`. At most one thing is outstanding at a time: either one request
+/// in flight or one deadline, so a sequential driver only ever sees `Send`, `WaitUntil` or
+/// `Done` before it must act; `None` means "nothing until the next input".
+///
+/// Inputs that do not fit the current state — an answer with an unknown or stale
+/// [`RequestId`], an answer when no request is in flight, a timeout while not waiting, any
+/// input after `Done` — are **ignored** (the method returns `false`) and never panic. A
+/// timeout before the deadline returns `true` and re-announces the same `WaitUntil`.
+///
+/// ```
+/// use std::time::Instant;
+/// use ampere_core::action::{
+///     ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest, HttpResponse, Output,
+///     TransportError,
+/// };
+/// use serde_json::Value;
+///
+/// /// A blocking driver: `send` performs the HTTP request, `sleep_until` sleeps, `clock`
+/// /// reads the runtime's clock.
+/// fn run(
+///     request: ActionRequest,
+///     config: ActionConfig,
+///     clock: impl Fn() -> Instant,
+///     mut send: impl FnMut(&HttpRequest) -> Result<HttpResponse, TransportError>,
+///     sleep_until: impl Fn(Instant),
+/// ) -> Result<Value, ActionError> {
+///     let mut call = ActionCall::new(request, config, clock())?;
+///     loop {
+///         match call.poll_output() {
+///             Some(Output::Send(req)) => match send(&req) {
+///                 Ok(resp) => { call.handle_response(req.id, resp, clock()); }
+///                 Err(err) => { call.handle_transport_error(req.id, err, clock()); }
+///             },
+///             Some(Output::WaitUntil(deadline)) => {
+///                 sleep_until(deadline);
+///                 call.handle_timeout(clock());
+///             }
+///             Some(Output::Done(result)) => return result,
+///             None => unreachable!("a sequential driver always has something to do"),
+///         }
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct ActionCall {
+    config: ActionConfig,
+    create_url: String,
+    create_body: Vec<u8>,
+    inline: bool,
+    create_timeout: Duration,
+    state: State,
+    next_request: u64,
+    action_id: Option<String>,
+    create_backoff: Backoff,
+    poll_backoff: Backoff,
+}
+
+impl ActionCall {
+    /// Validates `request` and starts the call at `now`; the create goes out on the first
+    /// [`poll_output`](Self::poll_output).
+    ///
+    /// Errors with [`ActionError::Validation`] when the request breaks a rule (see
+    /// [`ActionRequest::validate`]); nothing is sent then.
+    pub fn new(
+        request: ActionRequest,
+        config: ActionConfig,
+        now: Instant,
+    ) -> Result<Self, ActionError> {
+        // The first request goes out at once; the start instant is not needed.
+        let _ = now;
+        let create_body = request.create_body_bytes()?;
+        let inline = request.execution_mode == ExecutionMode::Inline;
+        let create_timeout = if inline {
+            inline_request_timeout(request.start_to_close_timeout)
+        } else {
+            REQUEST_TIMEOUT
+        };
+        let poll_budget = request
+            .start_to_close_timeout
+            .map_or(POLL_BUDGET_MIN, |t| t.max(POLL_BUDGET_MIN));
+        Ok(Self {
+            create_url: config.url("/actions"),
+            config,
+            create_body,
+            inline,
+            create_timeout,
+            state: State::Ready(Step::Create),
+            next_request: 0,
+            action_id: None,
+            create_backoff: Backoff::new(
+                CREATE_RETRY_INITIAL,
+                CREATE_RETRY_COEFFICIENT,
+                CREATE_RETRY_MAX,
+                CREATE_RETRY_BUDGET,
+            ),
+            poll_backoff: Backoff::new(POLL_INITIAL, POLL_COEFFICIENT, POLL_MAX, poll_budget),
+        })
+    }
+
+    /// The platform's id of the action, once the create was answered.
+    pub fn action_id(&self) -> Option<&str> {
+        self.action_id.as_deref()
+    }
+
+    /// Whether `Done` was already handed out.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Finished(None))
+    }
+
+    /// The deadline the machine is waiting for, if it is waiting (quinn-style alternative to
+    /// tracking `WaitUntil`).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        match self.state {
+            State::Waiting { deadline, .. } => Some(deadline),
+            _ => None,
+        }
+    }
+
+    /// The next thing to do, or `None` when nothing is to be done until the next input.
+    ///
+    /// Drain it after construction and after every input.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        match &mut self.state {
+            State::Ready(step) => {
+                let step = *step;
+                let id = RequestId::from_raw(self.next_request);
+                self.next_request = self.next_request.wrapping_add(1);
+                self.state = State::InFlight { id, step };
+                Some(Output::Send(self.build(id, step)))
+            }
+            State::InFlight { .. } => None,
+            State::Waiting {
+                deadline,
+                announced,
+                ..
+            } => {
+                if *announced {
+                    None
+                } else {
+                    *announced = true;
+                    Some(Output::WaitUntil(*deadline))
+                }
+            }
+            State::Finished(result) => result.take().map(Output::Done),
+        }
+    }
+
+    /// Feeds the answer to request `id`. Returns `false` (and changes nothing) when no
+    /// request with that id is in flight.
+    pub fn handle_response(&mut self, id: RequestId, response: HttpResponse, now: Instant) -> bool {
+        let Some(step) = self.take_in_flight(id) else {
+            return false;
+        };
+        let url = self.url_of(step);
+        let answer = classify(&url, &response);
+        self.after(step, answer, now);
+        true
+    }
+
+    /// Feeds the failure of request `id` to get any answer. Returns `false` (and changes
+    /// nothing) when no request with that id is in flight.
+    pub fn handle_transport_error(
+        &mut self,
+        id: RequestId,
+        error: TransportError,
+        now: Instant,
+    ) -> bool {
+        let Some(step) = self.take_in_flight(id) else {
+            return false;
+        };
+        let message = match error {
+            TransportError::Network(text) => format!("Network error: {text}"),
+            TransportError::Timeout(text) => format!("Request timed out: {text}"),
+        };
+        let error = ActionError::Http {
+            status: None,
+            message,
+            body: None,
+        };
+        self.after(step, Err(error), now);
+        true
+    }
+
+    /// Tells the machine the time is `now`. When it is waiting and the deadline has come,
+    /// the next request becomes ready; before the deadline the same `WaitUntil` is
+    /// announced again. Returns `false` (and changes nothing) when it is not waiting.
+    pub fn handle_timeout(&mut self, now: Instant) -> bool {
+        match &mut self.state {
+            State::Waiting {
+                deadline,
+                then,
+                announced,
+            } => {
+                if now >= *deadline {
+                    self.state = State::Ready(*then);
+                } else {
+                    *announced = false;
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn take_in_flight(&mut self, id: RequestId) -> Option<Step> {
+        match self.state {
+            State::InFlight {
+                id: in_flight,
+                step,
+            } if in_flight == id => Some(step),
+            _ => None,
+        }
+    }
+
+    fn url_of(&self, step: Step) -> String {
+        match step {
+            Step::Create => self.create_url.clone(),
+            Step::Poll => self.poll_url(),
+        }
+    }
+
+    fn poll_url(&self) -> String {
+        let id = self.action_id.as_deref().unwrap_or_default();
+        self.config
+            .url(&format!("/actions/{}", percent_encode_segment(id)))
+    }
+
+    fn build(&self, id: RequestId, step: Step) -> HttpRequest {
+        let mut headers = vec![("Authorization".to_owned(), self.config.authorization())];
+        match step {
+            Step::Create => {
+                headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
+                HttpRequest {
+                    id,
+                    method: Method::Post,
+                    url: self.create_url.clone(),
+                    headers,
+                    body: Some(self.create_body.clone()),
+                    timeout: self.create_timeout,
+                }
+            }
+            Step::Poll => HttpRequest {
+                id,
+                method: Method::Get,
+                url: self.poll_url(),
+                headers,
+                body: None,
+                timeout: REQUEST_TIMEOUT,
+            },
+        }
+    }
+
+    fn finish(&mut self, result: Result<Value, ActionError>) {
+        self.state = State::Finished(Some(result));
+    }
+
+    fn wait(&mut self, wait: Duration, then: Step, now: Instant) {
+        // An instant that cannot be represented is clamped to `now`: the budget is counted
+        // in requested waits, so the call still ends.
+        let deadline = now.checked_add(wait).unwrap_or(now);
+        self.state = State::Waiting {
+            deadline,
+            then,
+            announced: false,
+        };
+    }
+
+    fn after(&mut self, step: Step, answer: Result<Value, ActionError>, now: Instant) {
+        match step {
+            Step::Create => self.after_create(answer, now),
+            Step::Poll => self.after_poll(answer, now),
+        }
+    }
+
+    fn after_create(&mut self, answer: Result<Value, ActionError>, now: Instant) {
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(error) => {
+                if !self.inline && error.is_server_error() {
+                    if let Some(wait) = self.create_backoff.next_wait() {
+                        self.wait(wait, Step::Create, now);
+                        return;
+                    }
+                }
+                self.finish(Err(error));
+                return;
+            }
+        };
+        let action_id = match answer.get("id").and_then(id_text) {
+            Some(id) => id,
+            None => {
+                self.finish(Err(ActionError::Decode {
+                    url: self.create_url.clone(),
+                    message: "the answer has no \"id\" (string or number)".to_owned(),
+                }));
+                return;
+            }
+        };
+        self.action_id = Some(action_id);
+        if self.inline {
+            let url = self.create_url.clone();
+            match self.terminal(&url, &answer) {
+                Verdict::Done(result) => self.finish(result),
+                Verdict::Running => {
+                    let action_id = self.action_id.clone().unwrap_or_default();
+                    self.finish(Err(ActionError::UnexpectedStatus {
+                        action_id,
+                        status: "RUNNING".to_owned(),
+                    }));
+                }
+            }
+        } else {
+            self.next_poll(now);
+        }
+    }
+
+    fn next_poll(&mut self, now: Instant) {
+        match self.poll_backoff.next_wait() {
+            Some(wait) => self.wait(wait, Step::Poll, now),
+            None => {
+                let action_id = self.action_id.clone().unwrap_or_default();
+                self.finish(Err(ActionError::Timeout {
+                    action_id,
+                    seconds: self.poll_backoff.budget.as_secs_f64(),
+                }));
+            }
+        }
+    }
+
+    fn after_poll(&mut self, answer: Result<Value, ActionError>, now: Instant) {
+        match answer {
+            Err(error) if error.is_server_error() => self.next_poll(now),
+            Err(error) => self.finish(Err(error)),
+            Ok(answer) => {
+                let url = self.poll_url();
+                match self.terminal(&url, &answer) {
+                    Verdict::Done(result) => self.finish(result),
+                    Verdict::Running => self.next_poll(now),
+                }
+            }
+        }
+    }
+
+    /// Reads `status` off an answer.
+    fn terminal(&self, url: &str, answer: &Value) -> Verdict {
+        let action_id = self.action_id.clone().unwrap_or_default();
+        let Some(status) = answer.get("status") else {
+            return Verdict::Done(Err(ActionError::Decode {
+                url: url.to_owned(),
+                message: "the answer has no \"status\"".to_owned(),
+            }));
+        };
+        let Some(status) = status.as_str() else {
+            return Verdict::Done(Err(ActionError::UnexpectedStatus {
+                action_id,
+                status: status.to_string(),
+            }));
+        };
+        match status {
+            "COMPLETED" => Verdict::Done(Ok(answer.get("result").cloned().unwrap_or(Value::Null))),
+            failed if FAILURE_STATUSES.contains(&failed) => {
+                let error = match answer.get("error") {
+                    None | Some(Value::Null) => "unknown error".to_owned(),
+                    Some(Value::String(text)) => text.clone(),
+                    Some(other) => other.to_string(),
+                };
+                Verdict::Done(Err(ActionError::Failed {
+                    action_id,
+                    status: status.to_owned(),
+                    error,
+                }))
+            }
+            "RUNNING" => Verdict::Running,
+            other => Verdict::Done(Err(ActionError::UnexpectedStatus {
+                action_id,
+                status: other.to_owned(),
+            })),
+        }
+    }
+}
+
+enum Verdict {
+    Done(Result<Value, ActionError>),
+    Running,
+}
+
+/// The id as text: a string as is, a number as its JSON text.
+fn id_text(id: &Value) -> Option<String> {
+    match id {
+        Value::String(text) if !text.is_empty() => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+/// `ceil(server_timeout + 10 s)`, with server_timeout the start-to-close timeout at wire
+/// precision (microseconds) or 60 s. Saturates instead of overflowing.
+fn inline_request_timeout(start_to_close: Option<Duration>) -> Duration {
+    let server = start_to_close
+        .map(|t| Duration::new(t.as_secs(), t.subsec_micros() * 1000))
+        .unwrap_or(INLINE_SERVER_DEFAULT);
+    let total = server.saturating_add(INLINE_TIMEOUT_MARGIN);
+    let secs = if total.subsec_nanos() > 0 {
+        total.as_secs().saturating_add(1)
+    } else {
+        total.as_secs()
+    };
+    Duration::from_secs(secs)
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters, so an id can never change
+/// the path or query of the poll URL. Ordinary ids (UUIDs, slugs) come out unchanged.
+fn percent_encode_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        }
+    }
+    out
+}
+
+/// The terminal failure statuses.
+const FAILURE_STATUSES: [&str; 4] = ["FAILED", "CANCELED", "TERMINATED", "TIMED_OUT"];
+
+const HEX: [u8; 16] = *b"0123456789ABCDEF";
+
+/// Classifies one HTTP answer into the protocol's "answer" (a JSON value) or an error.
+///
+/// - non-2xx: [`ActionError::Http`] `HTTP {status} from {url}` (+ `: {message}` when the body
+///   is a JSON object with a non-blank string `message`), with the body;
+/// - 2xx, not JSON: [`ActionError::Decode`] naming the URL;
+/// - 2xx, an object with a non-null `error`: [`ActionError::Http`] whose message is
+///   `error.message` (or the error's text) — except an action record whose `status` is a
+///   terminal failure (`FAILED`, `CANCELED`, `TERMINATED`, `TIMED_OUT`): its `error` is the
+///   action's error and the record is the answer (it becomes [`ActionError::Failed`]);
+/// - 2xx, an object with `data`: the answer is `{"payload": data}`;
+/// - otherwise the parsed body is the answer.
+pub fn classify(url: &str, response: &HttpResponse) -> Result<Value, ActionError> {
+    let status = response.status;
+    if !(200..=299).contains(&status) {
+        let mut message = format!("HTTP {status} from {url}");
+        if let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&response.body) {
+            if let Some(Value::String(text)) = object.get("message") {
+                if !text.trim().is_empty() {
+                    message.push_str(": ");
+                    message.push_str(text);
+                }
+            }
+        }
+        return Err(ActionError::Http {
+            status: Some(status),
+            message,
+            body: Some(String::from_utf8_lossy(&response.body).into_owned()),
+        });
+    }
+    let parsed: Value = match serde_json::from_slice(&response.body) {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            return Err(ActionError::Decode {
+                url: url.to_owned(),
+                message: format!("the body is not JSON ({err})"),
+            })
+        }
+    };
+    let Value::Object(mut object) = parsed else {
+        return Ok(parsed);
+    };
+    // An action record in a terminal failure status carries the action's own `error`:
+    // that is the action-failed error's text, not an error envelope.
+    let failed_record = matches!(
+        object.get("status").and_then(Value::as_str),
+        Some(status) if FAILURE_STATUSES.contains(&status)
+    );
+    match object.get("error") {
+        None | Some(Value::Null) => {}
+        Some(_) if failed_record => {}
+        Some(error) => {
+            let message = match error {
+                Value::Object(fields) => match fields.get("message") {
+                    Some(Value::String(text)) => text.clone(),
+                    Some(other) => other.to_string(),
+                    None => error.to_string(),
+                },
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            return Err(ActionError::Http {
+                status: Some(status),
+                message,
+                body: Some(String::from_utf8_lossy(&response.body).into_owned()),
+            });
+        }
+    }
+    if let Some(data) = object.remove("data") {
+        let mut envelope = Map::new();
+        envelope.insert("payload".to_owned(), data);
+        return Ok(Value::Object(envelope));
+    }
+    Ok(Value::Object(object))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_clips_to_budget() {
+        let mut b = Backoff::new(
+            Duration::from_secs(1),
+            2.0,
+            Duration::from_secs(30),
+            Duration::from_secs(10),
+        );
+        let waits: Vec<_> = std::iter::from_fn(|| b.next_wait()).collect();
+        assert_eq!(
+            waits,
+            [1, 2, 4, 3].map(Duration::from_secs).to_vec(),
+            "1+2+4 = 7, then 3 to reach 10"
+        );
+    }
+
+    #[test]
+    fn inline_timeout_rounds_up() {
+        assert_eq!(inline_request_timeout(None), Duration::from_secs(70));
+        assert_eq!(
+            inline_request_timeout(Some(Duration::from_millis(1500))),
+            Duration::from_secs(12)
+        );
+        assert_eq!(
+            inline_request_timeout(Some(Duration::MAX)),
+            Duration::from_secs(u64::MAX)
+        );
+    }
+
+    #[test]
+    fn percent_encoding() {
+        assert_eq!(percent_encode_segment("act_1-2.x~"), "act_1-2.x~");
+        assert_eq!(percent_encode_segment("a/b?c"), "a%2Fb%3Fc");
+    }
+}

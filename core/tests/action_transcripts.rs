@@ -1,0 +1,762 @@
+//! Transcript tests: the exact sequence of (elapsed virtual time, method, URL) the action
+//! machine asks for, against a scripted server. Nothing sleeps.
+#![allow(clippy::disallowed_methods)]
+
+#[path = "action_harness.rs"]
+mod harness;
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use ampere_core::action::{
+    ActionError, ActionRequest, HttpRequest, HttpResponse, Method, Output, RequestId,
+    TransportError,
+};
+use harness::*;
+use serde_json::json;
+
+fn request() -> ActionRequest {
+    ActionRequest::new("send_invoice", json!({"invoice_id": "inv_123"}))
+}
+
+fn cumulative(waits: &[Duration]) -> Vec<Duration> {
+    let mut at = Duration::ZERO;
+    waits
+        .iter()
+        .map(|w| {
+            at += *w;
+            at
+        })
+        .collect()
+}
+
+#[test]
+fn happy_path() {
+    let run = run(
+        request(),
+        vec![
+            created(),
+            status("RUNNING"),
+            status("RUNNING"),
+            json(
+                200,
+                json!({"id": "act_1", "status": "COMPLETED", "result": {"sent": true}}),
+            ),
+        ],
+    );
+    assert_eq!(
+        run.transcript(),
+        [
+            "0 POST /actions",
+            "0.1 GET /actions/act_1",
+            "0.25 GET /actions/act_1",
+            "0.475 GET /actions/act_1",
+        ]
+    );
+    assert_eq!(run.result, Ok(json!({"sent": true})));
+    assert_eq!(run.action_id.as_deref(), Some("act_1"));
+
+    let create = &run.sent[0].request;
+    assert_eq!(create.method, Method::Post);
+    assert_eq!(
+        create.headers,
+        [
+            ("Authorization".to_owned(), format!("Bearer {TOKEN}")),
+            ("Content-Type".to_owned(), "application/json".to_owned()),
+        ]
+    );
+    assert_eq!(create.timeout, Duration::from_secs(30));
+    let poll = &run.sent[1].request;
+    assert_eq!(poll.method, Method::Get);
+    assert_eq!(poll.body, None);
+    assert_eq!(
+        poll.headers,
+        [("Authorization".to_owned(), format!("Bearer {TOKEN}"))]
+    );
+    assert_eq!(poll.timeout, Duration::from_secs(30));
+}
+
+#[test]
+fn completed_without_result_is_null() {
+    let run = run(request(), vec![created(), status("COMPLETED")]);
+    assert_eq!(run.result, Ok(serde_json::Value::Null));
+}
+
+#[test]
+fn create_5xx_storm_until_budget_then_last_error() {
+    let schedule = create_schedule();
+    let attempts = schedule.len() + 1;
+    let mut replies: Vec<Reply> = (0..attempts - 1)
+        .map(|_| http(503, r#"{"message":"busy"}"#))
+        .collect();
+    replies.push(http(502, "bad gateway"));
+    let run = run(request(), replies);
+
+    let mut expected = vec!["0 POST /actions".to_owned()];
+    expected.extend(
+        cumulative(&schedule)
+            .into_iter()
+            .map(|at| format!("{} POST /actions", secs(at))),
+    );
+    assert_eq!(run.transcript(), expected);
+    assert_eq!(attempts, 125);
+    assert_eq!(
+        expected[1..7],
+        [
+            "1 POST /actions",
+            "3 POST /actions",
+            "7 POST /actions",
+            "15 POST /actions",
+            "31 POST /actions",
+            "61 POST /actions",
+        ]
+    );
+    assert_eq!(
+        expected.last().map(String::as_str),
+        Some("3600 POST /actions")
+    );
+    assert_eq!(
+        run.waits.iter().sum::<Duration>(),
+        Duration::from_secs(3600)
+    );
+    assert_eq!(
+        run.result,
+        Err(ActionError::Http {
+            status: Some(502),
+            message: "HTTP 502 from https://api.test/actions".into(),
+            body: Some("bad gateway".into()),
+        })
+    );
+}
+
+#[test]
+fn create_5xx_then_success() {
+    let run = run(
+        request(),
+        vec![http(500, ""), http(599, ""), created(), status("COMPLETED")],
+    );
+    assert_eq!(
+        run.transcript(),
+        [
+            "0 POST /actions",
+            "1 POST /actions",
+            "3 POST /actions",
+            "3.1 GET /actions/act_1",
+        ]
+    );
+}
+
+#[test]
+fn poll_5xx_keeps_polling_with_the_same_backoff() {
+    let run = run(
+        request(),
+        vec![
+            created(),
+            status("RUNNING"),
+            http(500, "oops"),
+            http(503, r#"{"message":"later"}"#),
+            status("COMPLETED"),
+        ],
+    );
+    assert_eq!(
+        run.transcript(),
+        [
+            "0 POST /actions",
+            "0.1 GET /actions/act_1",
+            "0.25 GET /actions/act_1",
+            "0.475 GET /actions/act_1",
+            "0.8125 GET /actions/act_1",
+        ]
+    );
+    assert_eq!(run.result, Ok(serde_json::Value::Null));
+}
+
+#[test]
+fn rate_limited_create_surfaces_at_once() {
+    let body = r#"{"message":"Org over sdk.action limit; retry in 30s"}"#;
+    let run = run(request(), vec![http(429, body)]);
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert!(run.waits.is_empty());
+    assert_eq!(
+        run.result,
+        Err(ActionError::Http {
+            status: Some(429),
+            message:
+                "HTTP 429 from https://api.test/actions: Org over sdk.action limit; retry in 30s"
+                    .into(),
+            body: Some(body.into()),
+        })
+    );
+}
+
+#[test]
+fn unauthorized_create_surfaces_at_once() {
+    for body in [
+        "",
+        "not json",
+        r#"{"message":"   "}"#,
+        r#"{"message":7}"#,
+        "[1]",
+    ] {
+        let run = run(request(), vec![http(401, body)]);
+        assert_eq!(run.transcript(), ["0 POST /actions"]);
+        assert_eq!(
+            run.error().to_string(),
+            "HTTP 401 from https://api.test/actions",
+            "body {body:?}"
+        );
+        assert_eq!(run.error().http_status(), Some(401));
+    }
+}
+
+#[test]
+fn redirect_and_informational_statuses_are_http_errors() {
+    for status in [100, 204 + 100, 302, 399] {
+        let run = run(request(), vec![http(status, "{}")]);
+        assert_eq!(run.error().http_status(), Some(status));
+    }
+}
+
+#[test]
+fn poll_4xx_surfaces_at_once() {
+    let run = run(
+        request(),
+        vec![created(), http(404, r#"{"message":"no such action"}"#)],
+    );
+    assert_eq!(
+        run.transcript(),
+        ["0 POST /actions", "0.1 GET /actions/act_1"]
+    );
+    assert_eq!(
+        run.error().to_string(),
+        "HTTP 404 from https://api.test/actions/act_1: no such action"
+    );
+}
+
+#[test]
+fn network_failure_surfaces_at_once() {
+    let run = run(
+        request(),
+        vec![Reply::Transport(TransportError::Network(
+            "connection refused".into(),
+        ))],
+    );
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert_eq!(
+        run.result,
+        Err(ActionError::Http {
+            status: None,
+            message: "Network error: connection refused".into(),
+            body: None,
+        })
+    );
+
+    let run = harness::run(
+        request(),
+        vec![
+            created(),
+            Reply::Transport(TransportError::Network("reset".into())),
+        ],
+    );
+    assert_eq!(
+        run.transcript(),
+        ["0 POST /actions", "0.1 GET /actions/act_1"]
+    );
+    assert_eq!(run.error().to_string(), "Network error: reset");
+}
+
+#[test]
+fn request_timeout_surfaces_at_once() {
+    let run = run(
+        request(),
+        vec![Reply::Transport(TransportError::Timeout(
+            "after 30s".into(),
+        ))],
+    );
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert_eq!(run.error().to_string(), "Request timed out: after 30s");
+    assert_eq!(run.error().http_status(), None);
+
+    let run = harness::run(
+        request(),
+        vec![
+            created(),
+            status("RUNNING"),
+            Reply::Transport(TransportError::Timeout("after 30s".into())),
+        ],
+    );
+    assert_eq!(run.sent.len(), 3);
+    assert_eq!(run.error().to_string(), "Request timed out: after 30s");
+}
+
+#[test]
+fn every_terminal_failure_status() {
+    for s in ["FAILED", "CANCELED", "TERMINATED", "TIMED_OUT"] {
+        let run = run(
+            request(),
+            vec![
+                created(),
+                status("RUNNING"),
+                json(
+                    200,
+                    json!({"id": "act_1", "status": s, "error": "card declined"}),
+                ),
+            ],
+        );
+        assert_eq!(
+            run.transcript(),
+            [
+                "0 POST /actions",
+                "0.1 GET /actions/act_1",
+                "0.25 GET /actions/act_1"
+            ]
+        );
+        assert_eq!(
+            run.result,
+            Err(ActionError::Failed {
+                action_id: "act_1".into(),
+                status: s.into(),
+                error: "card declined".into(),
+            })
+        );
+        assert_eq!(
+            run.error().to_string(),
+            format!("Action act_1 {s}: card declined")
+        );
+        assert_eq!(run.error().action_id(), Some("act_1"));
+    }
+}
+
+#[test]
+fn failure_without_error_text() {
+    let run = run(request(), vec![created(), status("FAILED")]);
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 FAILED: unknown error"
+    );
+    let run = harness::run(
+        request(),
+        vec![
+            created(),
+            json(200, json!({"status": "CANCELED", "error": null})),
+        ],
+    );
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 CANCELED: unknown error"
+    );
+    let run = harness::run(
+        request(),
+        vec![
+            created(),
+            json(200, json!({"status": "FAILED", "error": {"code": 3}})),
+        ],
+    );
+    assert_eq!(
+        run.error().to_string(),
+        r#"Action act_1 FAILED: {"code":3}"#
+    );
+}
+
+#[test]
+fn unexpected_status() {
+    for (answer, shown) in [
+        (json!({"status": "PENDING"}), "PENDING"),
+        (json!({"status": "completed"}), "completed"),
+        (json!({"status": null}), "null"),
+        (json!({"status": 3}), "3"),
+    ] {
+        let run = run(request(), vec![created(), json(200, answer)]);
+        assert_eq!(
+            run.transcript(),
+            ["0 POST /actions", "0.1 GET /actions/act_1"]
+        );
+        assert_eq!(
+            run.error().to_string(),
+            format!("Action act_1 unexpected status: {shown}")
+        );
+        assert_eq!(run.error().action_id(), Some("act_1"));
+    }
+}
+
+#[test]
+fn poll_budget_exhaustion() {
+    let schedule = poll_schedule(Duration::from_secs(3600));
+    let mut replies = vec![created()];
+    replies.extend((0..schedule.len()).map(|_| status("RUNNING")));
+    let run = run(request(), replies);
+
+    let mut expected = vec!["0 POST /actions".to_owned()];
+    expected.extend(
+        cumulative(&schedule)
+            .into_iter()
+            .map(|at| format!("{} GET /actions/act_1", secs(at))),
+    );
+    assert_eq!(run.transcript(), expected);
+    assert_eq!(
+        expected.last().map(String::as_str),
+        Some("3600 GET /actions/act_1")
+    );
+    assert_eq!(
+        run.waits.iter().sum::<Duration>(),
+        Duration::from_secs(3600)
+    );
+    assert!(run.waits.iter().all(|w| *w <= Duration::from_secs(30)));
+    assert_eq!(
+        run.result,
+        Err(ActionError::Timeout {
+            action_id: "act_1".into(),
+            seconds: 3600.0,
+        })
+    );
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 did not complete within 3600s"
+    );
+}
+
+#[test]
+fn budget_ends_on_a_5xx_too() {
+    let schedule = poll_schedule(Duration::from_secs(3600));
+    let mut replies = vec![created()];
+    replies.extend((0..schedule.len()).map(|_| http(500, "")));
+    let run = run(request(), replies);
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 did not complete within 3600s"
+    );
+}
+
+#[test]
+fn start_to_close_longer_than_an_hour_extends_the_budget() {
+    let two_hours = Duration::from_secs(7200);
+    let schedule = poll_schedule(two_hours);
+    let mut replies = vec![created()];
+    replies.extend((0..schedule.len()).map(|_| status("RUNNING")));
+    let run = run(request().start_to_close_timeout(two_hours), replies);
+    assert_eq!(run.sent.len(), schedule.len() + 1);
+    assert_eq!(
+        run.transcript().last().map(String::as_str),
+        Some("7200 GET /actions/act_1")
+    );
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 did not complete within 7200s"
+    );
+    let body: serde_json::Value =
+        serde_json::from_slice(run.sent[0].request.body.as_deref().unwrap_or_default()).unwrap();
+    assert_eq!(body["start_to_close_timeout_seconds"], json!(7200.0));
+}
+
+#[test]
+fn start_to_close_shorter_than_an_hour_keeps_the_hour() {
+    let schedule = poll_schedule(Duration::from_secs(3600));
+    let mut replies = vec![created()];
+    replies.extend((0..schedule.len()).map(|_| status("RUNNING")));
+    let run = run(
+        request().start_to_close_timeout(Duration::from_secs(5)),
+        replies,
+    );
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 did not complete within 3600s"
+    );
+}
+
+#[test]
+fn fractional_budget_prints_its_fraction() {
+    let budget = Duration::from_millis(3_600_500);
+    let schedule = poll_schedule(budget);
+    let mut replies = vec![created()];
+    replies.extend((0..schedule.len()).map(|_| status("RUNNING")));
+    let run = run(request().start_to_close_timeout(budget), replies);
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 did not complete within 3600.5s"
+    );
+}
+
+#[test]
+fn inline_completed() {
+    let run = run(
+        request().inline(),
+        vec![json(
+            200,
+            json!({"id": "act_9", "status": "COMPLETED", "result": [1, 2]}),
+        )],
+    );
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert_eq!(run.result, Ok(json!([1, 2])));
+    assert_eq!(run.action_id.as_deref(), Some("act_9"));
+    let create = &run.sent[0].request;
+    assert_eq!(create.timeout, Duration::from_secs(70));
+    let body: serde_json::Value =
+        serde_json::from_slice(create.body.as_deref().unwrap_or_default()).unwrap();
+    assert_eq!(body["execution_mode"], json!("INLINE"));
+}
+
+#[test]
+fn inline_timeout_is_ceil_of_server_timeout_plus_ten() {
+    for (stc, expected) in [
+        (Duration::from_millis(1500), 12),
+        (Duration::from_secs(25), 35),
+        (Duration::from_micros(1), 11),
+        (Duration::from_secs(7200), 7210),
+    ] {
+        let run = run(
+            request().inline().start_to_close_timeout(stc),
+            vec![json(200, json!({"id": "a", "status": "COMPLETED"}))],
+        );
+        assert_eq!(run.sent[0].request.timeout, Duration::from_secs(expected));
+    }
+}
+
+#[test]
+fn inline_running_is_unexpected() {
+    let run = run(request().inline(), vec![created()]);
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert_eq!(
+        run.error().to_string(),
+        "Action act_1 unexpected status: RUNNING"
+    );
+}
+
+#[test]
+fn inline_failed() {
+    let run = run(
+        request().inline(),
+        vec![json(200, json!({"id": "a", "status": "TIMED_OUT"}))],
+    );
+    assert_eq!(run.error().to_string(), "Action a TIMED_OUT: unknown error");
+}
+
+#[test]
+fn inline_422_not_opted_in() {
+    let body = r#"{"message":"action send_invoice is not enabled for inline execution"}"#;
+    let run = run(request().inline(), vec![http(422, body)]);
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert_eq!(
+        run.error().to_string(),
+        "HTTP 422 from https://api.test/actions: action send_invoice is not enabled for inline execution"
+    );
+    assert_eq!(run.error().http_status(), Some(422));
+}
+
+#[test]
+fn inline_5xx_is_never_retried() {
+    let run = run(request().inline(), vec![http(503, "")]);
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert!(run.waits.is_empty());
+    assert_eq!(run.error().http_status(), Some(503));
+}
+
+#[test]
+fn data_envelope_on_create_has_no_id() {
+    let run = run(
+        request(),
+        vec![json(200, json!({"data": {"id": "act_1"}, "error": null}))],
+    );
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert!(matches!(
+        run.error(),
+        ActionError::Decode { url, message }
+            if url == "https://api.test/actions" && message.contains("\"id\"")
+    ));
+    assert_eq!(run.action_id, None);
+}
+
+#[test]
+fn data_envelope_on_poll_has_no_status() {
+    let run = run(
+        request(),
+        vec![
+            created(),
+            json(200, json!({"data": {"status": "COMPLETED", "result": 1}})),
+        ],
+    );
+    assert_eq!(
+        run.transcript(),
+        ["0 POST /actions", "0.1 GET /actions/act_1"]
+    );
+    assert!(matches!(
+        run.error(),
+        ActionError::Decode { url, message }
+            if url == "https://api.test/actions/act_1" && message.contains("\"status\"")
+    ));
+}
+
+#[test]
+fn error_envelope() {
+    let run = run(
+        request(),
+        vec![json(
+            200,
+            json!({"error": {"message": "params invalid", "code": 7}}),
+        )],
+    );
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert_eq!(run.error().to_string(), "params invalid");
+    assert_eq!(run.error().http_status(), Some(200));
+
+    let run = harness::run(request(), vec![json(201, json!({"error": "boom"}))]);
+    assert_eq!(run.error().to_string(), "boom");
+
+    let run = harness::run(request(), vec![json(200, json!({"error": {"code": 7}}))]);
+    assert_eq!(run.error().to_string(), r#"{"code":7}"#);
+
+    // Only a terminal failure record keeps its `error` as the action's error.
+    let run = harness::run(
+        request(),
+        vec![
+            created(),
+            json(200, json!({"status": "COMPLETED", "error": "x"})),
+        ],
+    );
+    assert!(matches!(
+        run.error(),
+        ActionError::Http { status: Some(200), message, .. } if message == "x"
+    ));
+
+    // An error envelope while polling is not a 5xx: it surfaces.
+    let run = harness::run(
+        request(),
+        vec![created(), json(200, json!({"error": {"message": "gone"}}))],
+    );
+    assert_eq!(
+        run.transcript(),
+        ["0 POST /actions", "0.1 GET /actions/act_1"]
+    );
+    assert_eq!(run.error().to_string(), "gone");
+}
+
+#[test]
+fn non_json_body() {
+    let run = run(request(), vec![http(200, "<html>hi</html>")]);
+    assert_eq!(run.transcript(), ["0 POST /actions"]);
+    assert!(matches!(
+        run.error(),
+        ActionError::Decode { url, .. } if url == "https://api.test/actions"
+    ));
+    assert!(run
+        .error()
+        .to_string()
+        .starts_with("could not decode the response from https://api.test/actions: "));
+
+    let run = harness::run(request(), vec![created(), http(200, "")]);
+    assert_eq!(
+        run.transcript(),
+        ["0 POST /actions", "0.1 GET /actions/act_1"]
+    );
+    assert!(matches!(run.error(), ActionError::Decode { .. }));
+
+    let run = harness::run(request(), vec![http(200, "\u{0}\u{ff}")]);
+    assert!(matches!(run.error(), ActionError::Decode { .. }));
+}
+
+#[test]
+fn numeric_and_odd_ids() {
+    let run = run(
+        request(),
+        vec![json(200, json!({"id": 42})), status("COMPLETED")],
+    );
+    assert_eq!(run.transcript()[1], "0.1 GET /actions/42");
+    let run = harness::run(
+        request(),
+        vec![json(200, json!({"id": "a/b?c d"})), status("COMPLETED")],
+    );
+    assert_eq!(run.transcript()[1], "0.1 GET /actions/a%2Fb%3Fc%20d");
+    for bad in [
+        json!({"id": ""}),
+        json!({"id": null}),
+        json!({"id": [1]}),
+        json!([]),
+    ] {
+        let run = harness::run(request(), vec![json(200, bad)]);
+        assert!(matches!(run.error(), ActionError::Decode { .. }));
+    }
+}
+
+#[test]
+fn budget_counts_waits_not_latency() {
+    // Each poll takes 20 s of (virtual) wall time; the budget still counts only the waits.
+    let schedule = poll_schedule(Duration::from_secs(3600));
+    let mut replies = vec![created()];
+    replies.extend(
+        (0..schedule.len()).map(|_| slow(200, r#"{"status":"RUNNING"}"#, Duration::from_secs(20))),
+    );
+    let run = run(request(), replies);
+    assert_eq!(run.sent.len(), schedule.len() + 1);
+    assert_eq!(
+        run.waits.iter().sum::<Duration>(),
+        Duration::from_secs(3600)
+    );
+}
+
+#[test]
+fn stale_ids_and_wrong_state_inputs_are_ignored() {
+    let now = std::time::Instant::now();
+    let mut call = ampere_core::action::ActionCall::new(request(), config(), now).unwrap();
+    // Nothing in flight yet.
+    assert!(!call.handle_response(RequestId::from_raw(0), HttpResponse::new(200, "{}"), now));
+    assert!(!call.handle_timeout(now));
+    let Some(Output::Send(create)) = call.poll_output() else {
+        panic!("create first")
+    };
+    assert_eq!(call.poll_output(), None);
+    // Wrong id: ignored, the create stays in flight.
+    let wrong = RequestId::from_raw(create.id.as_u64() + 1);
+    assert!(!call.handle_response(wrong, HttpResponse::new(200, r#"{"id":"x"}"#), now));
+    assert!(!call.handle_transport_error(wrong, TransportError::Network("x".into()), now));
+    assert!(!call.handle_timeout(now));
+    assert_eq!(call.poll_output(), None);
+    assert!(call.handle_response(create.id, HttpResponse::new(200, r#"{"id":"x"}"#), now));
+    // The same id again is stale now.
+    assert!(!call.handle_response(create.id, HttpResponse::new(200, r#"{"id":"y"}"#), now));
+    let Some(Output::WaitUntil(deadline)) = call.poll_output() else {
+        panic!("wait before polling")
+    };
+    assert_eq!(deadline - now, Duration::from_millis(100));
+    // Early wake-up: the same deadline is announced again.
+    assert!(call.handle_timeout(now + Duration::from_millis(50)));
+    assert_eq!(call.poll_output(), Some(Output::WaitUntil(deadline)));
+    assert_eq!(call.poll_output(), None);
+    // Late wake-up is fine.
+    assert!(call.handle_timeout(deadline + Duration::from_secs(5)));
+    let Some(Output::Send(poll)) = call.poll_output() else {
+        panic!("poll")
+    };
+    assert_ne!(poll.id, create.id);
+    assert_eq!(poll.url, "https://api.test/actions/x");
+    assert!(call.handle_response(
+        poll.id,
+        HttpResponse::new(200, r#"{"status":"COMPLETED","result":5}"#),
+        now
+    ));
+    assert_eq!(call.poll_output(), Some(Output::Done(Ok(json!(5)))));
+    assert_eq!(call.poll_output(), None);
+    assert!(!call.handle_response(poll.id, HttpResponse::new(200, "{}"), now));
+    assert!(!call.handle_timeout(now));
+    assert_eq!(call.poll_output(), None);
+}
+
+#[test]
+fn token_never_shown() {
+    let mut seen: Vec<HttpRequest> = Vec::new();
+    let run = run_with(
+        request(),
+        VecDeque::from(vec![created(), status("FAILED")]),
+        |r| seen.push(r.clone()),
+    );
+    for r in &seen {
+        let debug = format!("{r:?}");
+        assert!(!debug.contains(TOKEN), "{debug}");
+        assert!(debug.contains("<redacted>"));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("Bearer {TOKEN}").as_str())
+        );
+    }
+    assert!(!format!("{:?}", config()).contains(TOKEN));
+    assert!(!run.error().to_string().contains(TOKEN));
+    assert!(!format!("{:?}", run.result).contains(TOKEN));
+}
