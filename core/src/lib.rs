@@ -18,6 +18,7 @@ pub mod decode;
 pub mod error;
 pub mod locate;
 pub mod mcp;
+mod mcp_serde;
 pub mod message;
 pub mod options;
 pub mod permission;
