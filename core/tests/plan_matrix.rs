@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ampere_core::mcp::McpConfigSource;
+use ampere_core::mcp::{McpConfig, McpConfigSource, McpServer};
 use ampere_core::options::{
     AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
 };
@@ -171,6 +171,20 @@ pub fn matrix() -> Vec<(&'static str, AmpOptions, PromptKind, BaseSettings)> {
                 .env("FOO", "bar")
                 .env("AMP_SDK_VERSION", "custom/1")
                 .toolbox("/tb"),
+            text(),
+            none(),
+        ),
+        (
+            "mcp_typed_config",
+            AmpOptions::new().mcp_config(
+                McpConfig::new()
+                    .server("pw", McpServer::stdio("npx").args(["-y", "@playwright/mcp"]))
+                    .server(
+                        "remote",
+                        McpServer::http("https://api.example.com/mcp")
+                            .header("Authorization", "Bearer secret-token"),
+                    ),
+            ),
             text(),
             none(),
         ),
