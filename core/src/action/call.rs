@@ -53,7 +53,7 @@ enum Step {
     Poll,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum State {
     /// The request goes out on the next `poll_output`.
     Ready(Step),
@@ -159,7 +159,7 @@ impl Backoff {
 ///     }
 /// }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ActionCall {
     config: ActionConfig,
     create_url: String,
