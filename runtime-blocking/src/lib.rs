@@ -1,1 +1,6 @@
-//! ampere runtime adapter (blocking). (filled in a later issue; see DESIGN.md)
+//! wip
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+mod action;
+pub use action::*;
+pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
