@@ -154,7 +154,7 @@ impl Decoder {
             match memchr::memchr(b'\n', rest) {
                 None => {
                     if self.partial.len().saturating_add(rest.len()) > max {
-                        self.overlong(&[]);
+                        self.overlong(rest);
                         self.discarding = true;
                     } else {
                         self.partial.extend_from_slice(rest);
@@ -163,7 +163,7 @@ impl Decoder {
                 }
                 Some(i) => {
                     if self.partial.len().saturating_add(i) > max {
-                        self.overlong(&[]);
+                        self.overlong(&rest[..i]);
                     } else {
                         let mut line = std::mem::take(&mut self.partial);
                         line.extend_from_slice(&rest[..i]);
@@ -240,10 +240,20 @@ impl Decoder {
     /// Records an overlong line, given whatever of its start is at hand besides `partial`.
     fn overlong(&mut self, more: &[u8]) {
         self.lines += 1;
-        let excerpt = if self.partial.is_empty() {
-            excerpt(more)
+        // Look at the same bytes however the input was chunked: the first `limit + 1` bytes
+        // (there are always that many at hand when a line is found too long).
+        let want = self
+            .config
+            .max_line_len
+            .saturating_add(1)
+            .min(EXCERPT_BYTES);
+        let excerpt = if self.partial.len() >= want {
+            excerpt_of_prefix(&self.partial[..want], true)
         } else {
-            excerpt(&self.partial)
+            let mut prefix = self.partial.clone();
+            let extra = (want - prefix.len()).min(more.len());
+            prefix.extend_from_slice(&more[..extra]);
+            excerpt_of_prefix(&prefix, true)
         };
         self.partial.clear();
         if self.partial.capacity() > KEEP_CAPACITY {
@@ -292,25 +302,54 @@ fn decode_line(line: &[u8], line_no: u64) -> Result<Message, DecodeError> {
     })
 }
 
-/// The start of a line, at most [`EXCERPT_CHARS`] characters, cut at a character boundary.
+/// Bytes of a line looked at for its excerpt: enough for [`EXCERPT_CHARS`] characters.
+const EXCERPT_BYTES: usize = EXCERPT_CHARS * 4;
+
+/// The start of a whole line, at most [`EXCERPT_CHARS`] characters.
 fn excerpt(line: &[u8]) -> String {
-    // Four bytes per character at most, so this prefix holds enough characters.
-    let prefix = &line[..line.len().min(EXCERPT_CHARS * 4 + 4)];
-    let text = String::from_utf8_lossy(prefix);
-    let mut chars = text.char_indices();
-    match chars.nth(EXCERPT_CHARS) {
-        None if prefix.len() == line.len() => text.into_owned(),
-        _ => {
-            // Longer than the limit: keep EXCERPT_CHARS - 1 characters and an ellipsis.
-            let cut = text
-                .char_indices()
-                .nth(EXCERPT_CHARS - 1)
-                .map_or(text.len(), |(i, _)| i);
-            let mut s = text[..cut].to_owned();
-            s.push('…');
-            s
+    let n = line.len().min(EXCERPT_BYTES);
+    excerpt_of_prefix(&line[..n], n < line.len())
+}
+
+/// The excerpt of a line given its first bytes; `cut` says the line goes on after them.
+/// Cut at a character boundary; invalid UTF-8 is replaced by U+FFFD; an ellipsis marks a cut.
+fn excerpt_of_prefix(prefix: &[u8], cut: bool) -> String {
+    let mut text = String::with_capacity(prefix.len().min(EXCERPT_BYTES) + 3);
+    let mut rest = prefix;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                text.push_str(valid);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                text.push_str(std::str::from_utf8(good).unwrap_or_default());
+                match e.error_len() {
+                    Some(n) => {
+                        text.push('\u{fffd}');
+                        rest = &bad[n..];
+                    }
+                    // A character cut by the end of the prefix: drop it if the line goes on.
+                    None => {
+                        if !cut {
+                            text.push('\u{fffd}');
+                        }
+                        break;
+                    }
+                }
+            }
         }
     }
+    match text.char_indices().nth(EXCERPT_CHARS - 1) {
+        Some((i, _)) if cut || text[i..].chars().nth(1).is_some() => {
+            text.truncate(i);
+            text.push('…');
+        }
+        _ if cut => text.push('…'),
+        _ => {}
+    }
+    text
 }
 
 #[cfg(test)]

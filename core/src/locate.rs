@@ -250,3 +250,143 @@ pub fn not_found_message(searched: &[PathBuf]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    fn bin(p: &str) -> CliCandidate {
+        CliCandidate::Binary {
+            path: PathBuf::from(p),
+            launcher: Launcher::Direct,
+        }
+    }
+
+    #[test]
+    fn order_follows_the_contract() {
+        let env = env_of(&[
+            ("AMP_CLI_PATH", "/opt/amp/main.js"),
+            ("PATH", "/usr/bin:/bin"),
+        ]);
+        let roots = [PathBuf::from("/g/lib/node_modules")];
+        let c = candidates(&env, Some(Path::new("/h")), &roots);
+        let mut expected = vec![
+            CliCandidate::Binary {
+                path: "/opt/amp/main.js".into(),
+                launcher: Launcher::Node,
+            },
+            bin("/h/.amp/sdk/bin/amp"),
+            bin("/h/.amp/bin/amp"),
+            bin("/h/.local/bin/amp"),
+            bin("/usr/bin/amp"),
+            bin("/bin/amp"),
+        ];
+        if let Some((pkg, b)) = native_package() {
+            expected.push(bin(&format!("/g/lib/node_modules/{pkg}/{b}")));
+        }
+        expected.push(CliCandidate::NpmPackage {
+            package_dir: "/g/lib/node_modules/@ampcode/cli".into(),
+        });
+        expected.push(CliCandidate::NpmPackage {
+            package_dir: "/g/lib/node_modules/@sourcegraph/amp".into(),
+        });
+        assert_eq!(c, expected);
+    }
+
+    #[test]
+    fn amp_home_and_no_home() {
+        let env = env_of(&[("AMP_HOME", "/ah"), ("AMP_CLI_PATH", "/x/amp")]);
+        let c = candidates(&env, None, &[]);
+        assert_eq!(
+            c,
+            vec![bin("/x/amp"), bin("/ah/sdk/bin/amp"), bin("/ah/bin/amp")]
+        );
+        assert!(candidates(&env_of(&[]), None, &[]).is_empty());
+    }
+
+    #[test]
+    fn npm_roots() {
+        let env = env_of(&[("NPM_CONFIG_PREFIX", "/pre")]);
+        let r = default_npm_roots(&env, Some(Path::new("/h")), Some(Path::new("/a/b")));
+        let expected: Vec<PathBuf> = [
+            "/pre/lib/node_modules",
+            "/h/.npm-global/lib/node_modules",
+            "/a/b/node_modules",
+            "/a/node_modules",
+            "/node_modules",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
+        if !cfg!(windows) {
+            assert_eq!(r, expected);
+        }
+    }
+
+    #[test]
+    fn bin_entries() {
+        // @ampcode/cli (native wrapper).
+        let pj = r#"{"name":"@ampcode/cli","bin":{"amp":"bin/amp.exe"}}"#;
+        assert_eq!(
+            npm_bin_entry(pj),
+            Some(("bin/amp.exe".to_string(), Launcher::Direct))
+        );
+        assert_eq!(
+            npm_bin_entry(r#"{"bin":"./dist/main.js"}"#),
+            Some(("dist/main.js".to_string(), Launcher::Node))
+        );
+        assert_eq!(
+            npm_bin_entry(r#"{"bin":{"amp":"x.mjs","other":"y"}}"#),
+            Some(("x.mjs".to_string(), Launcher::Node))
+        );
+        assert_eq!(
+            npm_bin_entry(r#"{"bin":{"amp":"x.cjs"}}"#).map(|e| e.1),
+            Some(Launcher::Node)
+        );
+        for bad in [
+            "",
+            "{",
+            r#"{"bin":{"other":"y"}}"#,
+            r#"{"bin":3}"#,
+            r#"{"bin":""}"#,
+            "{}",
+        ] {
+            assert_eq!(npm_bin_entry(bad), None, "{bad}");
+        }
+        assert_eq!(
+            CliCandidate::resolve_npm(Path::new("/n/@ampcode/cli"), pj),
+            Some(bin("/n/@ampcode/cli/bin/amp.exe"))
+        );
+    }
+
+    #[test]
+    fn placeholder_detection() {
+        let stub = b"echo \"Error: Amp native binary not installed.\" >&2\nexit 1\n";
+        assert!(is_placeholder(stub, 141));
+        assert!(!is_placeholder(b"\x7fELF\x02\x01", 101_238_240));
+        assert!(!is_placeholder(b"#!/usr/bin/env node\n", 300));
+        assert!(!is_placeholder(b"whatever", 1_000_000));
+    }
+
+    #[test]
+    fn not_found_says_how_to_install() {
+        let m = not_found_message(&[PathBuf::from("/a/amp"), PathBuf::from("/b/amp")]);
+        assert!(m.contains("npm install -g @ampcode/cli"));
+        assert!(m.contains("install.sh"));
+        assert!(m.contains("/a/amp") && m.contains("/b/amp"));
+        assert!(not_found_message(&[]).contains("No locations"));
+    }
+}

@@ -373,7 +373,10 @@ pub struct AmpOptions {
     )]
     pub continue_thread: Option<ContinueThread>,
     /// MCP servers (`--mcp-config`): inline configuration is written to a private file.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    ///
+    /// In configuration: an object of servers by name (inline), or a string (JSON text when
+    /// it starts with `{`, else a path).
+    #[serde(skip_serializing_if = "Option::is_none", with = "mcp_serde")]
     pub mcp_config: Option<McpConfigSource>,
     /// Folder with toolbox scripts (environment `AMP_TOOLBOX`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -402,6 +405,44 @@ pub struct AmpOptions {
     /// Title of the new thread (`--title`); not allowed when continuing a thread.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+}
+
+/// serde for `Option<McpConfigSource>`: an object is inline configuration (kept as JSON
+/// text so unknown keys survive; validated when planning), a string is classified like
+/// `McpConfigSource::from(String)`.
+mod mcp_serde {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serde_json::Value;
+
+    use crate::mcp::McpConfigSource;
+
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<McpConfigSource>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match value {
+            None => serializer.serialize_none(),
+            Some(McpConfigSource::Inline(config)) => config.serialize(serializer),
+            Some(McpConfigSource::Json(text)) => match serde_json::from_str::<Value>(text) {
+                Ok(v) => v.serialize(serializer),
+                Err(_) => serializer.serialize_str(text),
+            },
+            Some(McpConfigSource::Path(path)) => serializer.serialize_str(path),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<McpConfigSource>, D::Error> {
+        match Option::<Value>::deserialize(deserializer)? {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(McpConfigSource::from(s))),
+            Some(v @ Value::Object(_)) => Ok(Some(McpConfigSource::Json(v.to_string()))),
+            Some(_) => Err(serde::de::Error::custom(
+                "mcp_config must be an object of servers, JSON text or a path",
+            )),
+        }
+    }
 }
 
 fn is_local(e: &Executor) -> bool {

@@ -706,3 +706,24 @@ impl SummaryBuilder {
         })
     }
 }
+
+/// The outcome of a short CLI command run to completion (the thread commands): its trimmed
+/// stdout on a successful exit, else a [`AgentError::Process`] with the exit code or signal
+/// and the last `stderr_tail_bytes` of stderr.
+pub fn command_outcome(
+    exit: ExitInfo,
+    stdout: &[u8],
+    stderr: &[u8],
+    stderr_tail_bytes: usize,
+) -> Result<String, AgentError> {
+    if exit.success() {
+        return Ok(crate::threads::parse_output(stdout));
+    }
+    let mut tail = TailBuffer::new(stderr_tail_bytes);
+    tail.push(stderr);
+    Err(AgentError::Process {
+        exit_code: exit.code,
+        signal: exit.signal.map(signal_name),
+        stderr: tail.to_string_lossy(),
+    })
+}

@@ -220,3 +220,67 @@ fn schedules_start_as_documented() {
         ["0.1", "0.15", "0.225", "0.3375"]
     );
 }
+
+/// Parses the ISO-8601 durations pydantic writes (`P[nY][nD][T[nH][nM][n[.f]S]]`, years of
+/// 365 days) back to whole microseconds. `None` for anything else.
+pub fn parse_iso8601_micros(text: &str) -> Option<u128> {
+    let rest = text.strip_prefix('P')?;
+    let (date, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let mut micros: u128 = 0;
+    let mut number = String::new();
+    for c in date.chars() {
+        match c {
+            '0'..='9' => number.push(c),
+            'Y' | 'D' => {
+                let n: u128 = number.parse().ok()?;
+                number.clear();
+                let days = if c == 'Y' { n * 365 } else { n };
+                micros += days * 86_400 * 1_000_000;
+            }
+            _ => return None,
+        }
+    }
+    if !number.is_empty() {
+        return None;
+    }
+    if let Some(time) = time {
+        if time.is_empty() {
+            return None;
+        }
+        for c in time.chars() {
+            match c {
+                '0'..='9' | '.' => number.push(c),
+                'H' | 'M' => {
+                    let n: u128 = number.parse().ok()?;
+                    number.clear();
+                    micros += n * if c == 'H' { 3600 } else { 60 } * 1_000_000;
+                }
+                'S' => {
+                    let (whole, frac) = match number.split_once('.') {
+                        Some((w, f)) => (w, f),
+                        None => (number.as_str(), ""),
+                    };
+                    if frac.len() > 6 {
+                        return None;
+                    }
+                    let w: u128 = whole.parse().ok()?;
+                    let f: u128 = if frac.is_empty() {
+                        0
+                    } else {
+                        format!("{frac:0<6}").parse().ok()?
+                    };
+                    micros += w * 1_000_000 + f;
+                    number.clear();
+                }
+                _ => return None,
+            }
+        }
+        if !number.is_empty() {
+            return None;
+        }
+    }
+    Some(micros)
+}

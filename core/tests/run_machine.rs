@@ -381,3 +381,20 @@ proptest! {
         prop_assert!(matches!(d.finished, Some(Ok(()))));
     }
 }
+
+#[test]
+fn command_outcome_trims_stdout_or_reports_the_failure() {
+    use ampere_core::run::command_outcome;
+    assert_eq!(
+        command_outcome(ExitInfo::code(0), b"  T-123\n", b"", 100).expect("ok"),
+        "T-123"
+    );
+    let err = command_outcome(ExitInfo::code(2), b"", b"error: unknown thread\n", 100)
+        .expect_err("failure");
+    assert_eq!(
+        err.to_string(),
+        "Amp CLI exited with code 2: error: unknown thread"
+    );
+    let err = command_outcome(ExitInfo::signal(9), b"partial", b"", 100).expect_err("killed");
+    assert!(matches!(err, AgentError::Process { signal: Some(ref s), .. } if s == "SIGKILL (9)"));
+}

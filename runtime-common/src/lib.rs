@@ -1,0 +1,51 @@
+//! # ampere-runtime-common
+//!
+//! The std-only IO that ampere's three runtime adapters (`ampere-tokio`, `ampere-async-std`,
+//! `ampere-blocking`) share, so that each stays a thin drive loop:
+//!
+//! - [`prepare_execution`]: carry out `ampere_core::plan`'s decisions up to the spawn: find
+//!   the CLI on disk, read the base settings file the plan asks for, create the private
+//!   folder (0700) and files (0600), and build a `std::process::Command` (own process group,
+//!   environment with the user's `env` winning, working folder, all three stdio piped). Each
+//!   runtime converts that command into its own (`tokio::process::Command::from`,
+//!   `async_process::Command::from`) or spawns it as is.
+//! - [`prepare_thread_command`]: the same for `threads new / markdown / share multiplayer`.
+//! - [`PrivateDir`]: the private folder, removed on drop however the execution ends.
+//! - [`signal_group`], [`exit_info`]: carrying out `ampere_core::run::Signal`s and reporting
+//!   exits to the core.
+//! - [`env_lookup`] / [`env_lookup_os`]: the process environment, for the core's functions
+//!   that take a lookup.
+//!
+//! Nothing here makes a protocol decision: what to run, with which arguments and files, is
+//! decided by `ampere-core`.
+#![warn(missing_docs)]
+
+mod locate;
+mod prepare;
+mod private_dir;
+mod process;
+
+pub use locate::{locate_cli, CliProgram};
+pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
+pub use private_dir::PrivateDir;
+pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
+
+use std::ffi::OsString;
+
+/// Looks up an environment variable of this process as UTF-8 text (`None` when unset or not
+/// UTF-8). Pass it to core functions such as `ActionConfig::resolve`.
+pub fn env_lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Looks up an environment variable of this process as an `OsString`.
+pub fn env_lookup_os(name: &str) -> Option<OsString> {
+    std::env::var_os(name)
+}
+
+/// The home folder of the current user, from `HOME`.
+pub fn home_dir() -> Option<std::path::PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(std::path::PathBuf::from)
+}

@@ -1,0 +1,735 @@
+//! `zamp-mock`: a real HTTP server on `127.0.0.1` implementing the Zamp actions API
+//! (`POST /actions`, `GET /actions/{id}`), scripted per action name.
+//!
+//! ```no_run
+//! use ampere_tests::mock::{ActionScript, Outcome, ZampMock};
+//! let mock = ZampMock::start();
+//! mock.script("slow", ActionScript { running_polls: 3, ..ActionScript::default() });
+//! mock.script("boom", ActionScript { outcome: Outcome::failed("kaput"), ..Default::default() });
+//! // point the SDK at mock.base_url() with mock.token() ...
+//! assert_eq!(mock.count_creates("slow"), 0);
+//! ```
+//!
+//! Behaviour (per the spec `zamp-actions.md`):
+//! - every request needs `Authorization: Bearer <token>`; otherwise 401
+//!   `{"message":"unauthorized"}` (checked first).
+//! - `POST /actions`: needs `Content-Type: application/json` (else 415) and a valid body
+//!   (else 400 `{"message": ...}`): object with a non-empty string `action_name`,
+//!   `is_external_action: true`, `retry_policy` with ISO-8601 `initial_interval` /
+//!   `maximum_interval` (`PT..S/M/H`), integer `maximum_attempts >= 0`, number
+//!   `backoff_coefficient >= 1`; optional `summary` (string), `start_to_close_timeout_seconds`
+//!   (positive number), `execution_mode` (`"INLINE"`). Answers `{"id":"act_000001"}`.
+//! - `GET /actions/{id}`: `{"id", "status":"RUNNING"}` while the script says so, then the
+//!   terminal answer `{"id","status","result"}` / `{"id","status","error"}`; unknown id 404.
+//! - inline mode (`execution_mode: "INLINE"`): the terminal answer comes in the create
+//!   response if the script has `inline: true`, else 422.
+//! - anything else: 404 (405 for a wrong method on a known path).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+/// How an action ends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// `COMPLETED`, with `result` (omitted from the answer when `None`).
+    Completed(Option<Value>),
+    /// A failure status (`FAILED`, `CANCELED`, `TERMINATED`, `TIMED_OUT`) with `error`
+    /// (omitted when `None`).
+    Failed {
+        /// The terminal status.
+        status: String,
+        /// The error text.
+        error: Option<String>,
+    },
+    /// Any other status value (e.g. `"PAUSED"`), with no result or error.
+    Status(String),
+}
+
+impl Outcome {
+    /// `FAILED` with an error text.
+    pub fn failed(error: &str) -> Outcome {
+        Outcome::Failed {
+            status: "FAILED".into(),
+            error: Some(error.into()),
+        }
+    }
+    /// `CANCELED` with an error text.
+    pub fn canceled(error: &str) -> Outcome {
+        Outcome::Failed {
+            status: "CANCELED".into(),
+            error: Some(error.into()),
+        }
+    }
+    /// `TERMINATED` with an error text.
+    pub fn terminated(error: &str) -> Outcome {
+        Outcome::Failed {
+            status: "TERMINATED".into(),
+            error: Some(error.into()),
+        }
+    }
+    /// `TIMED_OUT` with an error text.
+    pub fn timed_out(error: &str) -> Outcome {
+        Outcome::Failed {
+            status: "TIMED_OUT".into(),
+            error: Some(error.into()),
+        }
+    }
+}
+
+/// The form of a 2xx answer body.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Envelope {
+    /// The answer object as is.
+    #[default]
+    Plain,
+    /// `{"data": ANSWER}`.
+    Data,
+    /// `{"error": VALUE}` (status 200), e.g. `json!({"message": "nope"})` or a string.
+    Error(Value),
+}
+
+/// What the mock does for one action name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionScript {
+    /// Number of (non-5xx) polls answered `RUNNING` before the terminal answer.
+    pub running_polls: u32,
+    /// Also answer `RUNNING` until this long after the create.
+    pub running_for: Duration,
+    /// The terminal answer.
+    pub outcome: Outcome,
+    /// With `Outcome::Completed`, make the result the create body the mock received.
+    pub echo_body: bool,
+    /// The first N creates for this name answer 503.
+    pub create_5xx: u32,
+    /// The first N polls of each action answer 503.
+    pub poll_5xx: u32,
+    /// Every create answers this status with `{"message": ...}` (e.g. 429, 401, 404, 500).
+    pub create_status: Option<u16>,
+    /// Every poll answers this status with `{"message": ...}`.
+    pub poll_status: Option<u16>,
+    /// Creates answer 200 with a body that is not JSON.
+    pub create_non_json: bool,
+    /// Polls answer 200 with a body that is not JSON.
+    pub poll_non_json: bool,
+    /// Form of 2xx create answers.
+    pub create_envelope: Envelope,
+    /// Form of 2xx poll answers.
+    pub poll_envelope: Envelope,
+    /// Pause before answering a create.
+    pub create_delay: Duration,
+    /// Pause before answering a poll.
+    pub poll_delay: Duration,
+    /// The action is opted in to inline execution (else an inline create gets 422).
+    pub inline: bool,
+    /// With inline execution, answer `RUNNING` instead of the terminal answer.
+    pub inline_running: bool,
+}
+
+impl Default for ActionScript {
+    fn default() -> Self {
+        ActionScript {
+            running_polls: 0,
+            running_for: Duration::ZERO,
+            outcome: Outcome::Completed(Some(json!({"ok": true}))),
+            echo_body: false,
+            create_5xx: 0,
+            poll_5xx: 0,
+            create_status: None,
+            poll_status: None,
+            create_non_json: false,
+            poll_non_json: false,
+            create_envelope: Envelope::Plain,
+            poll_envelope: Envelope::Plain,
+            create_delay: Duration::ZERO,
+            poll_delay: Duration::ZERO,
+            inline: false,
+            inline_running: false,
+        }
+    }
+}
+
+/// One request the mock received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedRequest {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The request target (path and query).
+    pub path: String,
+    /// Headers (lowercase names); the `authorization` value is replaced by `<redacted>`.
+    pub headers: Vec<(String, String)>,
+    /// Whether the bearer token was right.
+    pub authorized: bool,
+    /// The body as text (lossy UTF-8).
+    pub body_text: String,
+    /// The body parsed as JSON, if it was JSON.
+    pub body: Option<Value>,
+    /// When it arrived, since the mock started.
+    pub at: Duration,
+    /// The status the mock answered.
+    pub status: u16,
+}
+
+impl RecordedRequest {
+    /// The value of a header (case-insensitive name).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Settings for [`ZampMock::start_with`].
+#[derive(Debug, Clone, Default)]
+pub struct MockConfig {
+    /// Port to bind on 127.0.0.1 (0 = any free port).
+    pub port: u16,
+    /// The expected bearer token (`None` = a generated one).
+    pub token: Option<String>,
+    /// Path prefix the API lives under, e.g. `/api/v1` (empty = at the root).
+    pub prefix: String,
+}
+
+struct ActionState {
+    name: String,
+    body: Value,
+    created: Instant,
+    polls: u32,
+    script: ActionScript,
+}
+
+#[derive(Default)]
+struct State {
+    scripts: HashMap<String, ActionScript>,
+    default: ActionScript,
+    actions: HashMap<String, ActionState>,
+    requests: Vec<RecordedRequest>,
+    creates_by_name: HashMap<String, u32>,
+    next_id: u64,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    start: Instant,
+    token: String,
+    prefix: String,
+    shutdown: AtomicBool,
+}
+
+impl Inner {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running mock server; stops (and joins its threads) on drop.
+pub struct ZampMock {
+    inner: Arc<Inner>,
+    base_url: String,
+    workers: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for ZampMock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZampMock")
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+const WORKERS: usize = 8;
+
+impl ZampMock {
+    /// Starts a mock on `127.0.0.1:0` with a generated token.
+    ///
+    /// # Panics
+    /// If no local port can be bound (a test environment problem).
+    pub fn start() -> ZampMock {
+        match Self::start_with(MockConfig::default()) {
+            Ok(m) => m,
+            Err(e) => panic!("zamp-mock: cannot start: {e}"),
+        }
+    }
+
+    /// Starts a mock with explicit settings.
+    pub fn start_with(config: MockConfig) -> Result<ZampMock, String> {
+        let server = tiny_http::Server::http(("127.0.0.1", config.port))
+            .map_err(|e| format!("cannot bind 127.0.0.1:{}: {e}", config.port))?;
+        let addr = server
+            .server_addr()
+            .to_ip()
+            .ok_or_else(|| "server has no IP address".to_string())?;
+        let token = config.token.unwrap_or_else(|| {
+            format!(
+                "zamp-test-token-{}-{}",
+                std::process::id(),
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.subsec_nanos())
+                    .unwrap_or(0)
+            )
+        });
+        let prefix = config.prefix.trim_end_matches('/').to_string();
+        let inner = Arc::new(Inner {
+            state: Mutex::new(State::default()),
+            start: Instant::now(),
+            token,
+            prefix: prefix.clone(),
+            shutdown: AtomicBool::new(false),
+        });
+        let server = Arc::new(server);
+        let workers = (0..WORKERS)
+            .map(|_| {
+                let server = Arc::clone(&server);
+                let inner = Arc::clone(&inner);
+                std::thread::spawn(move || {
+                    while !inner.shutdown.load(Ordering::SeqCst) {
+                        match server.recv_timeout(Duration::from_millis(50)) {
+                            Ok(Some(request)) => handle(&inner, request),
+                            Ok(None) => {}
+                            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                        }
+                    }
+                })
+            })
+            .collect();
+        Ok(ZampMock {
+            inner,
+            base_url: format!("http://{addr}{prefix}"),
+            workers,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` (plus the prefix, if any), without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The bearer token the mock expects.
+    pub fn token(&self) -> &str {
+        &self.inner.token
+    }
+
+    /// Sets the script for one action name (replacing an earlier one).
+    pub fn script(&self, action_name: &str, script: ActionScript) {
+        self.inner
+            .lock()
+            .scripts
+            .insert(action_name.to_string(), script);
+    }
+
+    /// Sets the script used for action names without one.
+    pub fn set_default(&self, script: ActionScript) {
+        self.inner.lock().default = script;
+    }
+
+    /// Every request received so far, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.inner.lock().requests.clone()
+    }
+
+    /// Number of `POST /actions` requests whose body named `action_name` (any answer).
+    pub fn count_creates(&self, action_name: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .filter(|r| {
+                r.body
+                    .as_ref()
+                    .and_then(|b| b.get("action_name"))
+                    .and_then(Value::as_str)
+                    == Some(action_name)
+            })
+            .count()
+    }
+
+    /// Number of `GET /actions/{id}` requests (any answer).
+    pub fn count_polls(&self, id: &str) -> usize {
+        let want = format!("{}/actions/{id}", self.inner.prefix);
+        self.requests()
+            .iter()
+            .filter(|r| r.method == "GET" && r.path.split('?').next() == Some(want.as_str()))
+            .count()
+    }
+
+    /// Ids of the actions created so far for `action_name`, oldest first.
+    pub fn action_ids(&self, action_name: &str) -> Vec<String> {
+        let state = self.inner.lock();
+        let mut ids: Vec<String> = state
+            .actions
+            .iter()
+            .filter(|(_, a)| a.name == action_name)
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+impl Drop for ZampMock {
+    fn drop(&mut self) {
+        self.inner.shutdown.store(true, Ordering::SeqCst);
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+    }
+}
+
+/// An answer: status and JSON (or raw) body.
+struct Answer {
+    status: u16,
+    body: String,
+    json: bool,
+}
+
+fn answer(status: u16, body: Value) -> Answer {
+    Answer {
+        status,
+        body: body.to_string(),
+        json: true,
+    }
+}
+
+fn message(status: u16, text: &str) -> Answer {
+    answer(status, json!({ "message": text }))
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        400 => "bad request",
+        401 => "unauthorized",
+        403 => "forbidden",
+        404 => "not found",
+        409 => "conflict",
+        422 => "unprocessable entity",
+        429 => "rate limited",
+        500 => "internal server error (mock)",
+        502 => "bad gateway (mock)",
+        503 => "service unavailable (mock)",
+        504 => "gateway timeout (mock)",
+        _ => "error (mock)",
+    }
+}
+
+fn wrap(envelope: &Envelope, body: Value) -> Value {
+    match envelope {
+        Envelope::Plain => body,
+        Envelope::Data => json!({ "data": body }),
+        Envelope::Error(e) => json!({ "error": e }),
+    }
+}
+
+fn handle(inner: &Inner, mut request: tiny_http::Request) {
+    let at = inner.start.elapsed();
+    let method = request.method().as_str().to_string();
+    let path = request.url().to_string();
+    let mut authorized = false;
+    let expected = format!("Bearer {}", inner.token);
+    let mut content_type = String::new();
+    let headers: Vec<(String, String)> = request
+        .headers()
+        .iter()
+        .map(|h| {
+            let name = h.field.as_str().as_str().to_ascii_lowercase();
+            let mut value = h.value.as_str().to_string();
+            if name == "authorization" {
+                authorized = value == expected;
+                value = "<redacted>".into();
+            }
+            if name == "content-type" {
+                content_type = value.clone();
+            }
+            (name, value)
+        })
+        .collect();
+    let mut raw = Vec::new();
+    let _ = request.as_reader().read_to_end(&mut raw);
+    let body_text = String::from_utf8_lossy(&raw).into_owned();
+    let body: Option<Value> = serde_json::from_slice(&raw).ok();
+
+    let ans = route(
+        inner,
+        &method,
+        &path,
+        authorized,
+        &content_type,
+        &raw,
+        body.as_ref(),
+    );
+    inner.lock().requests.push(RecordedRequest {
+        method,
+        path,
+        headers,
+        authorized,
+        body_text,
+        body,
+        at,
+        status: ans.status,
+    });
+    let ctype = if ans.json {
+        "application/json"
+    } else {
+        "text/html"
+    };
+    let mut response = tiny_http::Response::from_string(ans.body).with_status_code(ans.status);
+    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", ctype) {
+        response = response.with_header(h);
+    }
+    let _ = request.respond(response);
+}
+
+fn route(
+    inner: &Inner,
+    method: &str,
+    path: &str,
+    authorized: bool,
+    content_type: &str,
+    raw: &[u8],
+    body: Option<&Value>,
+) -> Answer {
+    let path_only = path.split('?').next().unwrap_or("");
+    let Some(rest) = path_only.strip_prefix(inner.prefix.as_str()) else {
+        return message(404, "not found");
+    };
+    let is_create = rest == "/actions";
+    let poll_id = rest
+        .strip_prefix("/actions/")
+        .filter(|id| !id.is_empty() && !id.contains('/'));
+    if !is_create && poll_id.is_none() {
+        return message(404, "not found");
+    }
+    if !authorized {
+        return message(401, "unauthorized");
+    }
+    match (method, poll_id) {
+        ("POST", None) => create(inner, content_type, raw, body),
+        ("GET", Some(id)) => poll(inner, id),
+        _ => message(405, "method not allowed"),
+    }
+}
+
+fn is_iso_duration(v: &Value) -> bool {
+    let Some(s) = v.as_str() else { return false };
+    let Some(rest) = s.strip_prefix('P') else {
+        return false;
+    };
+    let (days, time) = match rest.split_once('T') {
+        Some((d, t)) => (d, Some(t)),
+        None => (rest, None),
+    };
+    let valid = |part: &str, units: &[char]| -> bool {
+        let mut num = String::new();
+        let mut any = false;
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                num.push(c);
+            } else if units.contains(&c) && !num.is_empty() && num.parse::<f64>().is_ok() {
+                num.clear();
+                any = true;
+            } else {
+                return false;
+            }
+        }
+        num.is_empty() && (any || part.is_empty())
+    };
+    let d_ok = valid(days, &['Y', 'M', 'W', 'D']);
+    let t_ok = match time {
+        Some(t) => !t.is_empty() && valid(t, &['H', 'M', 'S']),
+        None => true,
+    };
+    d_ok && t_ok && s.len() > 1
+}
+
+/// Validates a create body; `Err` is the 400 message.
+pub fn validate_create_body(body: &Value) -> Result<(), String> {
+    let obj = body.as_object().ok_or("body must be a JSON object")?;
+    match obj.get("action_name").and_then(Value::as_str) {
+        Some(n) if !n.trim().is_empty() => {}
+        _ => return Err("action_name must be a non-empty string".into()),
+    }
+    if obj.get("is_external_action") != Some(&Value::Bool(true)) {
+        return Err("is_external_action must be true".into());
+    }
+    let rp = obj
+        .get("retry_policy")
+        .and_then(Value::as_object)
+        .ok_or("retry_policy must be an object")?;
+    for key in ["initial_interval", "maximum_interval"] {
+        if !rp.get(key).is_some_and(is_iso_duration) {
+            return Err(format!(
+                "retry_policy.{key} must be an ISO-8601 duration such as PT30S"
+            ));
+        }
+    }
+    if rp.get("maximum_attempts").and_then(Value::as_u64).is_none() {
+        return Err("retry_policy.maximum_attempts must be an integer >= 0".into());
+    }
+    match rp.get("backoff_coefficient").and_then(Value::as_f64) {
+        Some(c) if c >= 1.0 => {}
+        _ => return Err("retry_policy.backoff_coefficient must be a number >= 1".into()),
+    }
+    if let Some(s) = obj.get("summary") {
+        if !s.is_string() && !s.is_null() {
+            return Err("summary must be a string".into());
+        }
+    }
+    if let Some(t) = obj.get("start_to_close_timeout_seconds") {
+        if !t.is_null() && !t.as_f64().is_some_and(|t| t > 0.0) {
+            return Err("start_to_close_timeout_seconds must be a positive number".into());
+        }
+    }
+    if let Some(m) = obj.get("execution_mode") {
+        if !m.is_null() && m != "INLINE" {
+            return Err("execution_mode must be \"INLINE\"".into());
+        }
+    }
+    Ok(())
+}
+
+fn terminal_body(id: &str, script: &ActionScript, create_body: &Value) -> Value {
+    match &script.outcome {
+        Outcome::Completed(result) => {
+            let result = if script.echo_body {
+                Some(create_body.clone())
+            } else {
+                result.clone()
+            };
+            match result {
+                Some(r) => json!({"id": id, "status": "COMPLETED", "result": r}),
+                None => json!({"id": id, "status": "COMPLETED"}),
+            }
+        }
+        Outcome::Failed { status, error } => match error {
+            Some(e) => json!({"id": id, "status": status, "error": e}),
+            None => json!({"id": id, "status": status}),
+        },
+        Outcome::Status(status) => json!({"id": id, "status": status}),
+    }
+}
+
+fn create(inner: &Inner, content_type: &str, raw: &[u8], body: Option<&Value>) -> Answer {
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/json")
+    {
+        return message(415, "Content-Type must be application/json");
+    }
+    let Some(body) = body else {
+        let why = serde_json::from_slice::<Value>(raw)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        return message(400, &format!("invalid JSON body: {why}"));
+    };
+    if let Err(why) = validate_create_body(body) {
+        return message(400, &why);
+    }
+    let name = body
+        .get("action_name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let (script, attempt) = {
+        let mut st = inner.lock();
+        let script = st
+            .scripts
+            .get(&name)
+            .cloned()
+            .unwrap_or_else(|| st.default.clone());
+        let attempt = st.creates_by_name.entry(name.clone()).or_insert(0);
+        *attempt += 1;
+        (script, *attempt)
+    };
+    if !script.create_delay.is_zero() {
+        std::thread::sleep(script.create_delay);
+    }
+    if attempt <= script.create_5xx {
+        return message(503, reason(503));
+    }
+    if let Some(status) = script.create_status {
+        return message(status, reason(status));
+    }
+    if script.create_non_json {
+        return Answer {
+            status: 200,
+            body: "<html>definitely not json</html>".into(),
+            json: false,
+        };
+    }
+    let inline = body.get("execution_mode").and_then(Value::as_str) == Some("INLINE");
+    if inline && !script.inline {
+        return message(
+            422,
+            &format!("action {name} is not opted in to inline execution"),
+        );
+    }
+    let id = {
+        let mut st = inner.lock();
+        st.next_id += 1;
+        let id = format!("act_{:06}", st.next_id);
+        st.actions.insert(
+            id.clone(),
+            ActionState {
+                name,
+                body: body.clone(),
+                created: Instant::now(),
+                polls: 0,
+                script: script.clone(),
+            },
+        );
+        id
+    };
+    let answer_body = if inline {
+        if script.inline_running {
+            json!({"id": id, "status": "RUNNING"})
+        } else {
+            terminal_body(&id, &script, body)
+        }
+    } else {
+        json!({ "id": id })
+    };
+    answer(200, wrap(&script.create_envelope, answer_body))
+}
+
+fn poll(inner: &Inner, id: &str) -> Answer {
+    let found = {
+        let mut st = inner.lock();
+        st.actions.get_mut(id).map(|a| {
+            a.polls += 1;
+            (a.polls, a.script.clone(), a.body.clone(), a.created)
+        })
+    };
+    let Some((polls, script, body, created)) = found else {
+        return message(404, &format!("action {id} not found"));
+    };
+    if !script.poll_delay.is_zero() {
+        std::thread::sleep(script.poll_delay);
+    }
+    if polls <= script.poll_5xx {
+        return message(503, reason(503));
+    }
+    if let Some(status) = script.poll_status {
+        return message(status, reason(status));
+    }
+    if script.poll_non_json {
+        return Answer {
+            status: 200,
+            body: "<html>definitely not json</html>".into(),
+            json: false,
+        };
+    }
+    let effective = polls - script.poll_5xx;
+    let running = effective <= script.running_polls || created.elapsed() < script.running_for;
+    let out = if running {
+        json!({"id": id, "status": "RUNNING"})
+    } else {
+        terminal_body(id, &script, &body)
+    };
+    answer(200, wrap(&script.poll_envelope, out))
+}
