@@ -124,12 +124,24 @@ pub fn base_settings_sources(
 }
 
 /// One change to the inherited environment of the CLI process, applied in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows names only: values (from `options.env`) may be secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub enum EnvChange {
     /// Set `key` to `value`, replacing an inherited value.
     Set(String, String),
     /// Set `key` to `value` only if the process environment does not have it.
     SetIfAbsent(String, String),
+}
+
+impl fmt::Debug for EnvChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, key, value) = match self {
+            EnvChange::Set(k, v) => ("Set", k, v),
+            EnvChange::SetIfAbsent(k, v) => ("SetIfAbsent", k, v),
+        };
+        write!(f, "{kind}({key:?}, <{} bytes redacted>)", value.len())
+    }
 }
 
 /// A file the runtime writes into the private folder before spawning.
@@ -271,6 +283,17 @@ pub fn plan_execution(
     // Settings: the user's file as is, or the generated overlay.
     let settings_path: Option<PathBuf> = if settings::needs_overlay(options) {
         let base_map = match base {
+            BaseSettings::None | BaseSettings::Discovered { .. }
+                if options.settings_file.is_some() =>
+            {
+                // The user's explicit file must be the base: the runtime did not read it.
+                let path = options.settings_file.clone().unwrap_or_default();
+                return Err(PlanError::SettingsRead {
+                    path,
+                    message: "the settings file was not read (see base_settings_sources)"
+                        .to_string(),
+                });
+            }
             BaseSettings::None => Map::new(),
             BaseSettings::Explicit { path, contents } => {
                 let text = contents.as_ref().map_err(|e| PlanError::SettingsRead {
