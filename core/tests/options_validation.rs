@@ -346,3 +346,44 @@ fn debug_never_prints_env_values_or_file_contents() {
     }
     assert!(debug.contains("API_TOKEN"));
 }
+
+#[test]
+fn continue_thread_builder_accepts_seed_shapes() {
+    assert_eq!(
+        AmpOptions::new().continue_thread(true).continue_thread,
+        Some(ContinueThread::Latest)
+    );
+    assert_eq!(
+        AmpOptions::new()
+            .continue_thread(true)
+            .continue_thread(false)
+            .continue_thread,
+        None
+    );
+    assert_eq!(
+        AmpOptions::new().continue_thread("T-1").continue_thread,
+        Some(ContinueThread::Id("T-1".into()))
+    );
+    assert_eq!(
+        AmpOptions::new()
+            .continue_thread(String::from("T-2"))
+            .continue_thread,
+        Some(ContinueThread::Id("T-2".into()))
+    );
+    assert_eq!(
+        AmpOptions::new().continue_thread(None).continue_thread,
+        None
+    );
+}
+
+#[test]
+fn options_debug_hides_env_values_and_system_prompt() {
+    let o = AmpOptions::new()
+        .env("TOKEN", "hunter2")
+        .system_prompt("secret prompt");
+    let d = format!("{o:?}");
+    assert!(
+        d.contains("TOKEN") && !d.contains("hunter2") && !d.contains("secret prompt"),
+        "{d}"
+    );
+}
