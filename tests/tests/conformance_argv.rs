@@ -631,3 +631,77 @@ fn real_cli_accepts_planned_argv() {
         failures.join("\n")
     );
 }
+
+/// Thread commands: the real CLI accepts the argv and only fails for lack of a server.
+#[test]
+fn real_cli_accepts_thread_command_argv() {
+    use ampere_core::threads::{MultiplayerSetting, ThreadCommand, TtlDuration};
+    let bin = match ensure_real_cli() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("SKIP conformance_argv (threads): the real Amp CLI is not available: {e}");
+            return;
+        }
+    };
+    let mp = |setting| ThreadCommand::Multiplayer {
+        thread_id: THREAD_ID.into(),
+        setting,
+    };
+    let commands = [
+        ThreadCommand::New { visibility: None },
+        ThreadCommand::New {
+            visibility: Some(Visibility::Public),
+        },
+        ThreadCommand::Markdown {
+            thread_id: THREAD_ID.into(),
+        },
+        mp(MultiplayerSetting::On),
+        mp(MultiplayerSetting::Off),
+        mp(MultiplayerSetting::Ttl(TtlDuration {
+            minutes: 30,
+            hours: 1,
+            days: 0,
+            weeks: 0,
+        })),
+    ];
+    let root = match tempfile::Builder::new()
+        .prefix("ampere-conf-threads-")
+        .tempdir()
+    {
+        Ok(d) => d,
+        Err(e) => panic!("tempdir: {e}"),
+    };
+    let mut failures = Vec::new();
+    for (i, cmd) in commands.iter().enumerate() {
+        let args = match cmd.args() {
+            Ok(a) => a,
+            Err(e) => panic!("{cmd:?}: {e}"),
+        };
+        let case_dir = root.path().join(format!("t{i}"));
+        if let Err(e) = std::fs::create_dir_all(&case_dir) {
+            panic!("{e}");
+        }
+        let job = Job {
+            name: format!("thread-{i}"),
+            args: args.clone(),
+            case_dir,
+            env: Vec::new(),
+            cwd: None,
+            stdin: StdinPlan::Text(Vec::new()),
+        };
+        let argv = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        match run(&bin, &job, &args) {
+            Outcome::Offline => eprintln!("ok       {}: amp {argv}", job.name),
+            other => failures.push(format!("{}: {other:?}\n  amp {argv}", job.name)),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "thread command failures:\n{}",
+        failures.join("\n")
+    );
+}
