@@ -4,6 +4,21 @@
 //! builder methods (`AmpOptions::new().cwd("repo").mode(Mode::RUSH)`), or deserialize them
 //! from JSON or TOML (unknown fields are an error that names the field). Nothing is checked
 //! until [`AmpOptions::validate`] (called by [`crate::plan::plan_execution`]).
+//!
+//! ```
+//! use ampere_core::options::{AmpOptions, Executor, LogLevel, Mode};
+//!
+//! let built = AmpOptions::new().cwd("./my-project").mode(Mode::RUSH).continue_thread(true);
+//! let updated = AmpOptions { log_level: Some(LogLevel::Debug), ..AmpOptions::default() };
+//! let parsed: AmpOptions = serde_json::from_str(
+//!     r#"{"mode": "deep", "labels": ["sdk"], "executor": {"orb": {"project": "p"}}}"#,
+//! ).expect("valid options");
+//! assert_eq!(parsed.executor, Executor::orb_project("p"));
+//! assert!(built.validate().is_ok() && updated.validate().is_ok());
+//! // A typo is an error that names the field.
+//! let err = serde_json::from_str::<AmpOptions>(r#"{"lables": []}"#).unwrap_err();
+//! assert!(err.to_string().contains("lables"));
+//! ```
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -6,6 +6,27 @@
 //! [`InvocationPlan`]: create `private_dir` (0700), write each [`PlannedFile`] (0600), apply
 //! the [`EnvChange`]s to the inherited environment, spawn `<cli> <args>` in `cwd`, feed
 //! stdin per [`StdinPlan`], and remove `private_dir` when the execution ends.
+//!
+//! ```
+//! use std::path::Path;
+//! use ampere_core::options::{AmpOptions, Mode, Visibility};
+//! use ampere_core::plan::{plan_execution, BaseSettings, PromptKind};
+//!
+//! # fn main() -> Result<(), ampere_core::plan::PlanError> {
+//! let options = AmpOptions::new()
+//!     .mode(Mode::RUSH)
+//!     .visibility(Visibility::Public)
+//!     .labels(["sdk"]);
+//! let prompt = PromptKind::Text("Summarize this repo".into());
+//! let plan = plan_execution(&options, &prompt, &BaseSettings::None, Path::new("/tmp/ampere-1"))?;
+//! assert_eq!(
+//!     plan.args,
+//!     ["--execute", "--stream-json", "--visibility", "unlisted", "--mode", "rush", "--label", "sdk"]
+//! );
+//! assert!(plan.files.is_empty());
+//! # Ok(())
+//! # }
+//! ```
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
