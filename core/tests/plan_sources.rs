@@ -94,3 +94,17 @@ fn first_parsing_skips_broken_files() {
         BaseSettings::None
     );
 }
+
+#[test]
+fn unsupported_flag_hint_names_the_option() {
+    use ampere_core::plan::unsupported_option_hint;
+    let hint = unsupported_option_hint("Error: error: unknown option '--effort'\n");
+    let hint = hint.unwrap_or_default();
+    assert!(
+        hint.contains("--effort") && hint.contains("`effort`") && hint.contains("update"),
+        "{hint}"
+    );
+    assert!(unsupported_option_hint("unknown option '--zzz'").is_some_and(|h| h.contains("--zzz")));
+    assert_eq!(unsupported_option_hint("Error: Couldn't connect"), None);
+    assert_eq!(unsupported_option_hint("unknown option '"), None);
+}

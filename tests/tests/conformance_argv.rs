@@ -598,7 +598,9 @@ fn real_cli_accepts_planned_argv() {
                 rejected_seen.insert(flag.clone());
                 match again {
                     Outcome::Offline => eprintln!(
-                        "ok*      {name}: pinned CLI rejects {flag} (known unsupported); accepted without {removed:?}"
+                        "ok*      {name}: pinned CLI rejects {flag} (known unsupported; users see: {}); accepted without {removed:?}",
+                        ampere_core::plan::unsupported_option_hint(&format!("unknown option '{flag}'"))
+                            .unwrap_or_default()
                     ),
                     other => failures.push(format!(
                         "{name}: without {removed:?} still fails: {other:?}\n  amp {argv}"
