@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ampere_core::action::{
-    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest,
-    HttpResponse, Method, Output, TransportError,
+    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest, HttpResponse,
+    Method, Output, TransportError,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -79,7 +79,10 @@ impl fmt::Debug for ActionExecutorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActionExecutorBuilder")
             .field("base_url", &self.base_url)
-            .field("auth_token", &self.auth_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "<redacted>"),
+            )
             .field("client", &self.client.is_some())
             .finish()
     }
@@ -230,8 +233,7 @@ impl ActionExecutor {
                     None => {
                         return Err(ActionError::Http {
                             status: None,
-                            message: "internal error: the action state machine stalled"
-                                .to_string(),
+                            message: "internal error: the action state machine stalled".to_string(),
                             body: None,
                         })
                     }
