@@ -10,10 +10,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ampere_core::action::{
-    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest,
-    HttpResponse, Method, Output, TransportError,
+    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest, HttpResponse,
+    Method, Output, TransportError,
 };
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 /// The largest response body accepted (a bigger one is a network error, never an
@@ -144,17 +145,24 @@ impl ActionExecutor {
         ActionExecutorBuilder::default()
     }
 
-    /// Runs the action `action_name` with `params` and the default request settings
-    /// (the seed's `ActionExecutor.execute`), and deserializes its result into `T`
-    /// (use [`serde_json::Value`] to keep it untyped).
+    /// Runs the action `action_name` with `params` (anything `Serialize`, such as a
+    /// [`serde_json::Value`]) and the default request settings (the seed's
+    /// `ActionExecutor.execute`), and deserializes its result into `T` (use
+    /// [`serde_json::Value`] to keep it untyped).
     ///
-    /// A result that does not fit `T` is [`ActionError::ResultType`], which keeps the raw
-    /// value.
+    /// `params` that cannot be serialized are [`ActionError::Validation`]; a result that
+    /// does not fit `T` is [`ActionError::ResultType`], which keeps the raw value.
     pub fn execute<T: DeserializeOwned>(
         &self,
         action_name: impl Into<String>,
-        params: Value,
+        params: impl Serialize,
     ) -> Result<T, ActionError> {
+        let params = serde_json::to_value(params).map_err(|e| {
+            ActionError::Validation(ampere_core::ValidationError::new(
+                "params",
+                format!("cannot be serialized as JSON: {e}"),
+            ))
+        })?;
         self.execute_request(ActionRequest::new(action_name, params))
     }
 
@@ -172,7 +180,7 @@ impl ActionExecutor {
         ActionConfig::resolve(
             self.base_url.as_deref(),
             self.auth_token.as_deref(),
-            &|name| std::env::var(name).ok(),
+            &ampere_runtime_common::env_lookup,
         )
     }
 
@@ -222,8 +230,7 @@ impl ActionExecutor {
                     if idle_polls > 1 {
                         return Err(ActionError::Http {
                             status: None,
-                            message: "internal error: the action state machine stalled"
-                                .to_string(),
+                            message: "internal error: the action state machine stalled".to_string(),
                             body: None,
                         });
                     }
@@ -328,7 +335,7 @@ fn sleep_until(deadline: Instant) {
 /// ```
 pub fn execute_action(
     action_name: impl Into<String>,
-    params: Value,
+    params: impl Serialize,
 ) -> Result<Value, ActionError> {
     static SHARED: OnceLock<ActionExecutor> = OnceLock::new();
     SHARED
