@@ -1,15 +1,18 @@
 //! The Amp agent client: [`Amp`], its builder, run-to-completion and thread commands.
 
 use std::path::PathBuf;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::Duration;
 
 use ampere_core::decode::DecoderConfig;
 use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::options::{AmpOptions, Visibility};
-use ampere_core::run::{command_outcome, AgentError, RunConfig, RunSummary, SummaryBuilder};
+use ampere_core::run::{
+    command_outcome, AgentError, RunConfig, RunSummary, Signal, SummaryBuilder, TimeoutKind,
+};
 use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
-use ampere_runtime_common::{exit_info, prepare_thread_command, CliSettings};
+use ampere_runtime_common::{exit_info, prepare_thread_command, signal_group, CliSettings};
 
 use crate::execution::{Execution, Prompt, Step};
 use crate::session::Session;
@@ -55,13 +58,13 @@ impl AmpBuilder {
 
     /// Create the private folders (generated settings / MCP files) under this folder
     /// instead of the system temporary folder.
-    pub fn temp_root(mut self, path: impl Into<PathBuf>) -> Self {
-        self.settings.cli.temp_root = Some(path.into());
+    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.settings.cli.temp_root = Some(dir.into());
         self
     }
 
-    /// End an execution (with [`AgentError::Timeout`]) when it has lasted this long.
-    /// Default: no limit.
+    /// End an execution (with [`AgentError::Timeout`]) when it has lasted this long; a
+    /// thread command is killed after this long too. Default: no limit.
     pub fn overall_timeout(mut self, timeout: Duration) -> Self {
         self.settings.run.overall_timeout = Some(timeout);
         self
@@ -237,13 +240,51 @@ impl Amp {
     }
 
     /// Runs one thread command to completion: its trimmed stdout, or the process error.
+    /// With an overall timeout, a command still running after it is killed (its process
+    /// group gets `SIGKILL`) and the result is [`AgentError::Timeout`].
     fn thread_command(&self, command: &ThreadCommand) -> Result<String, AgentError> {
         let mut cmd = prepare_thread_command(command, &self.inner.cli, None)?;
         let program = cmd.get_program().to_string_lossy().into_owned();
-        // `output()` drains stdout and stderr together, so neither pipe can fill up.
-        let output = cmd
-            .output()
-            .map_err(|e| AgentError::io(format!("running {program}"), &e))?;
+        let child = cmd
+            .spawn()
+            .map_err(|e| AgentError::io(format!("spawning {program}"), &e))?;
+        let pid = child.id();
+        let (tx, rx) = mpsc::channel();
+        // `wait_with_output` drains stdout and stderr together (neither pipe can fill up)
+        // and reaps the child.
+        let waiter = std::thread::Builder::new()
+            .name(format!("ampere-thread-cmd-{pid}"))
+            .spawn(move || {
+                let _ = tx.send(child.wait_with_output());
+            });
+        if let Err(e) = waiter {
+            // The closure (and the child in it) is gone; make sure the process is too.
+            let _ = signal_group(pid, Signal::Kill);
+            return Err(AgentError::io("starting the thread command monitor", &e));
+        }
+        let output = match self.inner.run.overall_timeout {
+            Some(after) => match rx.recv_timeout(after) {
+                Ok(output) => output,
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = signal_group(pid, Signal::Kill);
+                    // The monitor reaps it.
+                    let _ = rx.recv();
+                    return Err(AgentError::Timeout {
+                        kind: TimeoutKind::Overall,
+                        after,
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => Err(std::io::Error::other(
+                    "the thread command monitor ended without a result",
+                )),
+            },
+            None => rx.recv().unwrap_or_else(|_| {
+                Err(std::io::Error::other(
+                    "the thread command monitor ended without a result",
+                ))
+            }),
+        }
+        .map_err(|e| AgentError::io(format!("running {program}"), &e))?;
         command_outcome(
             exit_info(output.status),
             &output.stdout,

@@ -45,22 +45,26 @@ pub use agent::{execute, run, Amp, AmpBuilder};
 pub use execution::{Execution, Prompt};
 pub use session::Session;
 
-/// The sans-IO core this crate drives (every type it uses, and more).
-pub use ampere_core;
+/// The sans-IO core, for everything not re-exported at the top level.
+pub use ampere_core as core;
 
 pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
 pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
 pub use ampere_core::error::ValidationError;
-pub use ampere_core::mcp::{McpConfig, McpConfigSource, McpServer};
+pub use ampere_core::mcp::{
+    McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
+};
 pub use ampere_core::message::{
-    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, Message,
-    ResultMessage, SystemMessage, UnknownMessage, Usage, UserInputMessage, UserMessage,
+    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
+    Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
+    UserInputMessage, UserMessage,
 };
 pub use ampere_core::options::{
     AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
 };
 pub use ampere_core::permission::{
-    create_permission, MatchCondition, Permission, PermissionAction, PermissionContext,
+    create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
+    PermissionContext,
 };
 pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
 pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};

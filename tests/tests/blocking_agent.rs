@@ -40,7 +40,7 @@ impl Scratch {
         Amp::builder()
             .cli_path(STUB)
             .kill_grace(Duration::from_millis(500))
-            .temp_root(self.dir.path().join("private"))
+            .temp_dir(self.dir.path().join("private"))
             .build()
     }
 
@@ -325,7 +325,7 @@ fn idle_timeout_ends_a_hung_cli_after_its_messages() {
     let scratch = Scratch::new();
     let amp = Amp::builder()
         .cli_path(STUB)
-        .temp_root(scratch.dir.path().join("private"))
+        .temp_dir(scratch.dir.path().join("private"))
         .idle_timeout(Duration::from_millis(700))
         .kill_grace(Duration::from_millis(500))
         .build();
@@ -678,4 +678,35 @@ fn many_executions_in_parallel_threads() {
         let summary = h.join().expect("thread").expect("run");
         assert_eq!(summary.result, format!("parallel {i}"));
     }
+}
+
+#[test]
+fn a_hung_thread_command_is_killed_at_the_overall_timeout() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("amp");
+    // A grandchild holding the pipes: the whole group must go.
+    std::fs::write(&script, "#!/bin/sh\nsleep 60 &\nsleep 60\n").expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let amp = Amp::builder()
+        .cli_path(&script)
+        .overall_timeout(Duration::from_millis(500))
+        .build();
+    let start = Instant::now();
+    let err = amp.thread_new(None).expect_err("timeout");
+    assert!(
+        matches!(
+            err,
+            AgentError::Timeout {
+                kind: TimeoutKind::Overall,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        start.elapsed()
+    );
 }
