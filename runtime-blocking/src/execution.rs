@@ -465,9 +465,11 @@ impl Execution {
         if let Some(input) = stdin {
             let tx = tx.clone();
             let source = StdinSource::new(prompt, stdin_plan);
-            if let Err(e) = spawn_thread(format!("ampere-stdin-{pid}"), move || {
-                write_stdin(input, source, &tx)
-            }) {
+            // The default stack: the caller's iterator runs on this thread.
+            let spawned = thread::Builder::new()
+                .name(format!("ampere-stdin-{pid}"))
+                .spawn(move || write_stdin(input, source, &tx));
+            if let Err(e) = spawned {
                 spawn_failures.push(AgentError::io("starting the stdin writer", &e));
             }
         }
@@ -587,11 +589,16 @@ impl Drop for Execution {
     }
 }
 
-/// Starts a named thread; the error is the OS's when it cannot.
+/// Stack size of the threads that run only this crate's code (the stdin writer, which
+/// runs the caller's iterator, gets the default).
+const SMALL_STACK: usize = 256 * 1024;
+
+/// Starts a named thread running only this crate's code; the error is the OS's when it
+/// cannot.
 fn spawn_thread(name: String, f: impl FnOnce() + Send + 'static) -> std::io::Result<()> {
     thread::Builder::new()
         .name(name)
-        .stack_size(256 * 1024)
+        .stack_size(SMALL_STACK)
         .spawn(f)
         .map(drop)
 }

@@ -49,10 +49,13 @@ impl Session {
         }
     }
 
-    /// Sends one user message; it is written to the CLI's stdin as one JSON line.
+    /// Sends one user message; it is queued and written to the CLI's stdin as one JSON
+    /// line by the session's writer thread.
     ///
     /// Never blocks. Fails with [`AgentError::Io`] (`BrokenPipe`) when the input was
-    /// closed ([`close_input`](Self::close_input)) or the CLI is no longer reading it.
+    /// closed ([`close_input`](Self::close_input)) or the writer has stopped (the CLI
+    /// closed its stdin or exited). `Ok` means queued: a CLI that exits right then never
+    /// sees the message, and the session's messages and final error tell what happened.
     pub fn send(&self, message: UserInputMessage) -> Result<(), AgentError> {
         match &self.input {
             Some(tx) => tx.send(message).map_err(|_| input_closed()),

@@ -388,15 +388,50 @@ fn drop_mid_run_kills_reaps_and_removes_the_private_folder() {
     let first = execution.next().expect("init").expect("ok");
     assert!(matches!(first, Message::System(_)));
     assert!(!process_gone(pid));
-    let start = Instant::now();
     drop(execution);
-    assert!(
-        start.elapsed() < Duration::from_millis(400),
-        "drop does not wait for the teardown"
-    );
     assert_gone_soon(pid);
     assert_removed_soon(&private);
     assert_eq!(scratch.private_entries(), 0);
+}
+
+#[test]
+fn drop_does_not_wait_for_the_grace_period() {
+    let grace = Duration::from_secs(3);
+    let amp = Amp::builder().cli_path(STUB).kill_grace(grace).build();
+    let mut execution = amp.execute("[[scenario:ignore-sigterm]] x", AmpOptions::default());
+    let pid = execution.pid().expect("pid");
+    execution.next().expect("init").expect("ok");
+    let start = Instant::now();
+    drop(execution);
+    assert!(
+        start.elapsed() < Duration::from_millis(1500),
+        "drop returned after {:?}",
+        start.elapsed()
+    );
+    // SIGTERM is ignored: the child lives on until the background SIGKILL.
+    assert!(!process_gone(pid), "still alive during the grace period");
+    assert_gone_soon(pid);
+    assert!(start.elapsed() >= grace, "killed only after the grace");
+}
+
+#[test]
+fn a_cli_that_never_reads_stdin_is_not_a_stdin_error() {
+    // The pinned CLI does not know `--effort`: it fails at once without reading stdin, so
+    // writing a 4 MiB prompt hits a closed pipe. The error is the CLI's, not the pipe's.
+    let prompt = "x".repeat(4 << 20);
+    let options = AmpOptions::new().effort(ampere_blocking::Effort::High);
+    let (messages, errors) = collect(amp().execute(prompt, options));
+    assert!(messages.is_empty());
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    match &errors[0] {
+        AgentError::Process {
+            exit_code, stderr, ..
+        } => {
+            assert_eq!(*exit_code, Some(1));
+            assert!(stderr.contains("unknown option"), "{stderr}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
