@@ -10,10 +10,11 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use ampere_core::action::{
-    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest,
-    HttpResponse, Method, Output, TransportError,
+    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest, HttpResponse,
+    Method, Output, TransportError,
 };
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 use serde_json::Value;
 
 /// The largest response body accepted (a bigger one is a network error, never an
@@ -144,17 +145,24 @@ impl ActionExecutor {
         ActionExecutorBuilder::default()
     }
 
-    /// Runs the action `action_name` with `params` and the default request settings
-    /// (the seed's `ActionExecutor.execute`), and deserializes its result into `T`
-    /// (use [`serde_json::Value`] to keep it untyped).
+    /// Runs the action `action_name` with `params` (anything `Serialize`, such as a
+    /// [`serde_json::Value`]) and the default request settings (the seed's
+    /// `ActionExecutor.execute`), and deserializes its result into `T` (use
+    /// [`serde_json::Value`] to keep it untyped).
     ///
-    /// A result that does not fit `T` is [`ActionError::ResultType`], which keeps the raw
-    /// value.
+    /// `params` that cannot be serialized are [`ActionError::Validation`]; a result that
+    /// does not fit `T` is [`ActionError::ResultType`], which keeps the raw value.
     pub fn execute<T: DeserializeOwned>(
         &self,
         action_name: impl Into<String>,
-        params: Value,
+        params: impl Serialize,
     ) -> Result<T, ActionError> {
+        let params = serde_json::to_value(params).map_err(|e| {
+            ActionError::Validation(ampere_core::ValidationError::new(
+                "params",
+                format!("cannot be serialized as JSON: {e}"),
+            ))
+        })?;
         self.execute_request(ActionRequest::new(action_name, params))
     }
 
@@ -172,7 +180,7 @@ impl ActionExecutor {
         ActionConfig::resolve(
             self.base_url.as_deref(),
             self.auth_token.as_deref(),
-            &|name| std::env::var(name).ok(),
+            &ampere_runtime_common::env_lookup,
         )
     }
 
@@ -222,8 +230,7 @@ impl ActionExecutor {
                     if idle_polls > 1 {
                         return Err(ActionError::Http {
                             status: None,
-                            message: "internal error: the action state machine stalled"
-                                .to_string(),
+                            message: "internal error: the action state machine stalled".to_string(),
                             body: None,
                         });
                     }
@@ -328,10 +335,81 @@ fn sleep_until(deadline: Instant) {
 /// ```
 pub fn execute_action(
     action_name: impl Into<String>,
-    params: Value,
+    params: impl Serialize,
 ) -> Result<Value, ActionError> {
     static SHARED: OnceLock<ActionExecutor> = OnceLock::new();
     SHARED
         .get_or_init(ActionExecutor::new)
         .execute(action_name, params)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ampere_core::action::RequestId;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    fn request(url: String, timeout: Duration) -> HttpRequest {
+        HttpRequest {
+            id: RequestId::from_raw(0),
+            method: Method::Get,
+            url,
+            headers: vec![("Authorization".into(), "Bearer t".into())],
+            body: None,
+            timeout,
+        }
+    }
+
+    #[test]
+    fn a_silent_server_is_a_transport_timeout() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        // Accept and read, but never answer.
+        let server = std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                let mut buf = [0u8; 1024];
+                let _ = conn.read(&mut buf);
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        });
+        let exec = ActionExecutor::new();
+        let start = Instant::now();
+        let err = exec
+            .send(&request(
+                format!("http://{addr}/actions/1"),
+                Duration::from_millis(300),
+            ))
+            .expect_err("timeout");
+        assert!(matches!(err, TransportError::Timeout(_)), "{err:?}");
+        assert!(start.elapsed() < Duration::from_secs(2));
+        let _ = server.join();
+    }
+
+    #[test]
+    fn error_statuses_come_back_as_responses() {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let body = r#"{"message":"down"}"#;
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        let resp = ActionExecutor::new()
+            .send(&request(
+                format!("http://{addr}/actions/1"),
+                Duration::from_secs(10),
+            ))
+            .expect("a response");
+        assert_eq!(resp.status, 503);
+        assert_eq!(resp.body, br#"{"message":"down"}"#);
+        let _ = server.join();
+    }
 }

@@ -747,6 +747,21 @@ fn threads_commands() {
 
     let mut cmd = stub();
     cmd.args(["threads", "new"])
+        .env("AMP_STUB_THREADS_NEW_URL", "1")
+        .env("AMP_URL", "http://127.0.0.1:9/");
+    let url = String::from_utf8(run_with(cmd, b"").stdout).unwrap();
+    assert!(url.starts_with("http://127.0.0.1:9/threads/T-"), "{url}");
+    let msgs = lines(&run(
+        &["threads", "continue", url.trim(), "-x", "--stream-json"],
+        "again",
+    ));
+    assert_eq!(
+        msgs[0]["session_id"],
+        url.trim().rsplit('/').next().unwrap()
+    );
+
+    let mut cmd = stub();
+    cmd.args(["threads", "new"])
         .env("AMP_STUB_THREADS_FAIL", "1");
     let out = run_with(cmd, b"");
     assert_eq!(out.status.code(), Some(1));
