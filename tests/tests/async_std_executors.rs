@@ -130,17 +130,17 @@ fn all(block_on: impl Fn(std::pin::Pin<Box<dyn Future<Output = ()>>>)) {
 
 #[test]
 fn under_smol() {
-    all(|f| on_smol(f));
+    all(on_smol);
 }
 
 #[test]
 fn under_async_std() {
-    all(|f| on_async_std(f));
+    all(on_async_std);
 }
 
 #[test]
 fn under_a_bare_block_on() {
-    all(|f| futures_lite::future::block_on(f));
+    all(futures_lite::future::block_on);
 }
 
 #[test]
