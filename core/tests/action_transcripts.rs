@@ -760,3 +760,35 @@ fn token_never_shown() {
     assert!(!run.error().to_string().contains(TOKEN));
     assert!(!format!("{:?}", run.result).contains(TOKEN));
 }
+
+#[test]
+fn resume_polls_an_existing_action() {
+    let now = std::time::Instant::now();
+    let mut call = ampere_core::action::ActionCall::resume("act_7", None, config(), now).unwrap();
+    assert_eq!(call.action_id(), Some("act_7"));
+    let Some(Output::WaitUntil(deadline)) = call.poll_output() else {
+        panic!("waits first")
+    };
+    assert_eq!(deadline - now, Duration::from_millis(100));
+    assert!(call.handle_timeout(deadline));
+    let Some(Output::Send(poll)) = call.poll_output() else {
+        panic!("then polls")
+    };
+    assert_eq!(poll.method, Method::Get);
+    assert_eq!(poll.url, "https://api.test/actions/act_7");
+    assert!(call.handle_response(
+        poll.id,
+        HttpResponse::new(200, r#"{"status":"COMPLETED","result":"r"}"#),
+        deadline
+    ));
+    assert_eq!(call.poll_output(), Some(Output::Done(Ok(json!("r")))));
+
+    assert!(matches!(
+        ampere_core::action::ActionCall::resume("", None, config(), now),
+        Err(ActionError::Validation(_))
+    ));
+    assert!(matches!(
+        ampere_core::action::ActionCall::resume("a", Some(Duration::ZERO), config(), now),
+        Err(ActionError::Validation(_))
+    ));
+}

@@ -8,6 +8,7 @@ use super::config::ActionConfig;
 use super::error::ActionError;
 use super::http::{HttpRequest, HttpResponse, Method, RequestId, TransportError};
 use super::request::{ActionRequest, ExecutionMode};
+use crate::error::ValidationError;
 
 /// The total timeout of a create (non-inline) and of every poll.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -52,7 +53,7 @@ enum Step {
     Poll,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 enum State {
     /// The request goes out on the next `poll_output`.
     Ready(Step),
@@ -158,7 +159,7 @@ impl Backoff {
 ///     }
 /// }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ActionCall {
     config: ActionConfig,
     create_url: String,
@@ -212,6 +213,31 @@ impl ActionCall {
             ),
             poll_backoff: Backoff::new(POLL_INITIAL, POLL_COEFFICIENT, POLL_MAX, poll_budget),
         })
+    }
+
+    /// Resumes polling an action that was already created (for example after
+    /// [`ActionError::Timeout`], which carries the id): no create is sent; the first
+    /// `GET {base}/actions/{id}` goes out after the usual 0.1 s wait, with the usual backoff
+    /// and a fresh budget of `max(3600 s, start_to_close_timeout)`.
+    ///
+    /// An empty id or a `start_to_close_timeout` that is not positive is
+    /// [`ActionError::Validation`].
+    pub fn resume(
+        action_id: impl Into<String>,
+        start_to_close_timeout: Option<Duration>,
+        config: ActionConfig,
+        now: Instant,
+    ) -> Result<Self, ActionError> {
+        let action_id = action_id.into();
+        if action_id.is_empty() {
+            return Err(ValidationError::new("action_id", "must not be empty").into());
+        }
+        let mut request = ActionRequest::new("", Value::Null);
+        request.start_to_close_timeout = start_to_close_timeout;
+        let mut call = Self::new(request, config, now)?;
+        call.action_id = Some(action_id);
+        call.next_poll(now);
+        Ok(call)
     }
 
     /// The platform's id of the action, once the create was answered.

@@ -12,6 +12,8 @@
 //!    30 s, until a terminal status or `max(3600 s, start_to_close_timeout)` of waiting
 //!    ([`ActionError::Timeout`]). 5xx answers while polling are waited through.
 //! 4. In [`ExecutionMode::Inline`] the create answer is terminal: no retry, no poll.
+//! 5. [`ActionCall::resume`] keeps polling an action created earlier (after a timeout).
+//! 6. [`decode_result`] turns the result into the caller's type.
 //!
 //! # Interpretation notes
 //!
