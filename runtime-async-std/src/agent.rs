@@ -17,9 +17,8 @@ use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
 use ampere_runtime_common::{exit_info, prepare_thread_command, signal_group, CliSettings};
 use async_channel::{Receiver, Sender};
 use futures_core::Stream;
-use futures_lite::StreamExt;
 
-use crate::driver::{self, Diagnostics, Event, InputStream, Job, JobPrompt};
+use crate::driver::{self, Diagnostics, Event, Job, JobPrompt};
 
 /// What to send the agent: one text prompt, or a stream of user messages.
 ///
@@ -42,21 +41,16 @@ pub enum Prompt {
     /// One text prompt.
     Text(String),
     /// A stream of user messages (`--stream-json-input`); build it with [`Prompt::stream`].
-    Stream(MessageStream),
+    Stream(InputStream),
 }
 
-/// A stream of [`UserInputMessage`]s feeding a [`Prompt::Stream`].
+/// A boxed stream of user messages: the input of a multi-turn execution (see
+/// [`Prompt::stream`]).
 ///
 /// The stream is polled on the execution's own driver thread (inside async-io's reactor),
 /// so it must be `Send + 'static`. Channels (`async_channel`, `futures` mpsc), timers from
-/// async-io, async-std or smol, and plain iterators all work there.
-pub struct MessageStream(InputStream);
-
-impl fmt::Debug for MessageStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("MessageStream(..)")
-    }
-}
+/// async-io, async-std or smol, and iterators (`futures_lite::stream::iter`) all work there.
+pub type InputStream = Pin<Box<dyn Stream<Item = UserInputMessage> + Send + 'static>>;
 
 impl fmt::Debug for Prompt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -74,7 +68,7 @@ impl Prompt {
     where
         S: Stream<Item = UserInputMessage> + Send + 'static,
     {
-        Prompt::Stream(MessageStream(Box::pin(stream)))
+        Prompt::Stream(Box::pin(stream))
     }
 }
 
@@ -96,9 +90,11 @@ impl From<&String> for Prompt {
     }
 }
 
-impl From<MessageStream> for Prompt {
-    fn from(stream: MessageStream) -> Self {
-        Prompt::Stream(stream)
+impl From<Receiver<UserInputMessage>> for Prompt {
+    /// The messages sent into an `async_channel`, until every sender is dropped (or the
+    /// channel is closed).
+    fn from(messages: Receiver<UserInputMessage>) -> Self {
+        Prompt::stream(messages)
     }
 }
 
@@ -186,7 +182,7 @@ impl AmpBuilder {
 
     /// Create the private folders (generated settings and MCP files) under this folder
     /// instead of the system temporary folder.
-    pub fn temp_root(mut self, dir: impl Into<PathBuf>) -> Self {
+    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.cli.temp_root = Some(dir.into());
         self
     }
@@ -224,7 +220,7 @@ impl Amp {
     pub fn execute(&self, prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
         let prompt = match prompt.into() {
             Prompt::Text(text) => JobPrompt::Text(text),
-            Prompt::Stream(MessageStream(stream)) => JobPrompt::Stream(stream),
+            Prompt::Stream(stream) => JobPrompt::Stream(stream),
         };
         self.start(prompt, options)
     }
@@ -318,11 +314,11 @@ impl Amp {
     /// and returns the CLI's confirmation.
     pub async fn thread_multiplayer(
         &self,
-        thread_id: impl Into<String>,
+        thread_id: &str,
         setting: MultiplayerSetting,
     ) -> Result<String, AgentError> {
         self.thread_command(ThreadCommand::Multiplayer {
-            thread_id: thread_id.into(),
+            thread_id: thread_id.to_owned(),
             setting,
         })
         .await
@@ -438,6 +434,12 @@ impl Execution {
         let _ = self.done.recv().await;
     }
 
+    /// The next message (or error); `None` once the execution has ended. The same as
+    /// `StreamExt::next`, without importing a trait.
+    pub async fn next(&mut self) -> Option<Result<Message, AgentError>> {
+        futures_lite::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
     async fn next_event(&mut self) -> Option<Event> {
         futures_lite::future::poll_fn(|cx| self.poll_event(cx)).await
     }
@@ -478,8 +480,7 @@ impl Stream for Execution {
 ///
 /// ```no_run
 /// # async_io::block_on(async {
-/// use futures_lite::StreamExt;
-/// use ampere_async_std::{Amp, AmpOptions, Message};
+/// /// use ampere_async_std::{Amp, AmpOptions, Message};
 ///
 /// let mut session = Amp::new().session(AmpOptions::default());
 /// session.send_text("Start analyzing the codebase").await?;
@@ -544,6 +545,12 @@ impl Session {
         finish_summary(self.summary, self.failure)
     }
 
+    /// The next message (or error) of the session; `None` once it has ended. The same as
+    /// `StreamExt::next`, without importing a trait.
+    pub async fn next(&mut self) -> Option<Result<Message, AgentError>> {
+        futures_lite::future::poll_fn(|cx| Pin::new(&mut *self).poll_next(cx)).await
+    }
+
     /// The CLI's process id, once it has been spawned.
     pub fn pid(&self) -> Option<u32> {
         self.execution.pid()
@@ -587,8 +594,7 @@ impl Stream for Session {
 ///
 /// ```no_run
 /// # async_io::block_on(async {
-/// use futures_lite::StreamExt;
-/// use ampere_async_std::{execute, AmpOptions, Message};
+/// /// use ampere_async_std::{execute, AmpOptions, Message};
 ///
 /// let mut messages = execute("What files are in this directory?", AmpOptions::default());
 /// while let Some(message) = messages.next().await {

@@ -21,7 +21,7 @@ use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use ampere_core::message::{Message, UserInputMessage};
+use ampere_core::message::Message;
 use ampere_core::options::AmpOptions;
 use ampere_core::plan::{PromptKind, StdinPlan};
 use ampere_core::run::{AgentError, AgentRun, ExitInfo, RunConfig, RunOutput};
@@ -30,7 +30,8 @@ use ampere_runtime_common::{
 };
 use async_channel::{Sender, TrySendError};
 use async_process::{ChildStderr, ChildStdin, ChildStdout};
-use futures_core::Stream;
+
+use crate::agent::InputStream;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
 /// How much is read from a pipe at a time.
@@ -38,9 +39,6 @@ const READ_CHUNK: usize = 256 * 1024;
 
 /// Capacity of the channel between the driver and the consumer.
 pub(crate) const CHANNEL_CAPACITY: usize = 32;
-
-/// The user's input messages, as the driver polls them.
-pub(crate) type InputStream = Pin<Box<dyn Stream<Item = UserInputMessage> + Send + 'static>>;
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 

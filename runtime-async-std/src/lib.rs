@@ -73,7 +73,7 @@ mod agent;
 mod driver;
 
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
-pub use agent::{execute, Amp, AmpBuilder, Execution, MessageStream, Prompt, Session};
+pub use agent::{execute, Amp, AmpBuilder, Execution, InputStream, Prompt, Session};
 
 pub use ampere_core;
 pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};

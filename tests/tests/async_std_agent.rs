@@ -13,7 +13,6 @@ use ampere_async_std::{
 };
 use ampere_tests::stub::{big_line_content, fnv1a64};
 use async_std_support::*;
-use futures_lite::StreamExt;
 
 #[test]
 fn text_prompt_streams_every_message_then_ends_cleanly() {
@@ -567,15 +566,15 @@ fn thread_commands() {
             .await
             .expect("new");
         assert!(id.starts_with("T-"), "{id}");
-        let markdown = amp.thread_markdown(id.clone()).await.expect("markdown");
+        let markdown = amp.thread_markdown(&id).await.expect("markdown");
         assert!(!markdown.is_empty());
         let shared = amp
-            .thread_multiplayer(id.clone(), MultiplayerSetting::Ttl(TtlDuration::hours(2)))
+            .thread_multiplayer(&id, MultiplayerSetting::Ttl(TtlDuration::hours(2)))
             .await
             .expect("multiplayer");
         assert!(!shared.is_empty());
         let err = amp
-            .thread_multiplayer(id, MultiplayerSetting::Ttl(TtlDuration::minutes(1)))
+            .thread_multiplayer(&id, MultiplayerSetting::Ttl(TtlDuration::minutes(1)))
             .await
             .expect_err("too short");
         assert!(matches!(err, AgentError::Validation(_)), "{err:?}");

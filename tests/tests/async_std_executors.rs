@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use ampere_async_std::{ActionExecutor, AgentError, AmpOptions, Message, TimeoutKind};
 use ampere_tests::mock::{ActionScript, ZampMock};
 use async_std_support::*;
-use futures_lite::StreamExt;
 use serde_json::{json, Value};
 
 async fn echo_run() {

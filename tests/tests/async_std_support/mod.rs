@@ -16,7 +16,7 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 
 /// A client on the stub whose private folders go under `root`.
 pub fn builder(root: &Path) -> AmpBuilder {
-    Amp::builder().cli_path(STUB).temp_root(root)
+    Amp::builder().cli_path(STUB).temp_dir(root)
 }
 
 /// A scratch folder for private folders (checked empty at the end of a test).
@@ -84,7 +84,8 @@ pub async fn collect(mut execution: Execution) -> Collected {
     let mut out = Collected::default();
     let deadline = Instant::now() + PATIENCE;
     loop {
-        let next = within(deadline, execution.next()).await;
+        // Through the `Stream` impl (the other tests use the inherent `next`).
+        let next = within(deadline, StreamExt::next(&mut execution)).await;
         match next {
             Some(Ok(m)) => out.messages.push(m),
             Some(Err(e)) => out.errors.push((out.messages.len(), e)),
