@@ -229,6 +229,9 @@ impl Driver {
                 }
                 RunOutput::Finished(outcome) => {
                     self.finished = true;
+                    // No more input: a session's `send` fails from now on.
+                    self.input = None;
+                    self.stdin = None;
                     // The folder goes before the consumer sees the end of the stream.
                     if let Some(dir) = self.private_dir.take() {
                         if let Err(error) = dir.remove() {
