@@ -382,20 +382,35 @@ fn a_slow_consumer_does_not_make_the_cli_look_idle() {
 fn the_private_folder_is_gone_when_the_stream_ends() {
     on_async_std(async {
         let root = scratch();
+        let record = root.path().join("record.json");
         let amp = builder(root.path()).build();
-        let mut execution = amp.execute("hi", options_with_private_dir());
+        let options =
+            options_with_private_dir().env("AMP_STUB_RECORD", record.display().to_string());
+        let mut execution = amp.execute("hi", options);
         let mut dir = None;
         while let Some(item) = within(Instant::now() + PATIENCE, execution.next()).await {
             item.expect("ok");
-            if dir.is_none() {
-                dir = execution.private_dir().map(|p| p.to_path_buf());
-                assert!(dir
-                    .as_ref()
-                    .is_some_and(|d| d.join("settings.json").exists()));
-            }
+            dir = dir.or_else(|| execution.private_dir().map(|p| p.to_path_buf()));
         }
-        assert!(!dir.expect("had a folder").exists());
-        assert!(leftovers(root.path()).is_empty());
+        let dir = dir.expect("the execution had a private folder");
+        assert!(!dir.exists(), "{dir:?} left behind");
+        // The CLI saw the generated settings file inside it, with 0600 in a 0700 folder.
+        let text = std::fs::read_to_string(&record).expect("record");
+        let record: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let settings_file = record["settings_file"].as_str().expect("settings file");
+        assert!(
+            std::path::Path::new(settings_file).starts_with(&dir),
+            "{record}"
+        );
+        assert!(record["settings"]
+            .as_str()
+            .is_some_and(|s| s.contains("be terse")));
+        assert_eq!(record["settings_mode"], "600");
+        assert_eq!(record["settings_dir_mode"], "700");
+        assert_eq!(
+            leftovers(root.path()),
+            vec![root.path().join("record.json")]
+        );
     });
 }
 

@@ -154,13 +154,12 @@ fn actions_concurrently_on_a_smol_executor() {
         .base_url(mock.base_url())
         .auth_token(mock.token())
         .build();
+    let _held = occupy_idle_mock_threads(mock.base_url(), mock.token());
     on_smol(async {
         let tasks: Vec<_> = (0..20u64)
             .map(|i| {
                 let exec = exec.clone();
                 smol::spawn(async move {
-                    // Staggered: see async_std_actions.rs (a tiny_http race in the mock).
-                    async_io::Timer::after(Duration::from_millis(15 * i)).await;
                     exec.execute::<Value>(format!("smol-{i}"), json!({"i": i}))
                         .await
                 })

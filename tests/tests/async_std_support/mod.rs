@@ -140,3 +140,40 @@ pub fn on_async_std<F: Future>(fut: F) -> F::Output {
 pub fn on_smol<F: Future>(fut: F) -> F::Output {
     smol::block_on(fut)
 }
+
+/// Keeps the mock's idle HTTP worker threads busy with idle keep-alive connections, so that
+/// a burst of new connections each gets a fresh thread.
+///
+/// Why: tiny_http (under `ZampMock`) serves each connection on a pool thread for the whole
+/// life of the connection, and its pool can queue a new connection for a waiting thread
+/// that another connection of the same burst already took (it counts waiters before they
+/// wake). The queued connection then waits until some connection closes; with a pooled
+/// client holding its connections open, that is never, and the request times out. Once no
+/// thread is waiting, every new connection gets a new thread, so the race cannot happen.
+/// Keep the returned streams alive for the test's duration.
+pub fn occupy_idle_mock_threads(base_url: &str, token: &str) -> Vec<std::net::TcpStream> {
+    use std::io::{Read, Write};
+    let addr = base_url.trim_start_matches("http://");
+    let addr = addr.split('/').next().unwrap_or(addr);
+    let mut held = Vec::new();
+    // tiny_http starts 4 threads; a few more cover threads left idle by earlier requests.
+    for _ in 0..8 {
+        let Ok(mut stream) = std::net::TcpStream::connect(addr) else {
+            continue;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+        let request = format!(
+            "GET /warm-up HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\r\n"
+        );
+        if stream.write_all(request.as_bytes()).is_err() {
+            continue;
+        }
+        // The answer proves a thread has taken this connection (it now waits for the next
+        // request on it).
+        let mut buf = [0u8; 512];
+        if matches!(stream.read(&mut buf), Ok(n) if n > 0) {
+            held.push(stream);
+        }
+    }
+    held
+}
