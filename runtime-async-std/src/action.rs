@@ -13,11 +13,11 @@ use std::error::Error as _;
 use std::fmt;
 use std::io::Read;
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ampere_core::action::{
-    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest,
-    HttpResponse, Method, Output, TransportError,
+    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest, HttpResponse,
+    Method, Output, TransportError,
 };
 use ampere_core::ValidationError;
 use serde::de::DeserializeOwned;
@@ -104,8 +104,9 @@ impl ActionExecutor {
         action_name: impl Into<String>,
         params: impl Serialize,
     ) -> Result<T, ActionError> {
-        let params = serde_json::to_value(params)
-            .map_err(|e| ValidationError::new("params", format!("not representable as JSON: {e}")))?;
+        let params = serde_json::to_value(params).map_err(|e| {
+            ValidationError::new("params", format!("not representable as JSON: {e}"))
+        })?;
         self.execute_request(ActionRequest::new(action_name, params))
             .await
     }
@@ -190,7 +191,10 @@ impl fmt::Debug for ActionExecutorBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActionExecutorBuilder")
             .field("base_url", &self.base_url)
-            .field("auth_token", &self.auth_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "auth_token",
+                &self.auth_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -253,7 +257,10 @@ pub async fn execute_action(
 
 /// Sends `request` with `agent`, blocking the calling (pool) thread. Every HTTP status comes
 /// back as a response; only a failure to get one is a [`TransportError`].
-fn send_blocking(agent: &ureq::Agent, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+fn send_blocking(
+    agent: &ureq::Agent,
+    request: &HttpRequest,
+) -> Result<HttpResponse, TransportError> {
     let method = match request.method {
         Method::Get => "GET",
         Method::Post => "POST",
@@ -328,6 +335,7 @@ fn io_transport_error(error: &std::io::Error, context: &str) -> TransportError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn debug_redacts_the_token() {
