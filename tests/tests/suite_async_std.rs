@@ -1,0 +1,220 @@
+//! The cross-runtime scenario suite (`ampere_tests::suite`) run against `ampere-async-std`,
+//! each call inside `async_std::task::block_on`.
+
+use std::time::Instant;
+
+use ampere_async_std::{ActionExecutor, Amp, Prompt};
+use ampere_core::action::{ActionError, ActionRequest};
+use ampere_core::options::{AmpOptions, Visibility};
+use ampere_core::run::{AgentError, RunSummary};
+use ampere_core::threads::MultiplayerSetting;
+use ampere_tests::suite::{
+    ActionCfg, AmpCfg, Collected, Item, PromptSpec, Runtime, SessionEnd, SessionOutcome,
+};
+use async_std::task::block_on;
+use futures_lite::StreamExt;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+/// The `ampere-async-std` façade.
+pub struct AsyncStd;
+
+fn amp(cfg: &AmpCfg) -> Amp {
+    let mut b = Amp::builder();
+    if let Some(p) = &cfg.cli_path {
+        b = b.cli_path(p.clone());
+    }
+    if let Some(d) = cfg.overall_timeout {
+        b = b.overall_timeout(d);
+    }
+    if let Some(d) = cfg.idle_timeout {
+        b = b.idle_timeout(d);
+    }
+    if let Some(d) = cfg.kill_grace {
+        b = b.kill_grace(d);
+    }
+    if let Some(n) = cfg.max_line_len {
+        b = b.max_line_len(n);
+    }
+    if let Some(n) = cfg.stderr_tail_bytes {
+        b = b.stderr_tail_bytes(n);
+    }
+    b.build()
+}
+
+fn prompt(spec: PromptSpec) -> Prompt {
+    match spec {
+        PromptSpec::Text(t) => Prompt::from(t),
+        PromptSpec::Messages(m) => Prompt::stream(futures_lite::stream::iter(m)),
+    }
+}
+
+fn executor(cfg: &ActionCfg) -> ActionExecutor {
+    let mut b = ActionExecutor::builder();
+    if let Some(u) = &cfg.base_url {
+        b = b.base_url(u.clone());
+    }
+    if let Some(t) = &cfg.auth_token {
+        b = b.auth_token(t.clone());
+    }
+    b.build()
+}
+
+impl Runtime for AsyncStd {
+    const NAME: &'static str = "async-std";
+
+    fn execute(cfg: &AmpCfg, spec: PromptSpec, options: AmpOptions) -> Collected {
+        block_on(async {
+            let started = Instant::now();
+            let items: Vec<Item> = amp(cfg).execute(prompt(spec), options).collect().await;
+            Collected {
+                items,
+                elapsed: started.elapsed(),
+            }
+        })
+    }
+
+    fn execute_then_drop(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        after: usize,
+        while_alive: &mut dyn FnMut(&[Item]),
+    ) -> Vec<Item> {
+        block_on(async {
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while items.len() < after {
+                match execution.next().await {
+                    Some(item) => items.push(item),
+                    None => break,
+                }
+            }
+            while_alive(&items);
+            drop(execution);
+            items
+        })
+    }
+
+    fn execute_then_cancel(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        after: usize,
+        while_alive: &mut dyn FnMut(&[Item]),
+    ) -> Vec<Item> {
+        block_on(async {
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while items.len() < after {
+                match execution.next().await {
+                    Some(item) => items.push(item),
+                    None => break,
+                }
+            }
+            while_alive(&items);
+            execution.cancel().await;
+            items
+        })
+    }
+
+    fn run(cfg: &AmpCfg, spec: PromptSpec, options: AmpOptions) -> Result<RunSummary, AgentError> {
+        block_on(amp(cfg).run(prompt(spec), options))
+    }
+
+    fn session(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turns: Vec<String>,
+        end: SessionEnd,
+    ) -> SessionOutcome {
+        block_on(async {
+            let mut session = amp(cfg).session(options);
+            let mut items = Vec::new();
+            'turns: for turn in &turns {
+                if let Err(e) = session.send_text(turn).await {
+                    items.push(Err(e));
+                    break;
+                }
+                loop {
+                    match session.next().await {
+                        Some(item) => {
+                            let is_result = matches!(&item, Ok(m) if m.is_result());
+                            items.push(item);
+                            if is_result {
+                                break;
+                            }
+                        }
+                        None => break 'turns,
+                    }
+                }
+            }
+            match end {
+                SessionEnd::Finish => SessionOutcome {
+                    items,
+                    summary: Some(session.finish().await),
+                },
+                SessionEnd::CloseAndDrain => {
+                    session.close_input();
+                    while let Some(item) = session.next().await {
+                        items.push(item);
+                    }
+                    SessionOutcome {
+                        items,
+                        summary: None,
+                    }
+                }
+            }
+        })
+    }
+
+    fn thread_new(cfg: &AmpCfg, visibility: Option<Visibility>) -> Result<String, AgentError> {
+        block_on(amp(cfg).thread_new(visibility))
+    }
+
+    fn thread_markdown(cfg: &AmpCfg, thread_id: &str) -> Result<String, AgentError> {
+        block_on(amp(cfg).thread_markdown(thread_id))
+    }
+
+    fn thread_multiplayer(
+        cfg: &AmpCfg,
+        thread_id: &str,
+        setting: MultiplayerSetting,
+    ) -> Result<String, AgentError> {
+        block_on(amp(cfg).thread_multiplayer(thread_id, setting))
+    }
+
+    fn action<T: DeserializeOwned + Send + 'static>(
+        cfg: &ActionCfg,
+        request: ActionRequest,
+    ) -> Result<T, ActionError> {
+        block_on(executor(cfg).execute_request(request))
+    }
+
+    fn action_by_name(
+        cfg: &ActionCfg,
+        action_name: &str,
+        params: Value,
+    ) -> Result<Value, ActionError> {
+        block_on(executor(cfg).execute(action_name, params))
+    }
+
+    fn execute_action(action_name: &str, params: Value) -> Result<Value, ActionError> {
+        block_on(ampere_async_std::execute_action(action_name, params))
+    }
+
+    fn actions_concurrently(
+        cfg: &ActionCfg,
+        requests: Vec<ActionRequest>,
+    ) -> Vec<Result<Value, ActionError>> {
+        let executor = executor(cfg);
+        block_on(futures_util::future::join_all(requests.into_iter().map(
+            |request| {
+                let executor = executor.clone();
+                async move { executor.execute_request::<Value>(request).await }
+            },
+        )))
+    }
+}
+
+ampere_tests::runtime_suite!(AsyncStd);
