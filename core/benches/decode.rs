@@ -5,6 +5,7 @@
 //! measures, interleaved, best of N runs (`AMPERE_BENCH_RUNS`, default 7):
 //! (a) baseline: split lines with memchr and `serde_json::from_slice::<Value>` each line;
 //! (b) typed: `Decoder` fed 64 KiB chunks, every message polled.
+//! `AMPERE_BENCH_ONLY=typed|baseline` runs one side once (for a profiler).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::hint::black_box;
@@ -93,11 +94,22 @@ fn main() {
     let mb = bytes.len() as f64 / 1e6;
     println!(
         "transcript: {mb:.1} MB, {} lines; best of {runs} runs each, interleaved",
-        bytes.iter().filter(|b| **b == b'\n').count()
+        memchr::memchr_iter(b'\n', &bytes).count()
     );
     let mut best_base = Duration::MAX;
     let mut best_typed = Duration::MAX;
     let (mut n_base, mut n_typed) = (0, 0);
+    // `AMPERE_BENCH_ONLY=typed` (or `baseline`) runs one side, for profilers.
+    let only = std::env::var("AMPERE_BENCH_ONLY").unwrap_or_default();
+    if !only.is_empty() {
+        let n = if only == "typed" {
+            typed(&bytes)
+        } else {
+            baseline(&bytes)
+        };
+        println!("{only}: {n} messages");
+        return;
+    }
     for _ in 0..runs {
         let (t, n) = time(|| baseline(&bytes));
         best_base = best_base.min(t);
