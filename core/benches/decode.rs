@@ -50,7 +50,10 @@ fn transcript() -> Vec<u8> {
 
 fn baseline(bytes: &[u8]) -> usize {
     let mut n = 0;
-    for line in bytes.split(|b| *b == b'\n') {
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        let line = &bytes[start..end];
+        start = end + 1;
         if line.is_empty() {
             continue;
         }

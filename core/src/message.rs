@@ -754,7 +754,10 @@ pub struct AssistantMessageDetails {
     #[serde(default)]
     pub model: Option<String>,
     /// Always `"assistant"` today.
-    #[serde(default = "default_assistant_role", deserialize_with = "role")]
+    #[serde(
+        default = "default_assistant_role",
+        deserialize_with = "assistant_role"
+    )]
     pub role: String,
     /// The reply's blocks: text, tool calls, thinking.
     #[serde(default, deserialize_with = "content_list")]
@@ -784,8 +787,12 @@ impl Default for AssistantMessageDetails {
     }
 }
 
-fn role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+fn assistant_role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_else(default_assistant_role))
+}
+
+fn user_role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_else(default_user_role))
 }
 
 impl Serialize for AssistantMessageDetails {
@@ -860,7 +867,7 @@ impl Serialize for AssistantMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserMessageDetails {
     /// Always `"user"` today.
-    #[serde(default = "default_user_role", deserialize_with = "role")]
+    #[serde(default = "default_user_role", deserialize_with = "user_role")]
     pub role: String,
     /// The blocks: text the user wrote, tool results.
     #[serde(default, deserialize_with = "content_list")]
@@ -1348,5 +1355,12 @@ mod tests {
         assert_eq!(u.text(), "hi");
         assert_eq!(u.session_id, "T-1");
         assert_eq!(u.message.role, "user");
+        let m = parse(r#"{"type":"assistant","message":{"role":null,"content":null}}"#)
+            .map_err(|e| e.to_string());
+        let Ok(Message::Assistant(a)) = m else {
+            panic!("expected an assistant message, got {m:?}")
+        };
+        assert_eq!(a.message.role, "assistant");
+        assert!(a.message.content.is_empty());
     }
 }
