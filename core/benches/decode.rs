@@ -2,10 +2,12 @@
 //!
 //! `cargo bench -p ampere-core --bench decode` generates (once, cached under `target/`) a
 //! ~60 MB transcript with `gen_transcript.py --turns 5000`, then
-//! measures, interleaved, best of N runs (`AMPERE_BENCH_RUNS`, default 7):
+//! measures, interleaved, best of N runs (`AMPERE_BENCH_RUNS`, default 11), in wall time and in
+//! on-CPU time of the thread (robust on a busy machine):
 //! (a) baseline: split lines with memchr and `serde_json::from_slice::<Value>` each line;
 //! (b) typed: `Decoder` fed 64 KiB chunks, every message polled.
-//! `AMPERE_BENCH_ONLY=typed|baseline` runs one side once (for a profiler).
+//! `AMPERE_BENCH_ONLY=typed|baseline` runs one side once (for a profiler);
+//! `AMPERE_BENCH_CHUNK=N` changes the chunk size of (b).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::hint::black_box;
@@ -64,10 +66,10 @@ fn baseline(bytes: &[u8]) -> usize {
     n
 }
 
-fn typed(bytes: &[u8]) -> usize {
+fn typed(bytes: &[u8], chunk_size: usize) -> usize {
     let mut d = Decoder::default();
     let mut n = 0;
-    for chunk in bytes.chunks(64 * 1024) {
+    for chunk in bytes.chunks(chunk_size) {
         d.push(chunk);
         while let Some(item) = d.poll_message() {
             black_box(&item.expect("valid message"));
@@ -82,10 +84,62 @@ fn typed(bytes: &[u8]) -> usize {
     n
 }
 
-fn time(f: impl Fn() -> usize) -> (Duration, usize) {
+/// On-CPU time of this thread: unlike wall time, it does not count time spent preempted by
+/// other processes, so the comparison holds on a loaded machine.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn thread_cpu_time() -> Option<Duration> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, ts: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec with the C layout of 64-bit Linux.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    (rc == 0).then(|| Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32))
+}
+
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn thread_cpu_time() -> Option<Duration> {
+    None
+}
+
+/// Wall time and on-CPU time of one run.
+fn time(f: impl Fn() -> usize) -> (Duration, Option<Duration>, usize) {
+    let cpu0 = thread_cpu_time();
     let start = Instant::now();
     let n = f();
-    (start.elapsed(), n)
+    let wall = start.elapsed();
+    let cpu = match (cpu0, thread_cpu_time()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    (wall, cpu, n)
+}
+
+#[derive(Default)]
+struct Best {
+    wall: Option<Duration>,
+    cpu: Option<Duration>,
+    n: usize,
+}
+
+impl Best {
+    fn add(&mut self, (wall, cpu, n): (Duration, Option<Duration>, usize)) {
+        self.wall = Some(self.wall.map_or(wall, |w| w.min(wall)));
+        self.cpu = match (self.cpu, cpu) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.n = n;
+    }
 }
 
 fn main() {
@@ -93,48 +147,68 @@ fn main() {
     let runs: usize = std::env::var("AMPERE_BENCH_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(7);
+        .unwrap_or(11);
+    let chunk: usize = std::env::var("AMPERE_BENCH_CHUNK")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|&c| c > 0)
+        .unwrap_or(64 * 1024);
     let mb = bytes.len() as f64 / 1e6;
     println!(
         "transcript: {mb:.1} MB, {} lines; best of {runs} runs each, interleaved",
         memchr::memchr_iter(b'\n', &bytes).count()
     );
-    let mut best_base = Duration::MAX;
-    let mut best_typed = Duration::MAX;
-    let (mut n_base, mut n_typed) = (0, 0);
     // `AMPERE_BENCH_ONLY=typed` (or `baseline`) runs one side, for profilers.
     let only = std::env::var("AMPERE_BENCH_ONLY").unwrap_or_default();
     if !only.is_empty() {
         let n = if only == "typed" {
-            typed(&bytes)
+            typed(&bytes, chunk)
         } else {
             baseline(&bytes)
         };
         println!("{only}: {n} messages");
         return;
     }
-    for _ in 0..runs {
-        let (t, n) = time(|| baseline(&bytes));
-        best_base = best_base.min(t);
-        n_base = n;
-        let (t, n) = time(|| typed(&bytes));
-        best_typed = best_typed.min(t);
-        n_typed = n;
+    let mut base = Best::default();
+    let mut typ = Best::default();
+    for round in 0..runs {
+        // Alternate which side goes first.
+        if round % 2 == 0 {
+            base.add(time(|| baseline(&bytes)));
+            typ.add(time(|| typed(&bytes, chunk)));
+        } else {
+            typ.add(time(|| typed(&bytes, chunk)));
+            base.add(time(|| baseline(&bytes)));
+        }
     }
-    assert_eq!(n_base, n_typed, "both must see every message");
-    let report = |name: &str, t: Duration, n: usize| {
-        let s = t.as_secs_f64();
+    assert_eq!(base.n, typ.n, "both must see every message");
+    let typed_name = format!("typed Decoder ({} KiB chunks)", chunk / 1024);
+    for (label, pick) in [
+        (
+            "wall time",
+            (|b: &Best| b.wall) as fn(&Best) -> Option<Duration>,
+        ),
+        ("thread CPU time", |b: &Best| b.cpu),
+    ] {
+        let (Some(tb), Some(tt)) = (pick(&base), pick(&typ)) else {
+            continue;
+        };
+        println!("-- best {label}");
+        for (name, t, n) in [
+            ("baseline (lines + Value)", tb, base.n),
+            (typed_name.as_str(), tt, typ.n),
+        ] {
+            let s = t.as_secs_f64();
+            println!(
+                "{name:<34} {:>8.1} ms  {:>8.1} MB/s  {:>10.0} msg/s",
+                s * 1e3,
+                mb / s,
+                n as f64 / s
+            );
+        }
         println!(
-            "{name:<34} {:>8.1} ms  {:>8.1} MB/s  {:>10.0} msg/s",
-            s * 1e3,
-            mb / s,
-            n as f64 / s
+            "typed/baseline throughput ratio ({label}): {:.2}",
+            tb.as_secs_f64() / tt.as_secs_f64()
         );
-    };
-    report("baseline (lines + Value)", best_base, n_base);
-    report("typed Decoder (64 KiB chunks)", best_typed, n_typed);
-    println!(
-        "typed/baseline throughput ratio: {:.2}",
-        best_base.as_secs_f64() / best_typed.as_secs_f64()
-    );
+    }
 }
