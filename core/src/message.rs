@@ -65,10 +65,10 @@ impl<'de> Visitor<'de> for TagVisitor {
     }
 }
 
-/// `DeserializeSeed` wrapper so the tag can be read with [`TagVisitor`].
-struct TagSeed;
+/// Reads a string (a `type` value or a map key) with [`TagVisitor`], borrowing when it can.
+struct StrSeed;
 
-impl<'de> de::DeserializeSeed<'de> for TagSeed {
+impl<'de> de::DeserializeSeed<'de> for StrSeed {
     type Value = Cow<'de, str>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -76,17 +76,7 @@ impl<'de> de::DeserializeSeed<'de> for TagSeed {
     }
 }
 
-/// Reads a map key, borrowing it when the input allows.
-struct KeySeed;
-
-impl<'de> de::DeserializeSeed<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(TagVisitor)
-    }
-}
-
+/// Visits a `{"type": TAG, ...}` object and hands it to [`Tagged::from_tagged`].
 struct TaggedVisitor<T>(std::marker::PhantomData<T>);
 
 impl<'de, T: Tagged> Visitor<'de> for TaggedVisitor<T> {
@@ -97,13 +87,13 @@ impl<'de, T: Tagged> Visitor<'de> for TaggedVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let first = match map.next_key_seed(KeySeed)? {
+        let first = match map.next_key_seed(StrSeed)? {
             Some(k) => k,
             None => return Err(de::Error::missing_field("type")),
         };
         if first == "type" {
             // Fast path: the tag comes first; decode the rest straight from the input.
-            let tag = map.next_value_seed(TagSeed)?;
+            let tag = map.next_value_seed(StrSeed)?;
             return T::from_tagged(&tag, MapAccessDeserializer::new(map));
         }
         // Slow path: buffer the object, then pull the tag out of it.
