@@ -491,7 +491,9 @@ pub fn parse(args: &[OsString]) -> Result<Invocation, ParseError> {
         // Short options: `-ox` is a two-letter short flag; otherwise Commander reads the
         // first letter, then the rest of the token is its value or more short flags.
         if tok == "-ox" {
+            // "The -ox shorthand enables both options."
             inv.orb_execute = true;
+            inv.execute = true;
             continue;
         }
         let mut rest: String = tok[1..].to_string();

@@ -40,7 +40,9 @@
 //! Threads: `threads new` prints a fresh `T-<uuid>`; `threads markdown ID` prints Markdown;
 //! `threads share multiplayer on|off|ttl ID` validates like the real CLI (ttl: 5 minutes to
 //! 7 days, positive integers) and prints one confirmation line. `AMP_STUB_THREADS_FAIL=1`
-//! makes thread commands fail like the offline real CLI.
+//! makes thread commands fail like the offline real CLI; `AMP_STUB_THREADS_NEW_URL=1` makes
+//! `threads new` print `$AMP_URL/threads/<id>` (the real help says it prints the URL).
+//! `threads continue` without an id continues `AMP_STUB_LAST_THREAD` (else a fresh id).
 
 pub mod args;
 pub mod json;
@@ -438,7 +440,17 @@ impl Stub {
         let id = new_thread_id();
         self.record
             .insert("session_id".into(), Value::String(id.clone()));
-        writeln!(std::io::stdout(), "{id}")?;
+        if std::env::var_os("AMP_STUB_THREADS_NEW_URL").is_some_and(|v| v == "1") {
+            // `amp threads new --help` says it prints the thread's URL.
+            let base = std::env::var("AMP_URL").unwrap_or_else(|_| "https://ampcode.com".into());
+            writeln!(
+                std::io::stdout(),
+                "{}/threads/{id}",
+                base.trim_end_matches('/')
+            )?;
+        } else {
+            writeln!(std::io::stdout(), "{id}")?;
+        }
         Ok(0)
     }
 
@@ -658,7 +670,11 @@ impl Stub {
                 self.crash_scenario = Some(self.scenario.clone());
             }
             "stderr-flood" => {
-                let total = self.scenario.num("mb", 10).saturating_mul(1 << 20);
+                let total = self
+                    .scenario
+                    .num("mb", 10)
+                    .saturating_mul(1 << 20)
+                    .min(1 << 30);
                 let mut chunks = Vec::new();
                 let mut written = 0u64;
                 let mut i = 0u64;
@@ -1085,7 +1101,8 @@ impl Stub {
                     .params
                     .get("bytes")
                     .and_then(|v| v.parse().ok())
-                    .unwrap_or(sc.num("mb", 20) as usize * (1 << 20));
+                    .unwrap_or_else(|| (sc.num("mb", 20) as usize).saturating_mul(1 << 20))
+                    .min(1 << 30);
                 let tid = "toolu_stub_bigline".to_string();
                 self.assistant(
                     vec![tool_use(
