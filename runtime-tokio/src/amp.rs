@@ -202,8 +202,8 @@ impl Amp {
         .await
     }
 
-    async fn thread_command(&self, command: ThreadCommand) -> Result<String, AgentError> {
-        let std_command = prepare_thread_command(&command, &self.inner.cli, None)?;
+    async fn thread_command(&self, thread_command: ThreadCommand) -> Result<String, AgentError> {
+        let std_command = prepare_thread_command(&thread_command, &self.inner.cli, None)?;
         let mut command = tokio::process::Command::from(std_command);
         command.kill_on_drop(true);
         let output = command.output();
@@ -221,6 +221,7 @@ impl Amp {
         }
         .map_err(|e| AgentError::io("running an Amp thread command", &e))?;
         command_outcome(
+            &thread_command,
             exit_info(output.status),
             &output.stdout,
             &output.stderr,
