@@ -11,7 +11,10 @@ fn demo_runs_offline_and_exits_zero() {
         .expect("run ampere-demo");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "stdout:\n{stdout}\nstderr:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
     for expected in [
         "tools (Bash",
         "tool use: Bash",
@@ -23,6 +26,9 @@ fn demo_runs_offline_and_exits_zero() {
         "\"invoice_id\":\"inv_123\"",
         "ampere-demo: all done.",
     ] {
-        assert!(stdout.contains(expected), "missing {expected:?} in:\n{stdout}");
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
     }
 }
