@@ -307,15 +307,31 @@ fn a_10_mb_stderr_flood_does_not_block() {
 
 #[test]
 fn a_stderr_flood_is_kept_as_a_bounded_tail() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("amp");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' 'e' >&2\necho >&2\necho 'the last words' >&2\nexit 3\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let amp = Amp::builder()
-        .cli_path(STUB)
+        .cli_path(&script)
         .stderr_tail_bytes(1000)
         .build();
-    // A flood, then a crash: the error carries only the tail.
-    let (_, errors) =
-        collect(amp.execute("[[scenario:crash after=1 code=4]] x", AmpOptions::default()));
-    match errors.last() {
-        Some(AgentError::Process { stderr, .. }) => assert!(stderr.len() <= 1000 + 4),
+    let (messages, errors) = collect(amp.execute("x", AmpOptions::default()));
+    assert!(messages.is_empty());
+    match errors.as_slice() {
+        [AgentError::Process {
+            exit_code: Some(3),
+            stderr,
+            ..
+        }] => {
+            assert!(stderr.len() <= 1000 + '…'.len_utf8(), "{}", stderr.len());
+            assert!(stderr.starts_with('…'));
+            assert!(stderr.trim_end().ends_with("the last words"), "{stderr}");
+        }
         other => panic!("{other:?}"),
     }
 }
