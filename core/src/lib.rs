@@ -18,7 +18,6 @@ pub mod decode;
 pub mod error;
 pub mod locate;
 pub mod mcp;
-mod mcp_serde;
 pub mod message;
 pub mod options;
 pub mod permission;

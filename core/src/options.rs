@@ -4,6 +4,21 @@
 //! builder methods (`AmpOptions::new().cwd("repo").mode(Mode::RUSH)`), or deserialize them
 //! from JSON or TOML (unknown fields are an error that names the field). Nothing is checked
 //! until [`AmpOptions::validate`] (called by [`crate::plan::plan_execution`]).
+//!
+//! ```
+//! use ampere_core::options::{AmpOptions, Executor, LogLevel, Mode};
+//!
+//! let built = AmpOptions::new().cwd("./my-project").mode(Mode::RUSH).continue_thread(true);
+//! let updated = AmpOptions { log_level: Some(LogLevel::Debug), ..AmpOptions::default() };
+//! let parsed: AmpOptions = serde_json::from_str(
+//!     r#"{"mode": "deep", "labels": ["sdk"], "executor": {"orb": {"project": "p"}}}"#,
+//! ).expect("valid options");
+//! assert_eq!(parsed.executor, Executor::orb_project("p"));
+//! assert!(built.validate().is_ok() && updated.validate().is_ok());
+//! // A typo is an error that names the field.
+//! let err = serde_json::from_str::<AmpOptions>(r#"{"lables": []}"#).unwrap_err();
+//! assert!(err.to_string().contains("lables"));
+//! ```
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -241,11 +256,41 @@ fn de_continue<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ContinueThread>
     }
 }
 
-impl From<bool> for ContinueThread {
-    /// `true` and `false` both mean [`ContinueThread::Latest`] here; to start a new thread
-    /// leave `continue_thread` unset.
-    fn from(_: bool) -> Self {
-        ContinueThread::Latest
+/// What [`AmpOptions::continue_thread`] (the builder method) accepts, like the seed's
+/// `continue_thread`: `true` (latest thread), `false` (a new thread), a thread id, a
+/// [`ContinueThread`], or an `Option` of one.
+pub trait IntoContinueThread {
+    /// The setting this value stands for (`None`: start a new thread).
+    fn into_continue_thread(self) -> Option<ContinueThread>;
+}
+
+impl IntoContinueThread for bool {
+    fn into_continue_thread(self) -> Option<ContinueThread> {
+        self.then_some(ContinueThread::Latest)
+    }
+}
+
+impl IntoContinueThread for &str {
+    fn into_continue_thread(self) -> Option<ContinueThread> {
+        Some(ContinueThread::Id(self.to_string()))
+    }
+}
+
+impl IntoContinueThread for String {
+    fn into_continue_thread(self) -> Option<ContinueThread> {
+        Some(ContinueThread::Id(self))
+    }
+}
+
+impl IntoContinueThread for ContinueThread {
+    fn into_continue_thread(self) -> Option<ContinueThread> {
+        Some(self)
+    }
+}
+
+impl IntoContinueThread for Option<ContinueThread> {
+    fn into_continue_thread(self) -> Option<ContinueThread> {
+        self
     }
 }
 
@@ -327,7 +372,9 @@ impl Executor {
 ///
 /// Every field is optional; `AmpOptions::default()` runs the CLI with its own defaults.
 /// Mirrors the Python SDK's `AmpOptions` plus the options of the current CLI.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+///
+/// `Debug` leaves out the values of `env` and the system prompt (they may hold secrets).
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AmpOptions {
     /// Working directory of the CLI process.
@@ -407,6 +454,41 @@ pub struct AmpOptions {
     pub title: Option<String>,
 }
 
+impl fmt::Debug for AmpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AmpOptions")
+            .field("cwd", &self.cwd)
+            .field("mode", &self.mode)
+            .field("effort", &self.effort)
+            .field("dangerously_allow_all", &self.dangerously_allow_all)
+            .field("archive", &self.archive)
+            .field("no_archive_after_execute", &self.no_archive_after_execute)
+            .field("visibility", &self.visibility)
+            .field("settings_file", &self.settings_file)
+            .field("log_level", &self.log_level)
+            .field("log_file", &self.log_file)
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .field("continue_thread", &self.continue_thread)
+            .field("mcp_config", &self.mcp_config)
+            .field("toolbox", &self.toolbox)
+            .field("skills", &self.skills)
+            .field("enabled_tools", &self.enabled_tools)
+            .field(
+                "system_prompt",
+                &self
+                    .system_prompt
+                    .as_ref()
+                    .map(|p| format!("<{} bytes redacted>", p.len())),
+            )
+            .field("permissions", &self.permissions)
+            .field("labels", &self.labels)
+            .field("thinking", &self.thinking)
+            .field("executor", &self.executor)
+            .field("title", &self.title)
+            .finish()
+    }
+}
+
 /// serde for `Option<McpConfigSource>`: an object is inline configuration (kept as JSON
 /// text so unknown keys survive; validated when planning), a string is classified like
 /// `McpConfigSource::from(String)`.
@@ -483,10 +565,6 @@ impl AmpOptions {
         log_file: Option<PathBuf> via PathBuf
     );
     setter!(
-        /// Sets [`AmpOptions::continue_thread`] (`true` or a thread id).
-        continue_thread: Option<ContinueThread> via ContinueThread
-    );
-    setter!(
         /// Sets [`AmpOptions::mcp_config`] (an [`crate::mcp::McpConfig`], JSON text or a path).
         mcp_config: Option<McpConfigSource> via McpConfigSource
     );
@@ -506,6 +584,14 @@ impl AmpOptions {
         /// Sets [`AmpOptions::title`].
         title: Option<String> via String
     );
+
+    /// Sets [`AmpOptions::continue_thread`]: `true` for the latest thread, a thread id, or
+    /// `false` to start a new thread.
+    #[must_use]
+    pub fn continue_thread(mut self, value: impl IntoContinueThread) -> Self {
+        self.continue_thread = value.into_continue_thread();
+        self
+    }
 
     /// Sets [`AmpOptions::effort`].
     #[must_use]

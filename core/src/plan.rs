@@ -6,6 +6,27 @@
 //! [`InvocationPlan`]: create `private_dir` (0700), write each [`PlannedFile`] (0600), apply
 //! the [`EnvChange`]s to the inherited environment, spawn `<cli> <args>` in `cwd`, feed
 //! stdin per [`StdinPlan`], and remove `private_dir` when the execution ends.
+//!
+//! ```
+//! use std::path::Path;
+//! use ampere_core::options::{AmpOptions, Mode, Visibility};
+//! use ampere_core::plan::{plan_execution, BaseSettings, PromptKind};
+//!
+//! # fn main() -> Result<(), ampere_core::plan::PlanError> {
+//! let options = AmpOptions::new()
+//!     .mode(Mode::RUSH)
+//!     .visibility(Visibility::Public)
+//!     .labels(["sdk"]);
+//! let prompt = PromptKind::Text("Summarize this repo".into());
+//! let plan = plan_execution(&options, &prompt, &BaseSettings::None, Path::new("/tmp/ampere-1"))?;
+//! assert_eq!(
+//!     plan.args,
+//!     ["--execute", "--stream-json", "--visibility", "unlisted", "--mode", "rush", "--label", "sdk"]
+//! );
+//! assert!(plan.files.is_empty());
+//! # Ok(())
+//! # }
+//! ```
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -124,12 +145,24 @@ pub fn base_settings_sources(
 }
 
 /// One change to the inherited environment of the CLI process, applied in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows names only: values (from `options.env`) may be secrets.
+#[derive(Clone, PartialEq, Eq)]
 pub enum EnvChange {
     /// Set `key` to `value`, replacing an inherited value.
     Set(String, String),
     /// Set `key` to `value` only if the process environment does not have it.
     SetIfAbsent(String, String),
+}
+
+impl fmt::Debug for EnvChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, key, value) = match self {
+            EnvChange::Set(k, v) => ("Set", k, v),
+            EnvChange::SetIfAbsent(k, v) => ("SetIfAbsent", k, v),
+        };
+        write!(f, "{kind}({key:?}, <{} bytes redacted>)", value.len())
+    }
 }
 
 /// A file the runtime writes into the private folder before spawning.
@@ -271,6 +304,17 @@ pub fn plan_execution(
     // Settings: the user's file as is, or the generated overlay.
     let settings_path: Option<PathBuf> = if settings::needs_overlay(options) {
         let base_map = match base {
+            BaseSettings::None | BaseSettings::Discovered { .. }
+                if options.settings_file.is_some() =>
+            {
+                // The user's explicit file must be the base: the runtime did not read it.
+                let path = options.settings_file.clone().unwrap_or_default();
+                return Err(PlanError::SettingsRead {
+                    path,
+                    message: "the settings file was not read (see base_settings_sources)"
+                        .to_string(),
+                });
+            }
             BaseSettings::None => Map::new(),
             BaseSettings::Explicit { path, contents } => {
                 let text = contents.as_ref().map_err(|e| PlanError::SettingsRead {
@@ -447,4 +491,49 @@ fn plan_env(options: &AmpOptions) -> Vec<EnvChange> {
         ));
     }
     env
+}
+
+/// The option of [`AmpOptions`] behind each CLI flag ampere sends.
+pub const FLAG_OPTIONS: &[(&str, &str)] = &[
+    ("--effort", "effort"),
+    ("--mode", "mode"),
+    ("--visibility", "visibility"),
+    ("--title", "title"),
+    ("--label", "labels"),
+    ("--dangerously-allow-all", "dangerously_allow_all"),
+    (
+        "--no-archive-after-execute",
+        "no_archive_after_execute / archive",
+    ),
+    ("--settings-file", "settings_file"),
+    ("--log-level", "log_level"),
+    ("--log-file", "log_file"),
+    ("--mcp-config", "mcp_config"),
+    ("--orb-execute", "executor"),
+    ("--project", "executor"),
+    ("--executor", "executor"),
+    ("--runner-dir", "executor"),
+    ("--stream-json-thinking", "thinking"),
+    ("--stream-json-input", "the streaming prompt"),
+];
+
+/// A clear explanation when the CLI's stderr says it does not know a flag ampere sent
+/// (`error: unknown option '--effort'`): which option needs a newer CLI. `None` otherwise.
+pub fn unsupported_option_hint(stderr: &str) -> Option<String> {
+    const MARK: &str = "unknown option '";
+    let start = stderr.find(MARK)? + MARK.len();
+    let flag = stderr[start..].split('\'').next()?;
+    if flag.is_empty() {
+        return None;
+    }
+    let option = FLAG_OPTIONS
+        .iter()
+        .find(|(f, _)| *f == flag)
+        .map(|(_, o)| *o);
+    Some(match option {
+        Some(o) => format!(
+            "the installed Amp CLI does not support {flag} (option `{o}`): update the CLI (`amp update` or `npm install -g @ampcode/cli`) or leave `{o}` unset"
+        ),
+        None => format!("the installed Amp CLI does not support {flag}: update the CLI"),
+    })
 }

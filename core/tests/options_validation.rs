@@ -306,3 +306,84 @@ fn enum_values() {
     assert!("nope".parse::<Effort>().is_err());
     assert_eq!("max".parse::<Effort>().ok(), Some(Effort::Max));
 }
+
+#[test]
+fn explicit_settings_file_must_be_read_by_the_runtime() {
+    let o = AmpOptions::new()
+        .system_prompt("x")
+        .settings_file("/s.json");
+    let e = plan_err(&o, PromptKind::Text("x".into()));
+    assert_eq!(e.field(), "settings_file");
+    assert!(
+        e.to_string().contains("/s.json") && e.to_string().contains("not read"),
+        "{e}"
+    );
+}
+
+#[test]
+fn debug_never_prints_env_values_or_file_contents() {
+    let o = AmpOptions::new()
+        .env("API_TOKEN", "hunter2")
+        .system_prompt("top-secret-prompt")
+        .mcp_config(r#"{"s":{"command":"x","env":{"K":"mcp-secret"}}}"#);
+    let plan = match plan_execution(
+        &o,
+        &PromptKind::Text("private prompt".into()),
+        &BaseSettings::None,
+        Path::new("/p"),
+    ) {
+        Ok(p) => p,
+        Err(e) => panic!("{e}"),
+    };
+    let debug = format!("{plan:?}");
+    for secret in [
+        "hunter2",
+        "top-secret-prompt",
+        "mcp-secret",
+        "private prompt",
+    ] {
+        assert!(!debug.contains(secret), "{secret} in {debug}");
+    }
+    assert!(debug.contains("API_TOKEN"));
+}
+
+#[test]
+fn continue_thread_builder_accepts_seed_shapes() {
+    assert_eq!(
+        AmpOptions::new().continue_thread(true).continue_thread,
+        Some(ContinueThread::Latest)
+    );
+    assert_eq!(
+        AmpOptions::new()
+            .continue_thread(true)
+            .continue_thread(false)
+            .continue_thread,
+        None
+    );
+    assert_eq!(
+        AmpOptions::new().continue_thread("T-1").continue_thread,
+        Some(ContinueThread::Id("T-1".into()))
+    );
+    assert_eq!(
+        AmpOptions::new()
+            .continue_thread(String::from("T-2"))
+            .continue_thread,
+        Some(ContinueThread::Id("T-2".into()))
+    );
+    assert_eq!(
+        AmpOptions::new().continue_thread(None).continue_thread,
+        None
+    );
+}
+
+#[test]
+fn options_debug_hides_env_values_and_system_prompt() {
+    let o = AmpOptions::new()
+        .env("TOKEN", "hunter2")
+        .system_prompt("secret prompt");
+    let d = format!("{o:?}");
+    assert!(
+        d.contains("TOKEN") && !d.contains("hunter2") && !d.contains("secret prompt"),
+        "{d}"
+    );
+}
