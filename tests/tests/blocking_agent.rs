@@ -369,16 +369,19 @@ fn idle_timeout_ends_a_hung_cli_after_its_messages() {
 
 #[test]
 fn overall_timeout_ends_a_slow_cli() {
+    let scratch = Scratch::new();
     let amp = Amp::builder()
         .cli_path(STUB)
+        .temp_dir(scratch.dir.path().join("private"))
         .overall_timeout(Duration::from_millis(800))
         .kill_grace(Duration::from_millis(500))
         .build();
     let mut execution = amp.execute(
         "[[scenario:slow-drip byte_delay_us=20000]] x",
-        AmpOptions::default(),
+        scratch.options(),
     );
     let pid = execution.pid().expect("pid");
+    let private = execution.private_dir().expect("private").to_path_buf();
     let (_, errors) = collect(execution.by_ref());
     assert!(
         matches!(
@@ -391,6 +394,8 @@ fn overall_timeout_ends_a_slow_cli() {
         "{errors:?}"
     );
     assert!(process_gone(pid));
+    assert!(!private.exists());
+    assert_eq!(scratch.private_entries(), 0);
 }
 
 #[test]
@@ -405,8 +410,8 @@ fn drop_mid_run_kills_reaps_and_removes_the_private_folder() {
     assert!(matches!(first, Message::System(_)));
     assert!(!process_gone(pid));
     drop(execution);
+    assert!(!private.exists(), "the private folder goes at once");
     assert_gone_soon(pid);
-    assert_removed_soon(&private);
     assert_eq!(scratch.private_entries(), 0);
 }
 
@@ -660,6 +665,9 @@ fn options_reach_the_cli() {
         "{args:?}"
     );
     assert_eq!(value["env"]["MY_VAR"], "mine");
+    assert!(value["env"]["AMP_SDK_VERSION"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("ampere-rust/")));
     assert_eq!(value["stdin"], "recorded\n");
     assert_eq!(value["stdin_eof"], true);
     let cwd = PathBuf::from(value["cwd"].as_str().expect("cwd"));
