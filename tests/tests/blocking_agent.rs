@@ -769,3 +769,21 @@ fn a_hung_thread_command_is_killed_at_the_overall_timeout() {
         start.elapsed()
     );
 }
+
+#[test]
+fn thread_new_reads_the_id_out_of_a_thread_url() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("amp");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'https://ampcode.com/threads/T-0123abcd-1111-7222-8333-444455556666'\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let amp = Amp::builder().cli_path(&script).build();
+    assert_eq!(
+        amp.thread_new(None).expect("new"),
+        "T-0123abcd-1111-7222-8333-444455556666"
+    );
+}
