@@ -625,13 +625,15 @@ fn a_missing_cli_is_cli_not_found() {
     let amp = Amp::builder().cli_path("/nonexistent/ampere/amp").build();
     let mut execution = amp.execute("x", AmpOptions::default());
     match execution.next() {
-        Some(Err(AgentError::CliNotFound { .. })) | Some(Err(AgentError::Io { .. })) => {}
+        Some(Err(e @ AgentError::CliNotFound { .. })) => {
+            assert!(e.to_string().contains("/nonexistent/ampere/amp"), "{e}");
+        }
         other => panic!("{other:?}"),
     }
     assert!(execution.next().is_none());
     assert!(matches!(
         amp.thread_new(None),
-        Err(AgentError::CliNotFound { .. }) | Err(AgentError::Io { .. })
+        Err(AgentError::CliNotFound { .. })
     ));
 }
 
@@ -786,4 +788,55 @@ fn thread_new_reads_the_id_out_of_a_thread_url() {
         amp.thread_new(None).expect("new"),
         "T-0123abcd-1111-7222-8333-444455556666"
     );
+}
+
+#[test]
+fn secrets_stay_off_the_command_line_and_user_env_wins() {
+    use ampere_blocking::{McpConfig, McpServer};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = dir.path().join("record.json");
+    let secret = "s3cr3t-db-password";
+    let options = AmpOptions::new()
+        .mcp_config(
+            McpConfig::new().server(
+                "db",
+                McpServer::stdio("node")
+                    .arg("server.js")
+                    .env("DB_PASSWORD", secret),
+            ),
+        )
+        .env("AMP_STUB_RECORD", record.to_string_lossy())
+        .env("AMP_SDK_VERSION", "mine");
+    let mut execution = amp().execute("with mcp", options);
+    let private = execution
+        .private_dir()
+        .expect("inline MCP config is a file")
+        .to_path_buf();
+    let (messages, errors) = collect(execution.by_ref());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(result_text(&messages), Some("with mcp"));
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).expect("record")).expect("json");
+    let args = value["args"].to_string();
+    assert!(!args.contains(secret), "{args}");
+    assert!(value["mcp_config_content"]
+        .as_str()
+        .is_some_and(|c| c.contains(secret)));
+    assert_eq!(value["mcp_config_mode"], "600");
+    assert_eq!(value["env"]["AMP_SDK_VERSION"], "mine");
+    assert!(!private.exists(), "the MCP file is gone with its folder");
+}
+
+#[test]
+fn a_panicking_consumer_still_stops_the_cli() {
+    let (tx, rx) = mpsc::channel();
+    let consumer = std::thread::spawn(move || {
+        let mut execution = amp().execute("[[scenario:hang]] x", AmpOptions::default());
+        let _ = tx.send(execution.pid());
+        let _ = execution.next();
+        panic!("the consumer fails while holding the execution");
+    });
+    let pid = rx.recv().expect("pid sent").expect("spawned");
+    assert!(consumer.join().is_err(), "the consumer panicked");
+    assert_gone_soon(pid);
 }
