@@ -314,6 +314,10 @@ enum State {
 /// then `None`. Errors found before anything was spawned (invalid options, CLI not found)
 /// are that final error.
 ///
+/// The run is driven by advancing the iterator: timeouts are acted on, and the CLI's
+/// output read, while a call to `next` is in progress. Between calls the CLI keeps
+/// running, and once the bounded buffers are full it waits for the reader (back-pressure).
+///
 /// Dropping it before the end terminates the CLI's process group (`SIGTERM` and the
 /// removal of the private folder at once, `SIGKILL` after the grace period if the CLI is
 /// still running) and reaps the child. The waiting happens on a background thread so
