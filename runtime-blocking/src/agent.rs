@@ -286,6 +286,7 @@ impl Amp {
         }
         .map_err(|e| AgentError::io(format!("running {program}"), &e))?;
         command_outcome(
+            command,
             exit_info(output.status),
             &output.stdout,
             &output.stderr,

@@ -314,10 +314,14 @@ enum State {
 /// then `None`. Errors found before anything was spawned (invalid options, CLI not found)
 /// are that final error.
 ///
-/// Dropping it before the end terminates the CLI's process group (`SIGTERM` at once,
-/// `SIGKILL` after the grace period), reaps the child and removes the private folder. The
-/// waiting happens on a background thread so `drop` does not block; [`cancel`](Self::cancel)
-/// does the same and waits for it.
+/// The run is driven by advancing the iterator: timeouts are acted on, and the CLI's
+/// output read, while a call to `next` is in progress. Between calls the CLI keeps
+/// running, and once the bounded buffers are full it waits for the reader (back-pressure).
+///
+/// Dropping it before the end terminates the CLI's process group (`SIGTERM` and the
+/// removal of the private folder at once, `SIGKILL` after the grace period if the CLI is
+/// still running) and reaps the child. The waiting happens on a background thread so
+/// `drop` does not block; [`cancel`](Self::cancel) does the same and waits for it.
 ///
 /// ```no_run
 /// use ampere_blocking::{execute, AmpOptions, Message};
@@ -577,10 +581,14 @@ impl Drop for Execution {
         if driver.run.is_finished() {
             return;
         }
-        // SIGTERM goes out now; the grace period, SIGKILL and reaping happen in the
-        // background. If no thread can be started, the closure (and the driver in it) is
-        // dropped here, and `Driver::drop` finishes the teardown inline.
+        // SIGTERM goes out now, and the private folder (which may hold secrets) is removed
+        // now too, so neither depends on the background thread getting to run: if the
+        // program exits right after this drop, the CLI still stops and nothing is left on
+        // disk. The grace period, SIGKILL and reaping happen in the background. If no
+        // thread can be started, the closure (and the driver in it) is dropped here, and
+        // `Driver::drop` finishes the teardown inline.
         driver.begin_cancel();
+        driver.cleanup();
         let pid = driver.pid;
         let _ = spawn_thread(format!("ampere-teardown-{pid}"), move || {
             let mut driver = driver;

@@ -307,15 +307,31 @@ fn a_10_mb_stderr_flood_does_not_block() {
 
 #[test]
 fn a_stderr_flood_is_kept_as_a_bounded_tail() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("amp");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nhead -c 3000000 /dev/zero | tr '\\0' 'e' >&2\necho >&2\necho 'the last words' >&2\nexit 3\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let amp = Amp::builder()
-        .cli_path(STUB)
+        .cli_path(&script)
         .stderr_tail_bytes(1000)
         .build();
-    // A flood, then a crash: the error carries only the tail.
-    let (_, errors) =
-        collect(amp.execute("[[scenario:crash after=1 code=4]] x", AmpOptions::default()));
-    match errors.last() {
-        Some(AgentError::Process { stderr, .. }) => assert!(stderr.len() <= 1000 + 4),
+    let (messages, errors) = collect(amp.execute("x", AmpOptions::default()));
+    assert!(messages.is_empty());
+    match errors.as_slice() {
+        [AgentError::Process {
+            exit_code: Some(3),
+            stderr,
+            ..
+        }] => {
+            assert!(stderr.len() <= 1000 + '…'.len_utf8(), "{}", stderr.len());
+            assert!(stderr.starts_with('…'));
+            assert!(stderr.trim_end().ends_with("the last words"), "{stderr}");
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -353,16 +369,19 @@ fn idle_timeout_ends_a_hung_cli_after_its_messages() {
 
 #[test]
 fn overall_timeout_ends_a_slow_cli() {
+    let scratch = Scratch::new();
     let amp = Amp::builder()
         .cli_path(STUB)
+        .temp_dir(scratch.dir.path().join("private"))
         .overall_timeout(Duration::from_millis(800))
         .kill_grace(Duration::from_millis(500))
         .build();
     let mut execution = amp.execute(
         "[[scenario:slow-drip byte_delay_us=20000]] x",
-        AmpOptions::default(),
+        scratch.options(),
     );
     let pid = execution.pid().expect("pid");
+    let private = execution.private_dir().expect("private").to_path_buf();
     let (_, errors) = collect(execution.by_ref());
     assert!(
         matches!(
@@ -375,6 +394,8 @@ fn overall_timeout_ends_a_slow_cli() {
         "{errors:?}"
     );
     assert!(process_gone(pid));
+    assert!(!private.exists());
+    assert_eq!(scratch.private_entries(), 0);
 }
 
 #[test]
@@ -389,8 +410,8 @@ fn drop_mid_run_kills_reaps_and_removes_the_private_folder() {
     assert!(matches!(first, Message::System(_)));
     assert!(!process_gone(pid));
     drop(execution);
+    assert!(!private.exists(), "the private folder goes at once");
     assert_gone_soon(pid);
-    assert_removed_soon(&private);
     assert_eq!(scratch.private_entries(), 0);
 }
 
@@ -604,13 +625,15 @@ fn a_missing_cli_is_cli_not_found() {
     let amp = Amp::builder().cli_path("/nonexistent/ampere/amp").build();
     let mut execution = amp.execute("x", AmpOptions::default());
     match execution.next() {
-        Some(Err(AgentError::CliNotFound { .. })) | Some(Err(AgentError::Io { .. })) => {}
+        Some(Err(e @ AgentError::CliNotFound { .. })) => {
+            assert!(e.to_string().contains("/nonexistent/ampere/amp"), "{e}");
+        }
         other => panic!("{other:?}"),
     }
     assert!(execution.next().is_none());
     assert!(matches!(
         amp.thread_new(None),
-        Err(AgentError::CliNotFound { .. }) | Err(AgentError::Io { .. })
+        Err(AgentError::CliNotFound { .. })
     ));
 }
 
@@ -644,6 +667,9 @@ fn options_reach_the_cli() {
         "{args:?}"
     );
     assert_eq!(value["env"]["MY_VAR"], "mine");
+    assert!(value["env"]["AMP_SDK_VERSION"]
+        .as_str()
+        .is_some_and(|v| v.starts_with("ampere-rust/")));
     assert_eq!(value["stdin"], "recorded\n");
     assert_eq!(value["stdin_eof"], true);
     let cwd = PathBuf::from(value["cwd"].as_str().expect("cwd"));
@@ -744,4 +770,73 @@ fn a_hung_thread_command_is_killed_at_the_overall_timeout() {
         "{:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn thread_new_reads_the_id_out_of_a_thread_url() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = dir.path().join("amp");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho 'https://ampcode.com/threads/T-0123abcd-1111-7222-8333-444455556666'\n",
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let amp = Amp::builder().cli_path(&script).build();
+    assert_eq!(
+        amp.thread_new(None).expect("new"),
+        "T-0123abcd-1111-7222-8333-444455556666"
+    );
+}
+
+#[test]
+fn secrets_stay_off_the_command_line_and_user_env_wins() {
+    use ampere_blocking::{McpConfig, McpServer};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let record = dir.path().join("record.json");
+    let secret = "s3cr3t-db-password";
+    let options = AmpOptions::new()
+        .mcp_config(
+            McpConfig::new().server(
+                "db",
+                McpServer::stdio("node")
+                    .arg("server.js")
+                    .env("DB_PASSWORD", secret),
+            ),
+        )
+        .env("AMP_STUB_RECORD", record.to_string_lossy())
+        .env("AMP_SDK_VERSION", "mine");
+    let mut execution = amp().execute("with mcp", options);
+    let private = execution
+        .private_dir()
+        .expect("inline MCP config is a file")
+        .to_path_buf();
+    let (messages, errors) = collect(execution.by_ref());
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(result_text(&messages), Some("with mcp"));
+    let value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&record).expect("record")).expect("json");
+    let args = value["args"].to_string();
+    assert!(!args.contains(secret), "{args}");
+    assert!(value["mcp_config_content"]
+        .as_str()
+        .is_some_and(|c| c.contains(secret)));
+    assert_eq!(value["mcp_config_mode"], "600");
+    assert_eq!(value["env"]["AMP_SDK_VERSION"], "mine");
+    assert!(!private.exists(), "the MCP file is gone with its folder");
+}
+
+#[test]
+fn a_panicking_consumer_still_stops_the_cli() {
+    let (tx, rx) = mpsc::channel();
+    let consumer = std::thread::spawn(move || {
+        let mut execution = amp().execute("[[scenario:hang]] x", AmpOptions::default());
+        let _ = tx.send(execution.pid());
+        let _ = execution.next();
+        panic!("the consumer fails while holding the execution");
+    });
+    let pid = rx.recv().expect("pid sent").expect("spawned");
+    assert!(consumer.join().is_err(), "the consumer panicked");
+    assert_gone_soon(pid);
 }
