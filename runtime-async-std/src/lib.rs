@@ -87,7 +87,10 @@ pub use ampere_core::message::{
 pub use ampere_core::options::{
     AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
 };
-pub use ampere_core::permission::{create_permission, MatchCondition, Permission};
+pub use ampere_core::permission::{
+    create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
+    PermissionContext, PermissionOptions,
+};
 pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
 pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
 pub use ampere_core::ValidationError;
