@@ -480,7 +480,7 @@ impl Stream for Execution {
 ///
 /// ```no_run
 /// # async_io::block_on(async {
-/// /// use ampere_async_std::{Amp, AmpOptions, Message};
+/// use ampere_async_std::{Amp, AmpOptions, Message};
 ///
 /// let mut session = Amp::new().session(AmpOptions::default());
 /// session.send_text("Start analyzing the codebase").await?;
@@ -594,7 +594,7 @@ impl Stream for Session {
 ///
 /// ```no_run
 /// # async_io::block_on(async {
-/// /// use ampere_async_std::{execute, AmpOptions, Message};
+/// use ampere_async_std::{execute, AmpOptions, Message};
 ///
 /// let mut messages = execute("What files are in this directory?", AmpOptions::default());
 /// while let Some(message) = messages.next().await {

@@ -30,7 +30,6 @@
 //! ## Quick start
 //!
 //! ```no_run
-//! use futures_lite::StreamExt;
 //! use ampere_async_std::{execute, AmpOptions, Message};
 //!
 //! # fn main() -> Result<(), ampere_async_std::AgentError> {
