@@ -119,6 +119,7 @@ pub(crate) async fn run_job(job: Job) {
     };
     let pid = child.id();
     let _ = diagnostics.pid.set(pid);
+    let mut unwind_guard = KillOnUnwind { pid, armed: true };
     if let Some(dir) = &prepared.private_dir {
         let _ = diagnostics.private_dir.set(dir.path().to_path_buf());
     }
@@ -155,9 +156,26 @@ pub(crate) async fn run_job(job: Job) {
         private_dir: prepared.private_dir,
     };
     futures_lite::future::poll_fn(|cx| driver.poll(cx)).await;
+    // The run is over: the child has been reaped.
+    unwind_guard.armed = false;
     drop(driver);
     drop(child);
     drop(done);
+}
+
+/// Kills the child's process group if the driver unwinds (a panic) before the child was
+/// reaped, so a bug never leaves the CLI running.
+struct KillOnUnwind {
+    pid: u32,
+    armed: bool,
+}
+
+impl Drop for KillOnUnwind {
+    fn drop(&mut self) {
+        if self.armed && std::thread::panicking() {
+            let _ = signal_group(self.pid, ampere_core::run::Signal::Kill);
+        }
+    }
 }
 
 struct Driver {
