@@ -446,7 +446,12 @@ impl Driver {
     }
 
     fn read_available_stderr(&mut self, cx: &mut Context<'_>) {
-        while let Some(stderr) = self.stderr.as_mut() {
+        // Bounded: a grandchild still holding the pipe could write forever; the rest is
+        // drained by the main loop as usual.
+        for _ in 0..16 {
+            let Some(stderr) = self.stderr.as_mut() else {
+                break;
+            };
             match Pin::new(stderr).poll_read(cx, &mut self.buf) {
                 Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => self.stderr = None,
                 Poll::Ready(Ok(n)) => self.run.handle_stderr(&self.buf[..n]),
