@@ -65,10 +65,10 @@ impl<'de> Visitor<'de> for TagVisitor {
     }
 }
 
-/// `DeserializeSeed` wrapper so the tag can be read with [`TagVisitor`].
-struct TagSeed;
+/// Reads a string (a `type` value or a map key) with [`TagVisitor`], borrowing when it can.
+struct StrSeed;
 
-impl<'de> de::DeserializeSeed<'de> for TagSeed {
+impl<'de> de::DeserializeSeed<'de> for StrSeed {
     type Value = Cow<'de, str>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -76,17 +76,7 @@ impl<'de> de::DeserializeSeed<'de> for TagSeed {
     }
 }
 
-/// Reads a map key, borrowing it when the input allows.
-struct KeySeed;
-
-impl<'de> de::DeserializeSeed<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_str(TagVisitor)
-    }
-}
-
+/// Visits a `{"type": TAG, ...}` object and hands it to [`Tagged::from_tagged`].
 struct TaggedVisitor<T>(std::marker::PhantomData<T>);
 
 impl<'de, T: Tagged> Visitor<'de> for TaggedVisitor<T> {
@@ -97,13 +87,13 @@ impl<'de, T: Tagged> Visitor<'de> for TaggedVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
-        let first = match map.next_key_seed(KeySeed)? {
+        let first = match map.next_key_seed(StrSeed)? {
             Some(k) => k,
             None => return Err(de::Error::missing_field("type")),
         };
         if first == "type" {
             // Fast path: the tag comes first; decode the rest straight from the input.
-            let tag = map.next_value_seed(TagSeed)?;
+            let tag = map.next_value_seed(StrSeed)?;
             return T::from_tagged(&tag, MapAccessDeserializer::new(map));
         }
         // Slow path: buffer the object, then pull the tag out of it.
@@ -754,7 +744,10 @@ pub struct AssistantMessageDetails {
     #[serde(default)]
     pub model: Option<String>,
     /// Always `"assistant"` today.
-    #[serde(default = "default_assistant_role", deserialize_with = "role")]
+    #[serde(
+        default = "default_assistant_role",
+        deserialize_with = "assistant_role"
+    )]
     pub role: String,
     /// The reply's blocks: text, tool calls, thinking.
     #[serde(default, deserialize_with = "content_list")]
@@ -784,8 +777,12 @@ impl Default for AssistantMessageDetails {
     }
 }
 
-fn role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+fn assistant_role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_else(default_assistant_role))
+}
+
+fn user_role<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_else(default_user_role))
 }
 
 impl Serialize for AssistantMessageDetails {
@@ -860,7 +857,7 @@ impl Serialize for AssistantMessage {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserMessageDetails {
     /// Always `"user"` today.
-    #[serde(default = "default_user_role", deserialize_with = "role")]
+    #[serde(default = "default_user_role", deserialize_with = "user_role")]
     pub role: String,
     /// The blocks: text the user wrote, tool results.
     #[serde(default, deserialize_with = "content_list")]
@@ -1348,5 +1345,12 @@ mod tests {
         assert_eq!(u.text(), "hi");
         assert_eq!(u.session_id, "T-1");
         assert_eq!(u.message.role, "user");
+        let m = parse(r#"{"type":"assistant","message":{"role":null,"content":null}}"#)
+            .map_err(|e| e.to_string());
+        let Ok(Message::Assistant(a)) = m else {
+            panic!("expected an assistant message, got {m:?}")
+        };
+        assert_eq!(a.message.role, "assistant");
+        assert!(a.message.content.is_empty());
     }
 }

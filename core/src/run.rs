@@ -707,17 +707,19 @@ impl SummaryBuilder {
     }
 }
 
-/// The outcome of a short CLI command run to completion (the thread commands): its trimmed
-/// stdout on a successful exit, else a [`AgentError::Process`] with the exit code or signal
-/// and the last `stderr_tail_bytes` of stderr.
+/// The outcome of a thread command run to completion: on a successful exit, what its
+/// stdout means ([`ThreadCommand::parse_output`](crate::threads::ThreadCommand::parse_output):
+/// the new thread's id for `threads new`), else an [`AgentError::Process`] with the exit code
+/// or signal and the last `stderr_tail_bytes` of stderr.
 pub fn command_outcome(
+    command: &crate::threads::ThreadCommand,
     exit: ExitInfo,
     stdout: &[u8],
     stderr: &[u8],
     stderr_tail_bytes: usize,
 ) -> Result<String, AgentError> {
     if exit.success() {
-        return Ok(crate::threads::parse_output(stdout));
+        return Ok(command.parse_output(stdout));
     }
     let mut tail = TailBuffer::new(stderr_tail_bytes);
     tail.push(stderr);

@@ -155,6 +155,31 @@ impl ThreadCommand {
     }
 }
 
+impl ThreadCommand {
+    /// What the command's stdout means: for `threads new`, the new thread's id (the CLI
+    /// prints the thread's URL, `https://ampcode.com/threads/T-…`, or the bare id; both give
+    /// `T-…`); for the others, the trimmed output.
+    pub fn parse_output(&self, stdout: &[u8]) -> String {
+        let text = parse_output(stdout);
+        match self {
+            ThreadCommand::New { .. } => thread_id_from_url(&text).unwrap_or(text),
+            _ => text,
+        }
+    }
+}
+
+/// The thread id at the end of a thread URL (`…/threads/T-…`, ignoring a query or
+/// fragment and a trailing `/`), or `None` when `text` is not such a URL.
+pub fn thread_id_from_url(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.contains(char::is_whitespace) {
+        return None;
+    }
+    let (_, rest) = text.rsplit_once("/threads/")?;
+    let id = rest.split(['?', '#']).next()?.trim_end_matches('/');
+    (!id.is_empty() && !id.contains('/')).then(|| id.to_string())
+}
+
 /// The result of a thread command: its stdout, trimmed (invalid UTF-8 replaced).
 pub fn parse_output(stdout: &[u8]) -> String {
     String::from_utf8_lossy(stdout).trim().to_string()

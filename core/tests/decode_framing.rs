@@ -1,7 +1,7 @@
 //! Framing behaviour of the stream-JSON `Decoder`: chunking, line endings, limits, errors.
 
 use ampere_core::decode::{DecodeError, DecodeErrorKind, Decoder, DecoderConfig};
-use ampere_core::message::Message;
+use ampere_core::message::{ContentBlock, Message, ToolResultContent};
 use proptest::prelude::*;
 
 type Item = Result<Message, DecodeError>;
@@ -504,4 +504,55 @@ proptest! {
         d.push_eof();
         prop_assert_eq!(d.buffered_len(), 0);
     }
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    fn nested(depth: usize) -> String {
+        let mut inner = r#"{"type":"text","text":"x"}"#.to_owned();
+        for i in 0..depth {
+            inner = format!(r#"{{"type":"tool_result","tool_use_id":"t{i}","content":[{inner}]}}"#);
+        }
+        format!(r#"{{"type":"user","message":{{"role":"user","content":[{inner}]}}}}"#)
+    }
+    let ok_line = nested(30);
+    let deep_line = nested(5_000);
+    let bytes = format!("{ok_line}\n{deep_line}\n{RESULT}\n");
+    let items = one_shot(bytes.as_bytes(), DecoderConfig::default());
+    assert_eq!(items.len(), 3);
+    assert!(matches!(items[0], Ok(Message::User(_))));
+    let e = items[1].as_ref().unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(matches!(items[2], Ok(Message::Result(_))));
+    // The same with `type` last at every level (the buffered path), as deep as serde_json
+    // allows.
+    let mut inner = r#"{"text":"x","type":"text"}"#.to_owned();
+    for _ in 0..60 {
+        inner = format!(r#"{{"content":[{inner}],"tool_use_id":"t","type":"tool_result"}}"#);
+    }
+    let line = format!(r#"{{"message":{{"content":[{inner}]}},"type":"user"}}"#);
+    let items = one_shot(line.as_bytes(), DecoderConfig::default());
+    let Ok(Message::User(u)) = &items[0] else {
+        panic!("{:?}", items[0])
+    };
+    let mut block = &u.message.content[0];
+    for _ in 0..60 {
+        let ContentBlock::ToolResult {
+            content: ToolResultContent::Blocks(b),
+            ..
+        } = block
+        else {
+            panic!("expected nested tool results")
+        };
+        block = &b[0];
+    }
+    assert_eq!(block.as_text(), Some("x"));
+    // Deep unknown JSON inside a known message is refused the same way.
+    let deep_value = format!(
+        r#"{{"type":"progress","x":{}1{}}}"#,
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let items = one_shot(deep_value.as_bytes(), DecoderConfig::default());
+    assert!(items[0].is_err());
 }

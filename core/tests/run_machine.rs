@@ -385,16 +385,34 @@ proptest! {
 #[test]
 fn command_outcome_trims_stdout_or_reports_the_failure() {
     use ampere_core::run::command_outcome;
+    use ampere_core::threads::ThreadCommand;
+    let new = ThreadCommand::New { visibility: None };
+    let md = ThreadCommand::Markdown {
+        thread_id: "T-1".into(),
+    };
+    let ok = |cmd: &ThreadCommand, out: &[u8]| {
+        command_outcome(cmd, ExitInfo::code(0), out, b"", 100).expect("ok")
+    };
+    assert_eq!(ok(&new, b"  T-123\n"), "T-123");
     assert_eq!(
-        command_outcome(ExitInfo::code(0), b"  T-123\n", b"", 100).expect("ok"),
-        "T-123"
+        ok(
+            &new,
+            b"https://ampcode.com/threads/T-5f0c6a1e-0b1d-4a77-9d1e-2a3b4c5d6e7f?x=1\n"
+        ),
+        "T-5f0c6a1e-0b1d-4a77-9d1e-2a3b4c5d6e7f",
+        "threads new prints a URL; the id is what the user wants"
     );
-    let err = command_outcome(ExitInfo::code(2), b"", b"error: unknown thread\n", 100)
+    assert_eq!(
+        ok(&md, b"# see https://x/threads/T-9\n"),
+        "# see https://x/threads/T-9",
+        "markdown output is returned as is"
+    );
+    let err = command_outcome(&md, ExitInfo::code(2), b"", b"error: unknown thread\n", 100)
         .expect_err("failure");
     assert_eq!(
         err.to_string(),
         "Amp CLI exited with code 2: error: unknown thread"
     );
-    let err = command_outcome(ExitInfo::signal(9), b"partial", b"", 100).expect_err("killed");
+    let err = command_outcome(&md, ExitInfo::signal(9), b"partial", b"", 100).expect_err("killed");
     assert!(matches!(err, AgentError::Process { signal: Some(ref s), .. } if s == "SIGKILL (9)"));
 }
