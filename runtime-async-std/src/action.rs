@@ -128,7 +128,7 @@ impl ActionExecutor {
         let config = ActionConfig::resolve(
             self.inner.base_url.as_deref(),
             self.inner.auth_token.as_deref(),
-            &|name| std::env::var(name).ok(),
+            &ampere_runtime_common::env_lookup,
         )?;
         tracing::debug!(
             action = %request.action_name,

@@ -238,9 +238,28 @@ impl Amp {
             diagnostics: Arc::clone(&diagnostics),
             done,
         };
+        let report = out.clone();
         let spawned = std::thread::Builder::new()
             .name("ampere-agent".into())
-            .spawn(move || async_io::block_on(driver::run_job(job)));
+            .spawn(move || {
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    async_io::block_on(driver::run_job(job))
+                }));
+                if let Err(panic) = outcome {
+                    // A bug (here or in the caller's input stream): say so instead of
+                    // ending the stream silently. The driver killed the child on unwind.
+                    let message = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".to_string());
+                    let _ = report.try_send(Event::Final(AgentError::Io {
+                        context: "the ampere driver thread panicked".into(),
+                        kind: std::io::ErrorKind::Other,
+                        message,
+                    }));
+                }
+            });
         if let Err(error) = spawned {
             let error = AgentError::io("starting the ampere driver thread", &error);
             let _ = out.try_send(Event::Final(error));
@@ -480,7 +499,7 @@ impl Stream for Execution {
 ///
 /// ```no_run
 /// # async_io::block_on(async {
-/// /// use ampere_async_std::{Amp, AmpOptions, Message};
+/// use ampere_async_std::{Amp, AmpOptions, Message};
 ///
 /// let mut session = Amp::new().session(AmpOptions::default());
 /// session.send_text("Start analyzing the codebase").await?;
@@ -594,7 +613,7 @@ impl Stream for Session {
 ///
 /// ```no_run
 /// # async_io::block_on(async {
-/// /// use ampere_async_std::{execute, AmpOptions, Message};
+/// use ampere_async_std::{execute, AmpOptions, Message};
 ///
 /// let mut messages = execute("What files are in this directory?", AmpOptions::default());
 /// while let Some(message) = messages.next().await {

@@ -119,6 +119,7 @@ pub(crate) async fn run_job(job: Job) {
     };
     let pid = child.id();
     let _ = diagnostics.pid.set(pid);
+    let mut unwind_guard = KillOnUnwind { pid, armed: true };
     if let Some(dir) = &prepared.private_dir {
         let _ = diagnostics.private_dir.set(dir.path().to_path_buf());
     }
@@ -155,9 +156,26 @@ pub(crate) async fn run_job(job: Job) {
         private_dir: prepared.private_dir,
     };
     futures_lite::future::poll_fn(|cx| driver.poll(cx)).await;
+    // The run is over: the child has been reaped.
+    unwind_guard.armed = false;
     drop(driver);
     drop(child);
     drop(done);
+}
+
+/// Kills the child's process group if the driver unwinds (a panic) before the child was
+/// reaped, so a bug never leaves the CLI running.
+struct KillOnUnwind {
+    pid: u32,
+    armed: bool,
+}
+
+impl Drop for KillOnUnwind {
+    fn drop(&mut self) {
+        if self.armed && std::thread::panicking() {
+            let _ = signal_group(self.pid, ampere_core::run::Signal::Kill);
+        }
+    }
 }
 
 struct Driver {
@@ -428,7 +446,12 @@ impl Driver {
     }
 
     fn read_available_stderr(&mut self, cx: &mut Context<'_>) {
-        while let Some(stderr) = self.stderr.as_mut() {
+        // Bounded: a grandchild still holding the pipe could write forever; the rest is
+        // drained by the main loop as usual.
+        for _ in 0..16 {
+            let Some(stderr) = self.stderr.as_mut() else {
+                break;
+            };
             match Pin::new(stderr).poll_read(cx, &mut self.buf) {
                 Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => self.stderr = None,
                 Poll::Ready(Ok(n)) => self.run.handle_stderr(&self.buf[..n]),

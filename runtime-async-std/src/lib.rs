@@ -30,7 +30,6 @@
 //! ## Quick start
 //!
 //! ```no_run
-//! use futures_lite::StreamExt;
 //! use ampere_async_std::{execute, AmpOptions, Message};
 //!
 //! # fn main() -> Result<(), ampere_async_std::AgentError> {
@@ -87,7 +86,36 @@ pub use ampere_core::message::{
 pub use ampere_core::options::{
     AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
 };
-pub use ampere_core::permission::{create_permission, MatchCondition, Permission};
+pub use ampere_core::permission::{
+    create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
+    PermissionContext, PermissionOptions,
+};
 pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
 pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
 pub use ampere_core::ValidationError;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send<T: Send>(_: &T) {}
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_and_futures_can_move_between_threads() {
+        send_sync::<Amp>();
+        send_sync::<ActionExecutor>();
+        send_sync::<Execution>();
+        send_sync::<Session>();
+        // A CLI that does not exist: nothing is ever spawned.
+        let amp = Amp::builder().cli_path("/nonexistent/ampere/amp").build();
+        send(&amp.run("x", AmpOptions::default()));
+        send(&amp.thread_new(None));
+        let session = amp.session(AmpOptions::default());
+        send(&session.send_text("x"));
+        send(&session.finish());
+        let executor = ActionExecutor::new();
+        send(&executor.execute::<serde_json::Value>("x", serde_json::json!({})));
+        send(&execute_action("x", serde_json::json!({})));
+    }
+}

@@ -615,3 +615,36 @@ fn a_failing_thread_command_is_a_process_error() {
         );
     });
 }
+
+#[test]
+fn a_panicking_input_stream_is_reported_and_the_child_killed() {
+    on_async_std(async {
+        let root = scratch();
+        let amp = builder(root.path()).build();
+        let input = futures_lite::stream::poll_fn(
+            |_| -> std::task::Poll<Option<ampere_async_std::UserInputMessage>> {
+                panic!("input stream exploded")
+            },
+        );
+        let mut execution = amp.execute(Prompt::stream(input), options_with_private_dir());
+        let mut last = None;
+        while let Some(item) = within(Instant::now() + PATIENCE, execution.next()).await {
+            last = Some(item);
+        }
+        match last {
+            Some(Err(AgentError::Io {
+                context, message, ..
+            })) => {
+                assert!(context.contains("panicked"), "{context}");
+                assert!(message.contains("input stream exploded"), "{message}");
+            }
+            other => panic!("expected the panic to be reported, got {other:?}"),
+        }
+        let pid = execution.pid().expect("the child was started");
+        assert!(
+            eventually(PATIENCE, || !process_exists(pid)),
+            "child {pid} left running"
+        );
+        assert!(eventually(PATIENCE, || leftovers(root.path()).is_empty()));
+    });
+}
