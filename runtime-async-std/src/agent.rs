@@ -348,17 +348,18 @@ impl Amp {
     /// is killed then).
     async fn thread_command(&self, command: ThreadCommand) -> Result<String, AgentError> {
         let settings = Arc::clone(&self.inner);
+        let thread_command = command.clone();
         // Finding the CLI touches the file system: keep it off the caller's executor.
         let std_command =
-            blocking::unblock(move || prepare_thread_command(&command, &settings.cli, None))
+            blocking::unblock(move || prepare_thread_command(&thread_command, &settings.cli, None))
                 .await?;
         let program = std_command.get_program().to_string_lossy().into_owned();
-        let mut command = async_process::Command::from(std_command);
-        command
+        let mut process = async_process::Command::from(std_command);
+        process
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let child = command
+        let child = process
             .spawn()
             .map_err(|e| AgentError::io(format!("spawning {program}"), &e))?;
         let pid = child.id();
@@ -383,6 +384,7 @@ impl Amp {
         };
         let output = output.map_err(|e| AgentError::io(format!("running {program}"), &e))?;
         command_outcome(
+            &command,
             exit_info(output.status),
             &output.stdout,
             &output.stderr,
