@@ -5,6 +5,7 @@
 //! inside the runtime.
 
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use ampere_core::action::{ActionError, ActionRequest};
 use ampere_core::options::{AmpOptions, Visibility};
@@ -13,7 +14,8 @@ use ampere_core::threads::MultiplayerSetting;
 use ampere_tests::suite::{
     ActionCfg, AmpCfg, Collected, Item, PromptSpec, Runtime, SessionEnd, SessionOutcome,
 };
-use ampere_tokio::ActionExecutor;
+use ampere_tokio::{ActionExecutor, Amp, Prompt};
+use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -31,6 +33,36 @@ fn rt() -> &'static tokio::runtime::Runtime {
     })
 }
 
+fn amp(cfg: &AmpCfg) -> Amp {
+    let mut b = Amp::builder();
+    if let Some(p) = &cfg.cli_path {
+        b = b.cli_path(p.clone());
+    }
+    if let Some(d) = cfg.overall_timeout {
+        b = b.overall_timeout(d);
+    }
+    if let Some(d) = cfg.idle_timeout {
+        b = b.idle_timeout(d);
+    }
+    if let Some(d) = cfg.kill_grace {
+        b = b.kill_grace(d);
+    }
+    if let Some(n) = cfg.max_line_len {
+        b = b.max_line_len(n);
+    }
+    if let Some(n) = cfg.stderr_tail_bytes {
+        b = b.stderr_tail_bytes(n);
+    }
+    b.build()
+}
+
+fn prompt(spec: PromptSpec) -> Prompt {
+    match spec {
+        PromptSpec::Text(t) => Prompt::from(t),
+        PromptSpec::Messages(m) => Prompt::stream(futures_util::stream::iter(m)),
+    }
+}
+
 fn executor(cfg: &ActionCfg) -> ActionExecutor {
     let mut b = ActionExecutor::builder();
     if let Some(u) = &cfg.base_url {
@@ -45,45 +77,125 @@ fn executor(cfg: &ActionCfg) -> ActionExecutor {
 impl Runtime for Tokio {
     const NAME: &'static str = "tokio";
 
-    fn execute(_: &AmpCfg, _: PromptSpec, _: AmpOptions) -> Collected {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+    fn execute(cfg: &AmpCfg, spec: PromptSpec, options: AmpOptions) -> Collected {
+        rt().block_on(async {
+            let started = Instant::now();
+            let items: Vec<Item> = amp(cfg).execute(prompt(spec), options).collect().await;
+            Collected {
+                items,
+                elapsed: started.elapsed(),
+            }
+        })
     }
+
     fn execute_then_drop(
-        _: &AmpCfg,
-        _: PromptSpec,
-        _: AmpOptions,
-        _: usize,
-        _: &mut dyn FnMut(&[Item]),
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        after: usize,
+        while_alive: &mut dyn FnMut(&[Item]),
     ) -> Vec<Item> {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+        rt().block_on(async {
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while items.len() < after {
+                match execution.next().await {
+                    Some(item) => items.push(item),
+                    None => break,
+                }
+            }
+            while_alive(&items);
+            drop(execution);
+            items
+        })
     }
+
     fn execute_then_cancel(
-        _: &AmpCfg,
-        _: PromptSpec,
-        _: AmpOptions,
-        _: usize,
-        _: &mut dyn FnMut(&[Item]),
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        after: usize,
+        while_alive: &mut dyn FnMut(&[Item]),
     ) -> Vec<Item> {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+        rt().block_on(async {
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while items.len() < after {
+                match execution.next().await {
+                    Some(item) => items.push(item),
+                    None => break,
+                }
+            }
+            while_alive(&items);
+            execution.cancel().await;
+            items
+        })
     }
-    fn run(_: &AmpCfg, _: PromptSpec, _: AmpOptions) -> Result<RunSummary, AgentError> {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+
+    fn run(cfg: &AmpCfg, spec: PromptSpec, options: AmpOptions) -> Result<RunSummary, AgentError> {
+        rt().block_on(amp(cfg).run(prompt(spec), options))
     }
-    fn session(_: &AmpCfg, _: AmpOptions, _: Vec<String>, _: SessionEnd) -> SessionOutcome {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+
+    fn session(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turns: Vec<String>,
+        end: SessionEnd,
+    ) -> SessionOutcome {
+        rt().block_on(async {
+            let mut session = amp(cfg).session(options);
+            let mut items = Vec::new();
+            'turns: for turn in &turns {
+                if let Err(e) = session.send_text(turn).await {
+                    items.push(Err(e));
+                    break;
+                }
+                loop {
+                    match session.next().await {
+                        Some(item) => {
+                            let is_result = matches!(&item, Ok(m) if m.is_result());
+                            items.push(item);
+                            if is_result {
+                                break;
+                            }
+                        }
+                        None => break 'turns,
+                    }
+                }
+            }
+            match end {
+                SessionEnd::Finish => SessionOutcome {
+                    items,
+                    summary: Some(session.finish().await),
+                },
+                SessionEnd::CloseAndDrain => {
+                    session.close_input();
+                    while let Some(item) = session.next().await {
+                        items.push(item);
+                    }
+                    SessionOutcome {
+                        items,
+                        summary: None,
+                    }
+                }
+            }
+        })
     }
-    fn thread_new(_: &AmpCfg, _: Option<Visibility>) -> Result<String, AgentError> {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+
+    fn thread_new(cfg: &AmpCfg, visibility: Option<Visibility>) -> Result<String, AgentError> {
+        rt().block_on(amp(cfg).thread_new(visibility))
     }
-    fn thread_markdown(_: &AmpCfg, _: &str) -> Result<String, AgentError> {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+
+    fn thread_markdown(cfg: &AmpCfg, thread_id: &str) -> Result<String, AgentError> {
+        rt().block_on(amp(cfg).thread_markdown(thread_id))
     }
+
     fn thread_multiplayer(
-        _: &AmpCfg,
-        _: &str,
-        _: MultiplayerSetting,
+        cfg: &AmpCfg,
+        thread_id: &str,
+        setting: MultiplayerSetting,
     ) -> Result<String, AgentError> {
-        unimplemented!("{}: agent not merged yet", Self::NAME)
+        rt().block_on(amp(cfg).thread_multiplayer(thread_id, setting))
     }
 
     fn action<T: DeserializeOwned + Send + 'static>(
@@ -127,25 +239,4 @@ impl Runtime for Tokio {
     }
 }
 
-ampere_tests::runtime_suite!(Tokio, only: [
-    action_happy_path,
-    action_by_name,
-    action_create_5xx_then_success,
-    action_poll_5xx_then_success,
-    action_429_no_retry,
-    action_401,
-    action_poll_404_surfaces,
-    action_failure_statuses,
-    action_unexpected_status,
-    action_non_json_create,
-    action_non_json_poll,
-    action_error_envelope,
-    action_inline,
-    action_inline_not_opted_in,
-    action_inline_running,
-    action_typed_result,
-    action_validation_before_send,
-    action_env_config,
-    action_env_missing,
-    action_concurrent_20,
-]);
+ampere_tests::runtime_suite!(Tokio);
