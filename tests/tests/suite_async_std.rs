@@ -60,6 +60,41 @@ fn executor(cfg: &ActionCfg) -> ActionExecutor {
     b.build()
 }
 
+type Sends = Vec<Result<(), AgentError>>;
+
+/// Sends each turn and reads up to its result; once the stream has ended, turns are still
+/// sent (to observe the send's result) but nothing more is read.
+async fn drive_turns(
+    session: &mut ampere_async_std::Session,
+    turns: &[String],
+) -> (Sends, Vec<Item>, bool) {
+    let (mut sends, mut items, mut ended) = (Vec::new(), Vec::new(), false);
+    for turn in turns {
+        let sent = session.send_text(turn).await;
+        let ok = sent.is_ok();
+        sends.push(sent);
+        if !ok || ended {
+            continue;
+        }
+        loop {
+            match session.next().await {
+                Some(item) => {
+                    let is_result = matches!(&item, Ok(m) if m.is_result());
+                    items.push(item);
+                    if is_result {
+                        break;
+                    }
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+    }
+    (sends, items, ended)
+}
+
 impl Runtime for AsyncStd {
     const NAME: &'static str = "async-std";
 
@@ -118,6 +153,44 @@ impl Runtime for AsyncStd {
         })
     }
 
+    fn execute_default(spec: PromptSpec, options: AmpOptions) -> Collected {
+        block_on(async {
+            let started = Instant::now();
+            let items: Vec<Item> = ampere_async_std::execute(prompt(spec), options)
+                .collect()
+                .await;
+            Collected {
+                items,
+                elapsed: started.elapsed(),
+            }
+        })
+    }
+
+    fn execute_concurrently(cfg: &AmpCfg, runs: Vec<(PromptSpec, AmpOptions)>) -> Vec<Collected> {
+        let amp = amp(cfg);
+        block_on(async move {
+            let handles: Vec<_> = runs
+                .into_iter()
+                .map(|(spec, options)| {
+                    let amp = amp.clone();
+                    async_std::task::spawn(async move {
+                        let started = Instant::now();
+                        let items: Vec<Item> = amp.execute(prompt(spec), options).collect().await;
+                        Collected {
+                            items,
+                            elapsed: started.elapsed(),
+                        }
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await);
+            }
+            out
+        })
+    }
+
     fn run(cfg: &AmpCfg, spec: PromptSpec, options: AmpOptions) -> Result<RunSummary, AgentError> {
         block_on(amp(cfg).run(prompt(spec), options))
     }
@@ -130,41 +203,42 @@ impl Runtime for AsyncStd {
     ) -> SessionOutcome {
         block_on(async {
             let mut session = amp(cfg).session(options);
-            let mut items = Vec::new();
-            'turns: for turn in &turns {
-                if let Err(e) = session.send_text(turn).await {
-                    items.push(Err(e));
-                    break;
-                }
-                loop {
-                    match session.next().await {
-                        Some(item) => {
-                            let is_result = matches!(&item, Ok(m) if m.is_result());
-                            items.push(item);
-                            if is_result {
-                                break;
-                            }
-                        }
-                        None => break 'turns,
-                    }
-                }
-            }
+            let (sends, mut items, ended) = drive_turns(&mut session, &turns).await;
             match end {
                 SessionEnd::Finish => SessionOutcome {
+                    sends,
                     items,
                     summary: Some(session.finish().await),
                 },
                 SessionEnd::CloseAndDrain => {
                     session.close_input();
-                    while let Some(item) = session.next().await {
-                        items.push(item);
+                    if !ended {
+                        while let Some(item) = session.next().await {
+                            items.push(item);
+                        }
                     }
                     SessionOutcome {
+                        sends,
                         items,
                         summary: None,
                     }
                 }
             }
+        })
+    }
+
+    fn session_then_drop(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turns: Vec<String>,
+        while_alive: &mut dyn FnMut(&[Item]),
+    ) -> Vec<Item> {
+        block_on(async {
+            let mut session = amp(cfg).session(options);
+            let (_, items, _) = drive_turns(&mut session, &turns).await;
+            while_alive(&items);
+            drop(session);
+            items
         })
     }
 

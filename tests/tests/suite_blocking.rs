@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use ampere_blocking::{ActionExecutor, Amp, Prompt};
+use ampere_blocking::{ActionExecutor, Amp, Prompt, Session};
 use ampere_core::action::{ActionError, ActionRequest};
 use ampere_core::options::{AmpOptions, Visibility};
 use ampere_core::run::{AgentError, RunSummary};
@@ -60,6 +60,38 @@ fn executor(cfg: &ActionCfg) -> ActionExecutor {
     b.build()
 }
 
+type Sends = Vec<Result<(), AgentError>>;
+
+/// Sends each turn and reads up to its result; once the stream has ended, turns are still
+/// sent (to observe the send's result) but nothing more is read.
+fn drive_turns(session: &mut Session, turns: &[String]) -> (Sends, Vec<Item>, bool) {
+    let (mut sends, mut items, mut ended) = (Vec::new(), Vec::new(), false);
+    for turn in turns {
+        let sent = session.send_text(turn);
+        let ok = sent.is_ok();
+        sends.push(sent);
+        if !ok || ended {
+            continue;
+        }
+        loop {
+            match session.next() {
+                Some(item) => {
+                    let is_result = matches!(&item, Ok(m) if m.is_result());
+                    items.push(item);
+                    if is_result {
+                        break;
+                    }
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+    }
+    (sends, items, ended)
+}
+
 impl Runtime for Blocking {
     const NAME: &'static str = "blocking";
 
@@ -100,6 +132,39 @@ impl Runtime for Blocking {
         items
     }
 
+    fn execute_default(spec: PromptSpec, options: AmpOptions) -> Collected {
+        let started = Instant::now();
+        let items: Vec<Item> = ampere_blocking::execute(prompt(spec), options).collect();
+        Collected {
+            items,
+            elapsed: started.elapsed(),
+        }
+    }
+
+    fn execute_concurrently(cfg: &AmpCfg, runs: Vec<(PromptSpec, AmpOptions)>) -> Vec<Collected> {
+        let amp = amp(cfg);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = runs
+                .into_iter()
+                .map(|(spec, options)| {
+                    let amp = amp.clone();
+                    scope.spawn(move || {
+                        let started = Instant::now();
+                        let items: Vec<Item> = amp.execute(prompt(spec), options).collect();
+                        Collected {
+                            items,
+                            elapsed: started.elapsed(),
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("execution thread panicked"))
+                .collect()
+        })
+    }
+
     fn run(cfg: &AmpCfg, spec: PromptSpec, options: AmpOptions) -> Result<RunSummary, AgentError> {
         amp(cfg).run(prompt(spec), options)
     }
@@ -111,34 +176,38 @@ impl Runtime for Blocking {
         end: SessionEnd,
     ) -> SessionOutcome {
         let mut session = amp(cfg).session(options);
-        let mut items = Vec::new();
-        for turn in &turns {
-            if let Err(e) = session.send_text(turn) {
-                items.push(Err(e));
-                break;
-            }
-            for item in session.by_ref() {
-                let is_result = matches!(&item, Ok(m) if m.is_result());
-                items.push(item);
-                if is_result {
-                    break;
-                }
-            }
-        }
+        let (sends, mut items, ended) = drive_turns(&mut session, &turns);
         match end {
             SessionEnd::Finish => SessionOutcome {
+                sends,
                 items,
                 summary: Some(session.finish()),
             },
             SessionEnd::CloseAndDrain => {
                 session.close_input();
-                items.extend(session.by_ref());
+                if !ended {
+                    items.extend(session.by_ref());
+                }
                 SessionOutcome {
+                    sends,
                     items,
                     summary: None,
                 }
             }
         }
+    }
+
+    fn session_then_drop(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turns: Vec<String>,
+        while_alive: &mut dyn FnMut(&[Item]),
+    ) -> Vec<Item> {
+        let mut session = amp(cfg).session(options);
+        let (_, items, _) = drive_turns(&mut session, &turns);
+        while_alive(&items);
+        drop(session);
+        items
     }
 
     fn thread_new(cfg: &AmpCfg, visibility: Option<Visibility>) -> Result<String, AgentError> {

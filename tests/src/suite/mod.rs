@@ -105,6 +105,9 @@ pub enum SessionEnd {
 /// What an interactive session produced.
 #[derive(Debug)]
 pub struct SessionOutcome {
+    /// The result of each `send_text`, one per turn (a turn is sent even after the stream
+    /// ended, to observe what sending then does).
+    pub sends: Vec<Result<(), AgentError>>,
     /// Every item read from the session's stream (for [`SessionEnd::Finish`], those read
     /// before `finish()`).
     pub items: Vec<Item>,
@@ -164,19 +167,37 @@ pub trait Runtime: 'static {
         while_alive: &mut dyn FnMut(&[Item]),
     ) -> Vec<Item>;
 
+    /// The free function `execute(prompt, options)` (= `Amp::new().execute(..)`: the CLI is
+    /// found the standard way), read to the end of the stream.
+    fn execute_default(prompt: PromptSpec, options: AmpOptions) -> Collected;
+
+    /// Several executions at once on one `Amp` (clones of it), on this runtime's own means
+    /// of concurrency (tasks, or threads for the blocking runtime); each read to its end.
+    /// Results in input order.
+    fn execute_concurrently(cfg: &AmpCfg, runs: Vec<(PromptSpec, AmpOptions)>) -> Vec<Collected>;
+
     /// `Amp::run(prompt, options)`.
     fn run(cfg: &AmpCfg, prompt: PromptSpec, options: AmpOptions)
         -> Result<RunSummary, AgentError>;
 
     /// `Amp::session(options)`, driven interactively: for each turn, `send_text(turn)`, then
-    /// read the session's stream up to and including the next result message (or its end);
-    /// then end it as `end` says.
+    /// (if the send succeeded and the stream has not ended) read the session's stream up to
+    /// and including the next result message, or its end; then end it as `end` says.
     fn session(
         cfg: &AmpCfg,
         options: AmpOptions,
         turns: Vec<String>,
         end: SessionEnd,
     ) -> SessionOutcome;
+
+    /// Like [`session`](Self::session) for the turns, then `while_alive` is called with the
+    /// items read, then the session is dropped with its input still open.
+    fn session_then_drop(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turns: Vec<String>,
+        while_alive: &mut dyn FnMut(&[Item]),
+    ) -> Vec<Item>;
 
     /// `Amp::thread_new(visibility)`.
     fn thread_new(cfg: &AmpCfg, visibility: Option<Visibility>) -> Result<String, AgentError>;
@@ -524,6 +545,19 @@ macro_rules! runtime_suite {
             thread_markdown_invalid_id,
             thread_multiplayer,
             thread_multiplayer_invalid_ttl,
+            thread_command_fails,
+            // more runs
+            execute_free_function,
+            concurrent_executions,
+            exit_zero_without_result,
+            empty_stream_input,
+            big_prompt,
+            session_send_after_exit,
+            session_error_result,
+            session_drop_midway,
+            cwd_option,
+            settings_file_base,
+            mcp_config_path,
             // actions
             action_happy_path,
             action_by_name,
@@ -545,6 +579,9 @@ macro_rules! runtime_suite {
             action_env_config,
             action_env_missing,
             action_concurrent_20,
+            action_data_envelope,
+            action_base_url_prefix,
+            action_network_error,
         ]);
     };
     ($rt:ty, only: [$($name:ident),* $(,)?]) => {

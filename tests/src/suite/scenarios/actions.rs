@@ -696,3 +696,77 @@ pub fn action_concurrent_20<R: Runtime>(_s: &Suite) {
         R::NAME
     );
 }
+
+/// A `data` envelope on the create answer hides the `id`: a decode error naming the URL.
+pub fn action_data_envelope<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    mock.script(
+        "wrapped",
+        ActionScript {
+            create_envelope: Envelope::Data,
+            ..ActionScript::default()
+        },
+    );
+    let got = R::action::<Value>(&cfg_of(&mock), ActionRequest::new("wrapped", json!({})));
+    expect_decode::<R>(got, &format!("{}/actions", mock.base_url()));
+    assert_eq!(mock.requests().len(), 1);
+}
+
+/// A base URL with a path prefix and a trailing slash is joined as the contract says.
+pub fn action_base_url_prefix<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start_with(crate::mock::MockConfig {
+        prefix: "/api/v1".into(),
+        ..crate::mock::MockConfig::default()
+    })
+    .expect("start the mock");
+    mock.script(
+        "prefixed",
+        ActionScript {
+            running_polls: 1,
+            ..ActionScript::default()
+        },
+    );
+    let cfg = ActionCfg::explicit(&format!("{}/", mock.base_url()), mock.token());
+    let got = R::action::<Value>(&cfg, ActionRequest::new("prefixed", json!({})));
+    assert_eq!(got, Ok(json!({"ok": true})), "[{}]", R::NAME);
+    let id = only_id::<R>(&mock, "prefixed");
+    let paths: Vec<String> = mock.requests().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/api/v1/actions".to_string(),
+            format!("/api/v1/actions/{id}"),
+            format!("/api/v1/actions/{id}")
+        ]
+    );
+}
+
+/// Nothing listening: a network error at once (no retry of the create).
+pub fn action_network_error<R: Runtime>(_s: &Suite) {
+    // A port that was free a moment ago: bind, read it, release it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let cfg = ActionCfg::explicit(&format!("http://127.0.0.1:{port}"), "token");
+    let started = Instant::now();
+    let got = R::action::<Value>(&cfg, ActionRequest::new("nowhere", json!({})));
+    match got {
+        Err(ActionError::Http {
+            status: None,
+            message,
+            body: None,
+        }) => assert!(
+            message.starts_with("Network error: "),
+            "[{}] {message}",
+            R::NAME
+        ),
+        other => panic!("[{}] expected a network error, got {other:?}", R::NAME),
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "[{}] a network error must surface at once, took {:?}",
+        R::NAME,
+        started.elapsed()
+    );
+}

@@ -1607,3 +1607,348 @@ pub fn thread_multiplayer_invalid_ttl<R: Runtime>(s: &Suite) {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// more runs: free function, concurrency, edge cases of input and output
+// ---------------------------------------------------------------------------------------------
+
+/// The free function `execute` finds the CLI the standard way (`AMP_CLI_PATH` here).
+pub fn execute_free_function<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let c = {
+        let _env = env_lock();
+        let _patch = EnvPatch::apply(&[("AMP_CLI_PATH", Some(s.stub.as_os_str()))]);
+        R::execute_default("free function".into(), scratch.recorded(AmpOptions::new()))
+    };
+    assert_tags::<R>(
+        "free execute",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    assert_eq!(results(&c.items)[0].result, "free function");
+    let rec = record_of::<R>(&scratch);
+    assert_eq!(rec.str("argv0").as_deref(), s.stub.to_str());
+    assert_reaped::<R>(&rec);
+}
+
+/// Eight executions at once on one `Amp`: each gets exactly its own messages, and together
+/// they take far less time than one after the other.
+pub fn concurrent_executions<R: Runtime>(s: &Suite) {
+    let n = 8;
+    let runs = (0..n)
+        .map(|i| {
+            (
+                directive("echo delay_ms=200", &format!("run {i}")),
+                AmpOptions::new(),
+            )
+        })
+        .collect();
+    let started = std::time::Instant::now();
+    let all = R::execute_concurrently(&s.cfg(), runs);
+    let elapsed = started.elapsed();
+    assert_eq!(all.len(), n);
+    let mut sessions = std::collections::BTreeSet::new();
+    for (i, c) in all.iter().enumerate() {
+        assert_tags::<R>(
+            &format!("run {i}"),
+            &c.items,
+            &["system/init", "user", "assistant", "result"],
+        );
+        assert_eq!(results(&c.items)[0].result, format!("run {i}"));
+        sessions.insert(assert_one_session::<R>(&c.items));
+    }
+    assert_eq!(sessions.len(), n, "[{}] one thread per execution", R::NAME);
+    // Each run takes 4 x 200 ms; one after the other that is 6.4 s.
+    assert!(
+        elapsed < Duration::from_millis(4500),
+        "[{}] {n} concurrent executions took {elapsed:?}",
+        R::NAME
+    );
+}
+
+/// A CLI that exits 0 without a result: no error in the stream; `run` gives `NoResult`.
+pub fn exit_zero_without_result<R: Runtime>(s: &Suite) {
+    let prompt = || directive("crash after=2 code=0", "quiet");
+    let c = R::execute(&s.cfg(), prompt(), AmpOptions::new());
+    assert_tags::<R>("exit 0, no result", &c.items, &["system/init", "user"]);
+    assert_eq!(
+        R::run(&s.cfg(), prompt(), AmpOptions::new()).err(),
+        Some(AgentError::NoResult),
+        "[{}] run",
+        R::NAME
+    );
+}
+
+/// An empty stream of user messages: stdin is closed at once, the CLI has nothing to do,
+/// nothing is yielded; `run` gives `NoResult`.
+pub fn empty_stream_input<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let c = R::execute(
+        &s.cfg(),
+        PromptSpec::Messages(Vec::new()),
+        scratch.recorded(AmpOptions::new()),
+    );
+    assert_tags::<R>("empty input", &c.items, &[]);
+    let rec = record_of::<R>(&scratch);
+    assert_eq!(
+        rec.args(),
+        ["--execute", "--stream-json", "--stream-json-input"]
+    );
+    assert_eq!(rec.0["stdin_bytes"], json!(0));
+    assert_eq!(rec.0["exit_code"], json!(0));
+    assert_eq!(
+        R::run(
+            &s.cfg(),
+            PromptSpec::Messages(Vec::new()),
+            AmpOptions::new()
+        )
+        .err(),
+        Some(AgentError::NoResult)
+    );
+}
+
+/// A 4 MiB text prompt is written whole to stdin (then closed) and echoed back.
+pub fn big_prompt<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let prompt = big_line_content(4 << 20).replace('\n', " ");
+    let c = R::execute(
+        &s.cfg(),
+        prompt.clone().into(),
+        scratch.recorded(AmpOptions::new()),
+    );
+    assert_tags::<R>(
+        "big prompt",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    let echoed = &results(&c.items)[0].result;
+    assert_eq!(echoed.len(), prompt.len());
+    assert_eq!(
+        fnv1a64(echoed.as_bytes()),
+        fnv1a64(prompt.trim().as_bytes())
+    );
+    assert_eq!(
+        record_of::<R>(&scratch).0["stdin_bytes"],
+        json!(prompt.len() + 1)
+    );
+}
+
+/// A session whose CLI dies on the first turn: the process error ends the stream; a later
+/// send fails (the input is gone) and `finish()` reports the process error.
+pub fn session_send_after_exit<R: Runtime>(s: &Suite) {
+    let out = R::session(
+        &s.cfg(),
+        AmpOptions::new(),
+        vec![
+            "[[scenario:crash after=2 code=3]] die".into(),
+            "too late".into(),
+        ],
+        SessionEnd::Finish,
+    );
+    assert_tags::<R>(
+        "session crash",
+        &out.items,
+        &["system/init", "user", "process"],
+    );
+    assert!(
+        out.sends[0].is_ok(),
+        "[{}] first send: {:?}",
+        R::NAME,
+        out.sends[0]
+    );
+    match &out.sends[1] {
+        Err(AgentError::Io { kind, .. }) => assert_eq!(*kind, std::io::ErrorKind::BrokenPipe),
+        other => panic!(
+            "[{}] a send after the CLI exited: expected an Io(BrokenPipe) error, got {other:?}",
+            R::NAME
+        ),
+    }
+    match out.summary.expect("finish() was called") {
+        Err(AgentError::Process { exit_code, .. }) => assert_eq!(exit_code, Some(3)),
+        other => panic!(
+            "[{}] finish(): expected the process error, got {other:?}",
+            R::NAME
+        ),
+    }
+}
+
+/// `finish()` on a session whose agent answered with an error result gives
+/// `AgentError::ErrorResult`.
+pub fn session_error_result<R: Runtime>(s: &Suite) {
+    let out = R::session(
+        &s.cfg(),
+        AmpOptions::new(),
+        vec!["[[scenario:error-result message=nope]] try".into()],
+        SessionEnd::Finish,
+    );
+    assert_tags::<R>(
+        "session error result",
+        &out.items,
+        &["system/init", "user", "assistant", "error_result"],
+    );
+    match out.summary.expect("finish() was called") {
+        Err(AgentError::ErrorResult { subtype, error }) => {
+            assert_eq!(subtype, "error_during_execution");
+            assert_eq!(error, "nope");
+        }
+        other => panic!(
+            "[{}] finish(): expected ErrorResult, got {other:?}",
+            R::NAME
+        ),
+    }
+}
+
+/// Dropping a session with its input still open terminates the CLI and removes the
+/// private folder.
+pub fn session_drop_midway<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let mut seen: Option<(Record, PathBuf)> = None;
+    let items = R::session_then_drop(
+        &s.cfg(),
+        with_private_dir(&scratch),
+        vec!["first turn".into()],
+        &mut |_| {
+            let rec = record_of::<R>(&scratch);
+            let dir = private_dir_of::<R>(&rec);
+            assert!(process_exists(rec.pid()), "[{}] waiting for input", R::NAME);
+            seen = Some((rec, dir));
+        },
+    );
+    assert_tags::<R>(
+        "session drop",
+        &items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    let (rec, dir) = seen.expect("inspected while alive");
+    assert_eventually_gone::<R>(&rec, Some(&dir));
+}
+
+/// The working folder option: the CLI runs there (and says so in its init message).
+pub fn cwd_option<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let work = scratch.path().join("work dir");
+    std::fs::create_dir_all(&work).expect("mkdir");
+    let work = work.canonicalize().expect("canonical");
+    let c = R::execute(
+        &s.cfg(),
+        "where am I".into(),
+        scratch.recorded(AmpOptions::new().cwd(&work)),
+    );
+    assert_tags::<R>(
+        "cwd",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    let Ok(Message::System(init)) = &c.items[0] else {
+        unreachable!()
+    };
+    assert_eq!(Some(init.cwd.as_str()), work.to_str());
+    assert_eq!(
+        record_of::<R>(&scratch).str("cwd").as_deref(),
+        work.to_str()
+    );
+}
+
+/// The user's settings file is the base of the generated one; an invalid one is a `Plan`
+/// error before anything is spawned.
+pub fn settings_file_base<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let base = scratch.path().join("user-settings.json");
+    std::fs::write(
+        &base,
+        r#"{"custom.key": 1, "amp.notifications.enabled": false}"#,
+    )
+    .expect("write settings");
+    let options = scratch.recorded(
+        AmpOptions::new()
+            .settings_file(&base)
+            .enabled_tools(["Read*", "Grep"]),
+    );
+    let c = R::execute(&s.cfg(), "settings".into(), options);
+    assert_tags::<R>(
+        "settings",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    let rec = record_of::<R>(&scratch);
+    let generated: Value =
+        serde_json::from_str(&rec.str("settings").expect("settings text")).expect("JSON");
+    assert_eq!(generated["custom.key"], json!(1));
+    assert_eq!(generated["amp.notifications.enabled"], json!(false));
+    assert_eq!(generated["amp.tools.enable"], json!(["Read*", "Grep"]));
+    assert_ne!(rec.str("settings_file").as_deref(), base.to_str());
+    assert_eq!(
+        std::fs::read_to_string(&base).expect("read"),
+        r#"{"custom.key": 1, "amp.notifications.enabled": false}"#,
+        "[{}] the user's file is left alone",
+        R::NAME
+    );
+
+    let scratch = Scratch::new();
+    let bad = scratch.path().join("bad.json");
+    std::fs::write(&bad, "[1, 2").expect("write");
+    let options = scratch.recorded(AmpOptions::new().settings_file(&bad).system_prompt("x"));
+    let c = R::execute(&s.cfg(), "x".into(), options);
+    assert_eq!(c.items.len(), 1, "[{}] {:?}", R::NAME, c.items);
+    match &c.items[0] {
+        Err(AgentError::Plan(message)) => {
+            assert!(message.contains("bad.json"), "[{}] {message}", R::NAME)
+        }
+        other => panic!("[{}] expected a Plan error, got {other:?}", R::NAME),
+    }
+    assert!(
+        scratch.record().is_none(),
+        "[{}] something was spawned",
+        R::NAME
+    );
+}
+
+/// An MCP configuration given as a path is passed as is (no private file).
+pub fn mcp_config_path<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let path = scratch.path().join("mcp.json");
+    std::fs::write(&path, r#"{"files": {"command": "mcp-files"}}"#).expect("write");
+    let c = R::execute(
+        &s.cfg(),
+        "mcp".into(),
+        scratch.recorded(AmpOptions::new().mcp_config(path.to_string_lossy().into_owned())),
+    );
+    assert_tags::<R>(
+        "mcp path",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    let Ok(Message::System(init)) = &c.items[0] else {
+        unreachable!()
+    };
+    let names: Vec<&str> = init.mcp_servers.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["files"]);
+    assert_eq!(
+        record_of::<R>(&scratch).args(),
+        [
+            "--execute",
+            "--stream-json",
+            "--mcp-config",
+            path.to_str().expect("utf-8")
+        ]
+    );
+}
+
+/// A thread command the CLI fails (offline): the process error carries its stderr.
+pub fn thread_command_fails<R: Runtime>(s: &Suite) {
+    let got = {
+        let _env = env_lock();
+        let _patch = EnvPatch::apply(&[("AMP_STUB_THREADS_FAIL", Some("1".as_ref()))]);
+        R::thread_new(&s.cfg(), None)
+    };
+    assert_eq!(
+        got,
+        Err(AgentError::Process {
+            exit_code: Some(1),
+            signal: None,
+            stderr: "Error: Cannot reach Amp servers. Are you offline?\n".into()
+        }),
+        "[{}]",
+        R::NAME
+    );
+}
