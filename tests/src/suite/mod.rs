@@ -558,6 +558,8 @@ macro_rules! runtime_suite {
             cwd_option,
             settings_file_base,
             mcp_config_path,
+            drop_kills_process_group,
+            exit_with_grandchild_holding_stdout,
             // actions
             action_happy_path,
             action_by_name,

@@ -1952,3 +1952,122 @@ pub fn thread_command_fails<R: Runtime>(s: &Suite) {
         R::NAME
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// the process group
+// ---------------------------------------------------------------------------------------------
+
+/// A CLI wrapper script that starts a grandchild (`sleep`, holding stdout open, its pid
+/// written to `grandchild.pid`) and then becomes the stub.
+fn wrapper_with_grandchild(s: &Suite, scratch: &Scratch, sleep_secs: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let script = scratch.path().join("amp-wrapper");
+    let pid_file = scratch.path().join("grandchild.pid");
+    let text = format!(
+        "#!/bin/sh\nsleep {sleep_secs} &\necho $! > '{}'\nexec '{}' \"$@\"\n",
+        pid_file.display(),
+        s.stub.display()
+    );
+    std::fs::write(&script, text).expect("write the wrapper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script
+}
+
+fn grandchild_pid(scratch: &Scratch) -> Option<u32> {
+    std::fs::read_to_string(scratch.path().join("grandchild.pid"))
+        .ok()
+        .and_then(|t| t.trim().parse().ok())
+}
+
+/// Runs `f`, once more if the spawn failed with ETXTBSY (a script written by this
+/// multi-threaded process can be briefly held open by another thread's fork).
+fn retry_text_busy(mut f: impl FnMut() -> Vec<Item>) -> Vec<Item> {
+    let items = f();
+    let busy = matches!(
+        items.first(),
+        Some(Err(AgentError::Io { kind, .. })) if *kind == std::io::ErrorKind::ExecutableFileBusy
+    );
+    if busy {
+        std::thread::sleep(Duration::from_millis(100));
+        return f();
+    }
+    items
+}
+
+/// Dropping the execution signals the whole process group: a grandchild of the CLI is
+/// terminated too.
+pub fn drop_kills_process_group<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let cfg = AmpCfg {
+        cli_path: Some(wrapper_with_grandchild(s, &scratch, 60)),
+        kill_grace: Some(Duration::from_secs(1)),
+        ..s.cfg()
+    };
+    let mut seen: Option<(Record, u32)> = None;
+    let items = retry_text_busy(|| {
+        R::execute_then_drop(
+            &cfg,
+            directive("hang", "family"),
+            scratch.recorded(AmpOptions::new()),
+            1,
+            &mut |_| {
+                let rec = record_of::<R>(&scratch);
+                let grandchild = grandchild_pid(&scratch).expect("grandchild pid written");
+                assert!(process_exists(grandchild));
+                seen = Some((rec, grandchild));
+            },
+        )
+    });
+    assert_tags::<R>("group", &items, &["system/init"]);
+    let (rec, grandchild) = seen.expect("inspected while alive");
+    assert_eventually_gone::<R>(&rec, None);
+    let gone = eventually(EVENTUALLY, || !process_exists(grandchild));
+    if !gone {
+        // SAFETY: kill(2) has no memory-safety preconditions; this only cleans up.
+        unsafe {
+            libc::kill(grandchild as i32, libc::SIGKILL);
+        }
+    }
+    assert!(
+        gone,
+        "[{}] grandchild {grandchild} survived the drop (only the child was signalled?)",
+        R::NAME
+    );
+}
+
+/// The CLI exits but a grandchild keeps stdout open: the run still ends shortly after the
+/// exit (the exit drain grace), with every message and no error.
+pub fn exit_with_grandchild_holding_stdout<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let cfg = AmpCfg {
+        cli_path: Some(wrapper_with_grandchild(s, &scratch, 30)),
+        ..s.cfg()
+    };
+    let mut elapsed = Duration::ZERO;
+    let items = retry_text_busy(|| {
+        let c = R::execute(
+            &cfg,
+            "orphaned pipe".into(),
+            scratch.recorded(AmpOptions::new()),
+        );
+        elapsed = c.elapsed;
+        c.items
+    });
+    if let Some(pid) = grandchild_pid(&scratch) {
+        // SAFETY: kill(2) has no memory-safety preconditions; this only cleans up.
+        unsafe {
+            libc::kill(pid as i32, libc::SIGKILL);
+        }
+    }
+    assert_tags::<R>(
+        "grandchild holds stdout",
+        &items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    assert!(
+        elapsed < Duration::from_secs(15),
+        "[{}] the run waited {elapsed:?} for a stdout held open by a grandchild",
+        R::NAME
+    );
+    assert_reaped::<R>(&record_of::<R>(&scratch));
+}
