@@ -267,6 +267,7 @@ pub(crate) fn start(
     };
     let mut command = tokio::process::Command::from(prepared.command);
     command.kill_on_drop(true);
+    let exit_drain_grace = run_config.exit_drain_grace;
     let run = AgentRun::new(run_config, now());
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -292,6 +293,7 @@ pub(crate) fn start(
         child,
         run,
         tx,
+        exit_drain_grace,
         stdout,
         stderr,
         writer,
@@ -361,6 +363,9 @@ struct Driver {
     child: Child,
     run: AgentRun,
     tx: mpsc::Sender<Event>,
+    /// How long to wait for stderr's end of file after the exit (the core's
+    /// `exit_drain_grace`, which bounds the same wait for stdout).
+    exit_drain_grace: std::time::Duration,
     stdout: Option<ChildStdout>,
     stderr: Option<ChildStderr>,
     writer: Option<AbortOnDrop<std::io::Result<()>>>,
@@ -385,6 +390,9 @@ impl Driver {
         let mut pending: VecDeque<Event> = VecDeque::new();
         let mut consumer_gone = false;
         let mut exited = false;
+        // The exit, held back until stderr reaches end of file (or the drain grace passes),
+        // so the process error carries everything the CLI wrote to stderr before exiting.
+        let mut exit_pending: Option<(ExitInfo, Instant)> = None;
         loop {
             // Every input is followed by a full drain.
             let mut finished = None;
@@ -407,15 +415,26 @@ impl Driver {
                 return;
             }
 
-            // Check the deadline before polling the sleep.
-            let deadline = self.run.poll_timeout();
-            if let Some(deadline) = deadline {
-                let now = now();
-                if now >= deadline {
-                    self.run.handle_timeout(now);
+            // Check the deadlines before polling the sleep.
+            let now_at = now();
+            if let Some((exit, deadline)) = exit_pending {
+                if now_at >= deadline {
+                    exit_pending = None;
+                    self.run.handle_exit(exit, now_at);
                     continue;
                 }
             }
+            let core_deadline = self.run.poll_timeout();
+            if let Some(deadline) = core_deadline {
+                if now_at >= deadline {
+                    self.run.handle_timeout(now_at);
+                    continue;
+                }
+            }
+            let deadline = match (core_deadline, exit_pending.map(|(_, d)| d)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
@@ -472,18 +491,29 @@ impl Driver {
                         .fail(AgentError::io("reading the Amp CLI's stdout", &error), now);
                     self.run.handle_stdout_eof(now);
                 }
-                Wake::Stderr(Ok(0)) => self.stderr = None,
-                Wake::Stderr(Ok(n)) => self.run.handle_stderr(&err_buf[..n]),
-                Wake::Stderr(Err(error)) => {
-                    tracing::warn!(target: "ampere", %error, "cannot read the Amp CLI's stderr");
+                Wake::Stderr(Ok(n)) if n > 0 => self.run.handle_stderr(&err_buf[..n]),
+                Wake::Stderr(result) => {
+                    if let Err(error) = result {
+                        tracing::warn!(target: "ampere", %error, "cannot read the Amp CLI's stderr");
+                    }
                     self.stderr = None;
+                    if let Some((exit, _)) = exit_pending.take() {
+                        self.run.handle_exit(exit, now());
+                    }
                 }
                 Wake::Exited(Ok(status)) => {
                     exited = true;
                     // Reaped: the pid may be reused from now on, never signal it again.
                     self.guard.pid = None;
                     tracing::debug!(target: "ampere", %status, "the Amp CLI exited");
-                    self.run.handle_exit(exit_info(status), now());
+                    let now = now();
+                    if self.stderr.is_some() {
+                        let grace = self.exit_drain_grace;
+                        exit_pending =
+                            Some((exit_info(status), now.checked_add(grace).unwrap_or(now)));
+                    } else {
+                        self.run.handle_exit(exit_info(status), now);
+                    }
                 }
                 Wake::Exited(Err(error)) => {
                     exited = true;
