@@ -845,7 +845,7 @@ fn a_panicking_consumer_still_stops_the_cli() {
 fn a_slow_consumer_does_not_make_a_chatty_cli_look_idle() {
     let amp = Amp::builder()
         .cli_path(STUB)
-        .idle_timeout(Duration::from_millis(1000))
+        .idle_timeout(Duration::from_millis(2000))
         .build();
     // Four lines 100 ms apart, then a clean exit without a result message (so a timeout
     // would not be excused by a success result).
@@ -855,7 +855,7 @@ fn a_slow_consumer_does_not_make_a_chatty_cli_look_idle() {
     );
     // The CLI writes everything within about half a second; the consumer looks only
     // after the idle timeout would have passed.
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(4500));
     let first = execution.next().expect("a message");
     assert!(first.is_ok(), "{first:?}");
     let (messages, errors) = collect(execution);
