@@ -102,6 +102,15 @@ impl From<&String> for Prompt {
     }
 }
 
+/// An event and when it happened (the IO thread's clock right after the read or wait
+/// returned). Events are fed with that instant, so a consumer that is slow to call `next`
+/// does not make the CLI look silent (idle) while its output waits in the channel.
+type Stamped = (Instant, Event);
+
+fn stamp(event: Event) -> Stamped {
+    (Instant::now(), event)
+}
+
 /// What the IO threads report.
 enum Event {
     Stdout(Vec<u8>),
@@ -125,7 +134,9 @@ pub(crate) enum Step {
 /// process group and the private folder.
 struct Driver {
     run: AgentRun,
-    events: Receiver<Event>,
+    events: Receiver<Stamped>,
+    /// An event taken from the channel but not fed yet (a deadline came before it).
+    lookahead: Option<Stamped>,
     pid: u32,
     /// Set by the waiter thread as soon as the child is reaped: the pid (and group id) may
     /// be reused from then on, so no signal is sent any more.
@@ -178,39 +189,63 @@ impl Driver {
         }
     }
 
-    /// Waits for one event or the machine's next deadline, whichever comes first, and
-    /// feeds it to the machine with the current instant.
+    /// Feeds the machine whichever comes first: the next event or its next deadline
+    /// (waiting for one of them if neither is due), with the instant it happened.
+    ///
+    /// Events that happened before a passed deadline are fed before it fires, so output
+    /// that arrived in time but waited in the channel (a slow consumer) counts as in time.
     fn wait_and_feed(&mut self) {
         let now = Instant::now();
         let deadline = self.run.poll_timeout();
-        if let Some(d) = deadline {
-            if d <= now && self.last_fired != Some(d) {
-                self.last_fired = Some(d);
-                self.run.handle_timeout(now);
-                return;
+        let next = match self.lookahead.take() {
+            Some(stamped) => Some(stamped),
+            None if self.disconnected => None,
+            None => match self.events.try_recv() {
+                Ok(stamped) => Some(stamped),
+                Err(mpsc::TryRecvError::Empty) => None,
+                Err(mpsc::TryRecvError::Disconnected) => {
+                    self.disconnected = true;
+                    None
+                }
+            },
+        };
+        // A deadline that has passed and was not fed yet fires unless an event from
+        // before it is waiting.
+        let due = deadline.filter(|d| *d <= now && self.last_fired != Some(*d));
+        match (next, due) {
+            (Some((at, event)), Some(d)) if at >= d => {
+                self.lookahead = Some((at, event));
+                self.fire(d, now);
+            }
+            (Some((at, event)), _) => self.feed(event, at),
+            (None, Some(d)) => self.fire(d, now),
+            (None, None) if self.disconnected => self.wait_without_events(deadline),
+            (None, None) => {
+                // Nothing is due: block until an event or the deadline. A passed deadline
+                // that was already fed is not fed again at once: wait a little for an event
+                // instead of spinning.
+                let received = match deadline {
+                    Some(d) => self.events.recv_timeout(
+                        d.saturating_duration_since(now)
+                            .max(Duration::from_millis(1)),
+                    ),
+                    None => self
+                        .events
+                        .recv()
+                        .map_err(|_| RecvTimeoutError::Disconnected),
+                };
+                match received {
+                    Ok((at, event)) => self.feed(event, at),
+                    Err(RecvTimeoutError::Timeout) => self.run.handle_timeout(Instant::now()),
+                    Err(RecvTimeoutError::Disconnected) => self.disconnected = true,
+                }
             }
         }
-        if self.disconnected {
-            self.wait_without_events(deadline);
-            return;
-        }
-        // An already-passed deadline that was fed once is not fed again at once: wait a
-        // little for an event instead of spinning.
-        let received = match deadline {
-            Some(d) => self.events.recv_timeout(
-                d.saturating_duration_since(now)
-                    .max(Duration::from_millis(1)),
-            ),
-            None => self
-                .events
-                .recv()
-                .map_err(|_| RecvTimeoutError::Disconnected),
-        };
-        match received {
-            Ok(event) => self.feed(event, Instant::now()),
-            Err(RecvTimeoutError::Timeout) => self.run.handle_timeout(Instant::now()),
-            Err(RecvTimeoutError::Disconnected) => self.disconnected = true,
-        }
+    }
+
+    fn fire(&mut self, deadline: Instant, now: Instant) {
+        self.last_fired = Some(deadline);
+        self.run.handle_timeout(now);
     }
 
     /// Every IO thread is gone: only the machine's timers can move it on.
@@ -487,6 +522,7 @@ impl Execution {
             state: State::Running(Box::new(Driver {
                 run,
                 events: rx,
+                lookahead: None,
                 pid,
                 reaped,
                 private_dir,
@@ -620,31 +656,31 @@ fn kill_and_fail(mut child: Child, error: AgentError) -> Execution {
 
 fn wait_child(
     mut child: Child,
-    tx: &SyncSender<Event>,
+    tx: &SyncSender<Stamped>,
     reaped: &AtomicBool,
     stderr_done: &Receiver<()>,
     drain_bound: Duration,
 ) {
-    let event = match child.wait() {
+    let event = stamp(match child.wait() {
         Ok(status) => Event::Exited(status),
         Err(e) => Event::WaitFailed(e),
-    };
+    });
     reaped.store(true, Ordering::SeqCst);
     // Returns as soon as the stderr reader is done (its sender is dropped).
     let _ = stderr_done.recv_timeout(drain_bound);
     let _ = tx.send(event);
 }
 
-fn read_stdout(mut out: ChildStdout, tx: &SyncSender<Event>) {
+fn read_stdout(mut out: ChildStdout, tx: &SyncSender<Stamped>) {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         match out.read(&mut buf) {
             Ok(0) => {
-                let _ = tx.send(Event::StdoutEof);
+                let _ = tx.send(stamp(Event::StdoutEof));
                 return;
             }
             Ok(n) => {
-                if tx.send(Event::Stdout(buf[..n].to_vec())).is_err() {
+                if tx.send(stamp(Event::Stdout(buf[..n].to_vec()))).is_err() {
                     // Nobody listens any more: keep the pipe drained so the child (being
                     // torn down) never blocks on it.
                     drain(&mut out, &mut buf);
@@ -653,20 +689,20 @@ fn read_stdout(mut out: ChildStdout, tx: &SyncSender<Event>) {
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                let _ = tx.send(Event::StdoutFailed(e));
+                let _ = tx.send(stamp(Event::StdoutFailed(e)));
                 return;
             }
         }
     }
 }
 
-fn read_stderr(mut err: ChildStderr, tx: &SyncSender<Event>) {
+fn read_stderr(mut err: ChildStderr, tx: &SyncSender<Stamped>) {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         match err.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => {
-                if tx.send(Event::Stderr(buf[..n].to_vec())).is_err() {
+                if tx.send(stamp(Event::Stderr(buf[..n].to_vec()))).is_err() {
                     drain(&mut err, &mut buf);
                     return;
                 }
@@ -708,7 +744,7 @@ impl StdinSource {
     }
 }
 
-fn write_stdin(mut input: ChildStdin, source: StdinSource, tx: &SyncSender<Event>) {
+fn write_stdin(mut input: ChildStdin, source: StdinSource, tx: &SyncSender<Stamped>) {
     let result = match source {
         StdinSource::Bytes(bytes) => input.write_all(&bytes).and_then(|()| input.flush()),
         StdinSource::Messages(messages) => {
@@ -728,7 +764,7 @@ fn write_stdin(mut input: ChildStdin, source: StdinSource, tx: &SyncSender<Event
     drop(input);
     if let Err(e) = result {
         if !is_ignorable_stdin_error(&e) {
-            let _ = tx.send(Event::StdinFailed(e));
+            let _ = tx.send(stamp(Event::StdinFailed(e)));
         }
     }
 }
