@@ -648,3 +648,58 @@ fn a_panicking_input_stream_is_reported_and_the_child_killed() {
         assert!(eventually(PATIENCE, || leftovers(root.path()).is_empty()));
     });
 }
+
+#[test]
+fn a_hanging_thread_command_hits_the_overall_timeout_and_is_killed() {
+    use std::os::unix::fs::PermissionsExt;
+    on_async_std(async {
+        let root = scratch();
+        let pidfile = root.path().join("pid");
+        let script = root.path().join("slow-amp");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho $$ > '{}'\nexec sleep 30\n",
+                pidfile.display()
+            ),
+        )
+        .expect("write script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let amp = Amp::builder()
+            .cli_path(&script)
+            .overall_timeout(Duration::from_millis(500))
+            .build();
+        let mut attempts = 0;
+        let (err, started) = loop {
+            let started = Instant::now();
+            let err = amp.thread_new(None).await.expect_err("times out");
+            attempts += 1;
+            // A script written a moment ago can be "text file busy" while another test's
+            // fork still holds it open: try again.
+            if matches!(err, AgentError::Io { .. }) && attempts < 5 {
+                async_io::Timer::after(Duration::from_millis(100)).await;
+                continue;
+            }
+            break (err, started);
+        };
+        assert!(
+            matches!(
+                err,
+                AgentError::Timeout {
+                    kind: TimeoutKind::Overall,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let pid: u32 = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .expect("the script wrote its pid");
+        assert!(
+            eventually(PATIENCE, || !process_exists(pid)),
+            "{pid} still running"
+        );
+    });
+}
