@@ -18,12 +18,27 @@ use async_std_support::*;
 fn text_prompt_streams_every_message_then_ends_cleanly() {
     on_async_std(async {
         let root = scratch();
+        let record = root.path().join("record.json");
         let amp = builder(root.path()).build();
-        let got = collect(amp.execute("hello there", AmpOptions::default())).await;
+        let options = AmpOptions::default().env("AMP_STUB_RECORD", record.display().to_string());
+        let got = collect(amp.execute("hello there", options)).await;
         assert!(got.errors.is_empty(), "{:?}", got.errors);
         assert_eq!(got.types(), ["system", "user", "assistant", "result"]);
         assert_eq!(got.result_text().as_deref(), Some("hello there"));
-        assert!(leftovers(root.path()).is_empty());
+        // The prompt went to stdin followed by a newline, then stdin was closed.
+        let text = std::fs::read_to_string(&record).expect("record");
+        let record_json: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(record_json["stdin"], "hello there\n");
+        assert_eq!(record_json["stdin_eof"], true);
+        assert_eq!(
+            record_json["args"],
+            serde_json::json!(["--execute", "--stream-json"])
+        );
+        assert_eq!(
+            record_json["env"]["AMP_SDK_VERSION"],
+            ampere_async_std::core::plan::SDK_VERSION
+        );
+        assert_eq!(leftovers(root.path()), vec![record]);
     });
 }
 
@@ -701,5 +716,49 @@ fn a_hanging_thread_command_hits_the_overall_timeout_and_is_killed() {
             eventually(PATIENCE, || !process_exists(pid)),
             "{pid} still running"
         );
+    });
+}
+
+#[test]
+fn cancelling_a_session_stops_the_cli() {
+    on_async_std(async {
+        let root = scratch();
+        let amp = builder(root.path()).build();
+        let mut session = amp.session(options_with_private_dir());
+        session
+            .send_text("[[scenario:hang]] x")
+            .await
+            .expect("send");
+        let first = within(Instant::now() + PATIENCE, session.next()).await;
+        assert!(matches!(first, Some(Ok(Message::System(_)))), "{first:?}");
+        let pid = session.pid().expect("pid");
+        within(Instant::now() + PATIENCE, session.cancel()).await;
+        assert!(!process_exists(pid));
+        assert!(leftovers(root.path()).is_empty());
+    });
+}
+
+#[test]
+fn executions_can_run_side_by_side() {
+    on_async_std(async {
+        let root = scratch();
+        let amp = builder(root.path()).build();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let amp = amp.clone();
+                async_std::task::spawn(async move {
+                    amp.run(
+                        scenario("tools count=2 delay_ms=20", &format!("job {i}")),
+                        options_with_private_dir(),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            let summary = within(Instant::now() + PATIENCE, task).await.expect("run");
+            assert_eq!(summary.tool_calls.len(), 2);
+        }
+        assert!(leftovers(root.path()).is_empty());
     });
 }
