@@ -325,8 +325,21 @@ fn idle_timeout_ends_a_silent_cli_after_its_messages() {
             .kill_grace(Duration::from_millis(500))
             .build();
         let started = Instant::now();
-        let execution = amp.execute(scenario("hang", "x"), options_with_private_dir());
-        let got = collect(execution).await;
+        let mut execution = amp.execute(scenario("hang", "x"), options_with_private_dir());
+        let first = within(Instant::now() + PATIENCE, execution.next()).await;
+        assert!(matches!(first, Some(Ok(Message::System(_)))), "{first:?}");
+        let pid = execution.pid().expect("pid");
+        let mut got = collect(execution).await;
+        assert!(
+            !process_exists(pid),
+            "the stream ended before the child was reaped"
+        );
+        if let Some(Ok(message)) = first {
+            got.messages.insert(0, message);
+            for (at, _) in &mut got.errors {
+                *at += 1;
+            }
+        }
         assert_eq!(got.types().first().map(String::as_str), Some("system"));
         assert!(
             matches!(
