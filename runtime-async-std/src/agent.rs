@@ -253,7 +253,7 @@ impl Amp {
                         .map(|s| (*s).to_string())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "unknown panic".to_string());
-                    let _ = report.try_send(Event::Final(AgentError::Io {
+                    let _ = report.send_blocking(Event::Final(AgentError::Io {
                         context: "the ampere driver thread panicked".into(),
                         kind: std::io::ErrorKind::Other,
                         message,
