@@ -775,3 +775,21 @@ fn executions_can_run_side_by_side() {
         assert!(leftovers(root.path()).is_empty());
     });
 }
+
+#[test]
+fn a_cli_that_never_reads_stdin_is_not_a_stdin_error() {
+    on_async_std(async {
+        // `true` exits at once without reading: writing the 4 MB prompt hits a closed pipe,
+        // which is not an error in itself; the exit status tells the story (0, no result).
+        let amp = Amp::builder().cli_path("/bin/true").build();
+        let prompt = "x".repeat(4 << 20);
+        let got = collect(amp.execute(prompt.clone(), AmpOptions::default())).await;
+        assert!(got.messages.is_empty());
+        assert!(got.errors.is_empty(), "{:?}", got.errors);
+        let err = amp
+            .run(prompt, AmpOptions::default())
+            .await
+            .expect_err("no result");
+        assert!(matches!(err, AgentError::NoResult), "{err:?}");
+    });
+}
