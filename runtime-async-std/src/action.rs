@@ -365,6 +365,138 @@ mod tests {
     }
 
     #[test]
+    fn a_server_that_never_answers_is_a_timeout() {
+        // Accepts (through the backlog) but never answers.
+        let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let request = HttpRequest {
+            id: ampere_core::action::RequestId::from_raw(0),
+            method: Method::Post,
+            url: format!("http://127.0.0.1:{port}/actions"),
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            body: Some(b"{}".to_vec()),
+            timeout: Duration::from_millis(300),
+        };
+        let started = std::time::Instant::now();
+        match send_blocking(&new_agent(), &request) {
+            Err(TransportError::Timeout(text)) => assert!(!text.is_empty()),
+            other => panic!("expected a timeout, got {other:?}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(10));
+        drop(listener);
+    }
+
+    #[test]
+    fn every_status_comes_back_as_a_response() {
+        use std::io::Write;
+        let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let server = std::thread::spawn(move || {
+            if let Ok((mut stream, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = std::io::Read::read(&mut stream, &mut buf);
+                let body = r#"{"message":"slow down"}"#;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 429 Too Many Requests\r\nContent-Length: {}\r\nX-Test: yes\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        let request = HttpRequest {
+            id: ampere_core::action::RequestId::from_raw(0),
+            method: Method::Get,
+            url: format!("http://127.0.0.1:{port}/actions/a1"),
+            headers: vec![("Authorization".into(), "Bearer t".into())],
+            body: None,
+            timeout: Duration::from_secs(10),
+        };
+        match send_blocking(&new_agent(), &request) {
+            Ok(response) => {
+                assert_eq!(response.status, 429);
+                assert_eq!(response.body, br#"{"message":"slow down"}"#);
+                assert!(response
+                    .headers
+                    .iter()
+                    .any(|(n, v)| n.eq_ignore_ascii_case("x-test") && v == "yes"));
+            }
+            other => panic!("expected a response, got {other:?}"),
+        }
+        let _ = server.join();
+    }
+
+    #[test]
+    fn one_agent_reuses_its_connection() {
+        use std::io::{Read, Write};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let listener = match std::net::TcpListener::bind("127.0.0.1:0") {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
+        // A keep-alive server: answers every GET on a connection until it closes.
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { break };
+                counter.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let mut pending = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    loop {
+                        match stream.read(&mut buf) {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => pending.extend_from_slice(&buf[..n]),
+                        }
+                        while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
+                            pending.drain(..end + 4);
+                            let body = br#"{"status":"RUNNING"}"#;
+                            let head = format!(
+                                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nContent-Type: application/json\r\n\r\n",
+                                body.len()
+                            );
+                            if stream
+                                .write_all(head.as_bytes())
+                                .and_then(|()| stream.write_all(body))
+                                .is_err()
+                            {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        let agent = new_agent();
+        for i in 0..3 {
+            let request = HttpRequest {
+                id: ampere_core::action::RequestId::from_raw(i),
+                method: Method::Get,
+                url: format!("http://127.0.0.1:{port}/actions/a{i}"),
+                headers: vec![("Authorization".into(), "Bearer t".into())],
+                body: None,
+                timeout: Duration::from_secs(10),
+            };
+            match send_blocking(&agent, &request) {
+                Ok(response) => assert_eq!(response.status, 200),
+                Err(e) => panic!("request {i}: {e:?}"),
+            }
+        }
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "connections were not reused"
+        );
+    }
+
+    #[test]
     fn refused_connection_is_a_network_error() {
         // Port 9 (discard) is not listening on the loopback here; the answer is immediate.
         let agent = new_agent();

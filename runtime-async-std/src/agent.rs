@@ -253,7 +253,7 @@ impl Amp {
                         .map(|s| (*s).to_string())
                         .or_else(|| panic.downcast_ref::<String>().cloned())
                         .unwrap_or_else(|| "unknown panic".to_string());
-                    let _ = report.try_send(Event::Final(AgentError::Io {
+                    let _ = report.send_blocking(Event::Final(AgentError::Io {
                         context: "the ampere driver thread panicked".into(),
                         kind: std::io::ErrorKind::Other,
                         message,
@@ -416,7 +416,12 @@ fn finish_summary(
 /// Dropping it stops the execution: the CLI's process group gets SIGTERM, then SIGKILL
 /// after the kill grace (5 s by default); the child is reaped and the private folder
 /// removed, on the driver thread, without blocking the caller. [`Execution::cancel`] does
-/// the same and waits until it is done.
+/// the same and waits until it is done; prefer it right before the program exits (the
+/// driver thread ends with the process, and the CLI runs in its own process group).
+///
+/// The driver never stops reading the CLI's output for a slow consumer: messages not read
+/// yet wait in memory, so a consumer that takes its time can neither stall the CLI nor make
+/// it look idle to the idle timeout.
 pub struct Execution {
     rx: Pin<Box<Receiver<Event>>>,
     done: Pin<Box<Receiver<()>>>,

@@ -74,14 +74,17 @@ mod driver;
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
 pub use agent::{execute, Amp, AmpBuilder, Execution, InputStream, Prompt, Session};
 
-pub use ampere_core;
+pub use ampere_core as core;
+
 pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
+pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
 pub use ampere_core::mcp::{
     McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
 };
 pub use ampere_core::message::{
-    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, Message,
-    ResultMessage, SystemMessage, UnknownMessage, Usage, UserInputMessage, UserMessage,
+    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
+    Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
+    UserInputMessage, UserMessage,
 };
 pub use ampere_core::options::{
     AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,

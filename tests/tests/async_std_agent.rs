@@ -18,12 +18,27 @@ use async_std_support::*;
 fn text_prompt_streams_every_message_then_ends_cleanly() {
     on_async_std(async {
         let root = scratch();
+        let record = root.path().join("record.json");
         let amp = builder(root.path()).build();
-        let got = collect(amp.execute("hello there", AmpOptions::default())).await;
+        let options = AmpOptions::default().env("AMP_STUB_RECORD", record.display().to_string());
+        let got = collect(amp.execute("hello there", options)).await;
         assert!(got.errors.is_empty(), "{:?}", got.errors);
         assert_eq!(got.types(), ["system", "user", "assistant", "result"]);
         assert_eq!(got.result_text().as_deref(), Some("hello there"));
-        assert!(leftovers(root.path()).is_empty());
+        // The prompt went to stdin followed by a newline, then stdin was closed.
+        let text = std::fs::read_to_string(&record).expect("record");
+        let record_json: serde_json::Value = serde_json::from_str(&text).expect("json");
+        assert_eq!(record_json["stdin"], "hello there\n");
+        assert_eq!(record_json["stdin_eof"], true);
+        assert_eq!(
+            record_json["args"],
+            serde_json::json!(["--execute", "--stream-json"])
+        );
+        assert_eq!(
+            record_json["env"]["AMP_SDK_VERSION"],
+            ampere_async_std::core::plan::SDK_VERSION
+        );
+        assert_eq!(leftovers(root.path()), vec![record]);
     });
 }
 
@@ -306,12 +321,25 @@ fn idle_timeout_ends_a_silent_cli_after_its_messages() {
     on_async_std(async {
         let root = scratch();
         let amp = builder(root.path())
-            .idle_timeout(Duration::from_millis(400))
+            .idle_timeout(Duration::from_millis(1000))
             .kill_grace(Duration::from_millis(500))
             .build();
         let started = Instant::now();
-        let execution = amp.execute(scenario("hang", "x"), options_with_private_dir());
-        let got = collect(execution).await;
+        let mut execution = amp.execute(scenario("hang", "x"), options_with_private_dir());
+        let first = within(Instant::now() + PATIENCE, execution.next()).await;
+        assert!(matches!(first, Some(Ok(Message::System(_)))), "{first:?}");
+        let pid = execution.pid().expect("pid");
+        let mut got = collect(execution).await;
+        assert!(
+            !process_exists(pid),
+            "the stream ended before the child was reaped"
+        );
+        if let Some(Ok(message)) = first {
+            got.messages.insert(0, message);
+            for (at, _) in &mut got.errors {
+                *at += 1;
+            }
+        }
         assert_eq!(got.types().first().map(String::as_str), Some("system"));
         assert!(
             matches!(
@@ -336,7 +364,7 @@ fn overall_timeout_ends_a_busy_cli() {
         // Busy: a message every 100 ms keeps the idle timer quiet.
         let amp = builder(root.path())
             .idle_timeout(Duration::from_secs(5))
-            .overall_timeout(Duration::from_millis(700))
+            .overall_timeout(Duration::from_millis(1500))
             .kill_grace(Duration::from_millis(500))
             .build();
         let got = collect(amp.execute(
@@ -364,15 +392,16 @@ fn a_slow_consumer_does_not_make_the_cli_look_idle() {
     on_async_std(async {
         let root = scratch();
         let amp = builder(root.path())
-            .idle_timeout(Duration::from_millis(500))
+            .idle_timeout(Duration::from_millis(1500))
             .build();
+        // The CLI prints everything at once; reading it all takes the consumer ~3 s.
         let mut execution = amp.execute(scenario("multi turns=60", "x"), AmpOptions::default());
         let mut count = 0;
         let deadline = Instant::now() + PATIENCE;
         while let Some(item) = within(deadline, execution.next()).await {
             item.expect("no error: the driver keeps reading while we dawdle");
             count += 1;
-            async_io::Timer::after(Duration::from_millis(15)).await;
+            async_io::Timer::after(Duration::from_millis(50)).await;
         }
         assert_eq!(count, 63);
     });
@@ -646,5 +675,122 @@ fn a_panicking_input_stream_is_reported_and_the_child_killed() {
             "child {pid} left running"
         );
         assert!(eventually(PATIENCE, || leftovers(root.path()).is_empty()));
+    });
+}
+
+#[test]
+fn a_hanging_thread_command_hits_the_overall_timeout_and_is_killed() {
+    use std::os::unix::fs::PermissionsExt;
+    on_async_std(async {
+        let root = scratch();
+        let pidfile = root.path().join("pid");
+        let script = root.path().join("slow-amp");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\necho $$ > '{}'\nexec sleep 30\n",
+                pidfile.display()
+            ),
+        )
+        .expect("write script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let amp = Amp::builder()
+            .cli_path(&script)
+            .overall_timeout(Duration::from_millis(500))
+            .build();
+        let mut attempts = 0;
+        let (err, started) = loop {
+            let started = Instant::now();
+            let err = amp.thread_new(None).await.expect_err("times out");
+            attempts += 1;
+            // A script written a moment ago can be "text file busy" while another test's
+            // fork still holds it open: try again.
+            if matches!(err, AgentError::Io { .. }) && attempts < 5 {
+                async_io::Timer::after(Duration::from_millis(100)).await;
+                continue;
+            }
+            break (err, started);
+        };
+        assert!(
+            matches!(
+                err,
+                AgentError::Timeout {
+                    kind: TimeoutKind::Overall,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let pid: u32 = std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+            .expect("the script wrote its pid");
+        assert!(
+            eventually(PATIENCE, || !process_exists(pid)),
+            "{pid} still running"
+        );
+    });
+}
+
+#[test]
+fn cancelling_a_session_stops_the_cli() {
+    on_async_std(async {
+        let root = scratch();
+        let amp = builder(root.path()).build();
+        let mut session = amp.session(options_with_private_dir());
+        session
+            .send_text("[[scenario:hang]] x")
+            .await
+            .expect("send");
+        let first = within(Instant::now() + PATIENCE, session.next()).await;
+        assert!(matches!(first, Some(Ok(Message::System(_)))), "{first:?}");
+        let pid = session.pid().expect("pid");
+        within(Instant::now() + PATIENCE, session.cancel()).await;
+        assert!(!process_exists(pid));
+        assert!(leftovers(root.path()).is_empty());
+    });
+}
+
+#[test]
+fn executions_can_run_side_by_side() {
+    on_async_std(async {
+        let root = scratch();
+        let amp = builder(root.path()).build();
+        let tasks: Vec<_> = (0..8)
+            .map(|i| {
+                let amp = amp.clone();
+                async_std::task::spawn(async move {
+                    amp.run(
+                        scenario("tools count=2 delay_ms=20", &format!("job {i}")),
+                        options_with_private_dir(),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        for task in tasks {
+            let summary = within(Instant::now() + PATIENCE, task).await.expect("run");
+            assert_eq!(summary.tool_calls.len(), 2);
+        }
+        assert!(leftovers(root.path()).is_empty());
+    });
+}
+
+#[test]
+fn a_cli_that_never_reads_stdin_is_not_a_stdin_error() {
+    on_async_std(async {
+        // `true` exits at once without reading: writing the 4 MB prompt hits a closed pipe,
+        // which is not an error in itself; the exit status tells the story (0, no result).
+        let amp = Amp::builder().cli_path("/bin/true").build();
+        let prompt = "x".repeat(4 << 20);
+        let got = collect(amp.execute(prompt.clone(), AmpOptions::default())).await;
+        assert!(got.messages.is_empty());
+        assert!(got.errors.is_empty(), "{:?}", got.errors);
+        let err = amp
+            .run(prompt, AmpOptions::default())
+            .await
+            .expect_err("no result");
+        assert!(matches!(err, AgentError::NoResult), "{err:?}");
     });
 }
