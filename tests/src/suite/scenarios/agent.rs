@@ -1983,9 +1983,10 @@ fn grandchild_pid(scratch: &Scratch) -> Option<u32> {
 /// multi-threaded process can be briefly held open by another thread's fork).
 fn retry_text_busy(mut f: impl FnMut() -> Vec<Item>) -> Vec<Item> {
     let items = f();
+    // `ErrorKind::ExecutableFileBusy` is newer than the MSRV: compare by name.
     let busy = matches!(
         items.first(),
-        Some(Err(AgentError::Io { kind, .. })) if *kind == std::io::ErrorKind::ExecutableFileBusy
+        Some(Err(AgentError::Io { kind, .. })) if format!("{kind:?}") == "ExecutableFileBusy"
     );
     if busy {
         std::thread::sleep(Duration::from_millis(100));
