@@ -1516,6 +1516,8 @@ pub fn cli_not_found_search<R: Runtime>(s: &Suite) {
 
 /// `threads new` gives a fresh thread id.
 pub fn thread_new<R: Runtime>(s: &Suite) {
+    // `thread_command_fails` sets AMP_STUB_THREADS_FAIL for the whole process meanwhile.
+    let _env = env_lock();
     let id = R::thread_new(&s.cfg(), None).unwrap_or_else(|e| panic!("[{}] {e:?}", R::NAME));
     assert!(stub::args::is_thread_id(&id), "[{}] {id:?}", R::NAME);
     let other = R::thread_new(&s.cfg(), Some(Visibility::Private)).expect("private");
@@ -1525,6 +1527,8 @@ pub fn thread_new<R: Runtime>(s: &Suite) {
 
 /// `Visibility::Public` is sent as `unlisted` (the stub rejects `public` like the server).
 pub fn thread_new_public_is_unlisted<R: Runtime>(s: &Suite) {
+    // `thread_command_fails` sets AMP_STUB_THREADS_FAIL for the whole process meanwhile.
+    let _env = env_lock();
     let id = R::thread_new(&s.cfg(), Some(Visibility::Public))
         .unwrap_or_else(|e| panic!("[{}] public must go out as unlisted: {e:?}", R::NAME));
     assert!(stub::args::is_thread_id(&id));
@@ -1532,6 +1536,8 @@ pub fn thread_new_public_is_unlisted<R: Runtime>(s: &Suite) {
 
 /// `threads markdown ID` gives the Markdown, trimmed.
 pub fn thread_markdown<R: Runtime>(s: &Suite) {
+    // `thread_command_fails` sets AMP_STUB_THREADS_FAIL for the whole process meanwhile.
+    let _env = env_lock();
     let id = stub::new_thread_id();
     let md = R::thread_markdown(&s.cfg(), &id).unwrap_or_else(|e| panic!("[{}] {e:?}", R::NAME));
     assert_eq!(
@@ -1542,6 +1548,8 @@ pub fn thread_markdown<R: Runtime>(s: &Suite) {
 
 /// A thread command that fails: a process error with the exit code and the CLI's stderr.
 pub fn thread_markdown_invalid_id<R: Runtime>(s: &Suite) {
+    // `thread_command_fails` sets AMP_STUB_THREADS_FAIL for the whole process meanwhile.
+    let _env = env_lock();
     match R::thread_markdown(&s.cfg(), "not-a-thread") {
         Err(AgentError::Process {
             exit_code,
@@ -1562,6 +1570,8 @@ pub fn thread_markdown_invalid_id<R: Runtime>(s: &Suite) {
 
 /// `threads share multiplayer on|off|ttl`: the CLI's confirmation line.
 pub fn thread_multiplayer<R: Runtime>(s: &Suite) {
+    // `thread_command_fails` sets AMP_STUB_THREADS_FAIL for the whole process meanwhile.
+    let _env = env_lock();
     let id = stub::new_thread_id();
     let cfg = s.cfg();
     let mp = |setting| {
@@ -1963,8 +1973,13 @@ fn wrapper_with_grandchild(s: &Suite, scratch: &Scratch, sleep_secs: u32) -> Pat
     use std::os::unix::fs::PermissionsExt;
     let script = scratch.path().join("amp-wrapper");
     let pid_file = scratch.path().join("grandchild.pid");
+    // An absolute `sleep`: another scenario may have PATH pointed at an empty folder.
+    let sleep = ["/bin/sleep", "/usr/bin/sleep"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("a sleep binary");
     let text = format!(
-        "#!/bin/sh\nsleep {sleep_secs} &\necho $! > '{}'\nexec '{}' \"$@\"\n",
+        "#!/bin/sh\n{sleep} {sleep_secs} &\necho $! > '{}'\nexec '{}' \"$@\"\n",
         pid_file.display(),
         s.stub.display()
     );
