@@ -39,6 +39,9 @@ fn amp(cfg: &AmpCfg) -> Amp {
     if let Some(n) = cfg.stderr_tail_bytes {
         b = b.stderr_tail_bytes(n);
     }
+    if let Some(d) = &cfg.temp_dir {
+        b = b.temp_dir(d.clone());
+    }
     b.build()
 }
 

@@ -59,6 +59,10 @@ pub struct AmpCfg {
     pub max_line_len: Option<usize>,
     /// `stderr_tail_bytes(..)`.
     pub stderr_tail_bytes: Option<usize>,
+    /// `temp_dir(..)`: where private folders are created (not in DESIGN.md's list, but all
+    /// three runtimes have it); lets a scenario check that nothing is left behind even when
+    /// it never learns the folder's name.
+    pub temp_dir: Option<PathBuf>,
 }
 
 /// The prompt of one execution, in a runtime-neutral form.
@@ -439,6 +443,20 @@ impl Scratch {
     pub fn record(&self) -> Option<Record> {
         Record::load(&self.record_path())
     }
+
+    /// A folder for the execution's private folders ([`AmpCfg::temp_dir`]), created empty.
+    pub fn temp_root(&self) -> PathBuf {
+        let root = self.dir.path().join("tmp");
+        std::fs::create_dir_all(&root).expect("create the temp root");
+        root
+    }
+
+    /// What is left in [`temp_root`](Self::temp_root).
+    pub fn temp_leftovers(&self) -> Vec<PathBuf> {
+        std::fs::read_dir(self.dir.path().join("tmp"))
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default()
+    }
 }
 
 impl Default for Scratch {
@@ -560,6 +578,8 @@ macro_rules! runtime_suite {
             mcp_config_path,
             drop_kills_process_group,
             exit_with_grandchild_holding_stdout,
+            drop_before_reading,
+            no_leftovers_on_early_errors,
             // actions
             action_happy_path,
             action_by_name,

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use crate::stub::{self, big_line_content, fnv1a64};
 use crate::suite::{
-    env_lock, eventually, process_exists, tags, AmpCfg, EnvPatch, Item, PromptSpec, Record,
+    env_lock, eventually, process_exists, tag, tags, AmpCfg, EnvPatch, Item, PromptSpec, Record,
     Runtime, Scratch, SessionEnd, Suite, EVENTUALLY,
 };
 
@@ -151,6 +151,29 @@ fn assert_eventually_gone<R: Runtime>(record: &Record, dir: Option<&PathBuf>) {
             dir.display()
         );
     }
+}
+
+/// The suite's configuration with private folders created in the scratch folder.
+fn cfg_in(s: &Suite, scratch: &Scratch) -> AmpCfg {
+    AmpCfg {
+        temp_dir: Some(scratch.temp_root()),
+        ..s.cfg()
+    }
+}
+
+/// Nothing is left in the scratch temp root (within [`EVENTUALLY`] if `wait`).
+fn assert_no_leftovers<R: Runtime>(scratch: &Scratch, wait: bool) {
+    let clean = if wait {
+        eventually(EVENTUALLY, || scratch.temp_leftovers().is_empty())
+    } else {
+        scratch.temp_leftovers().is_empty()
+    };
+    assert!(
+        clean,
+        "[{}] left behind in the temp folder: {:?}",
+        R::NAME,
+        scratch.temp_leftovers()
+    );
 }
 
 /// Options that make ampere generate a settings file (so the execution has a private
@@ -985,7 +1008,7 @@ pub fn idle_timeout_hang<R: Runtime>(s: &Suite) {
     let cfg = AmpCfg {
         idle_timeout: Some(Duration::from_secs(1)),
         kill_grace: Some(Duration::from_secs(2)),
-        ..s.cfg()
+        ..cfg_in(s, &scratch)
     };
     let c = R::execute(&cfg, directive("hang", "wait"), with_private_dir(&scratch));
     assert_tags::<R>("idle timeout", &c.items, &["system/init", "timeout:idle"]);
@@ -1006,6 +1029,7 @@ pub fn idle_timeout_hang<R: Runtime>(s: &Suite) {
     let dir = private_dir_of::<R>(&rec);
     assert_reaped::<R>(&rec);
     assert_eventually_gone::<R>(&rec, Some(&dir));
+    assert_no_leftovers::<R>(&scratch, true);
 }
 
 /// The overall timeout ends a run that keeps printing.
@@ -1014,7 +1038,7 @@ pub fn overall_timeout<R: Runtime>(s: &Suite) {
     let cfg = AmpCfg {
         overall_timeout: Some(Duration::from_millis(1500)),
         kill_grace: Some(Duration::from_secs(2)),
-        ..s.cfg()
+        ..cfg_in(s, &scratch)
     };
     let c = R::execute(
         &cfg,
@@ -1043,6 +1067,7 @@ pub fn overall_timeout<R: Runtime>(s: &Suite) {
     let dir = private_dir_of::<R>(&rec);
     assert_reaped::<R>(&rec);
     assert_eventually_gone::<R>(&rec, Some(&dir));
+    assert_no_leftovers::<R>(&scratch, true);
 }
 
 /// A CLI that ignores SIGTERM is killed with SIGKILL after the (short) grace.
@@ -1075,7 +1100,7 @@ pub fn drop_after_first_message<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let mut seen: Option<(Record, PathBuf)> = None;
     let items = R::execute_then_drop(
-        &s.cfg(),
+        &cfg_in(s, &scratch),
         directive("hang", "drop me"),
         with_private_dir(&scratch),
         1,
@@ -1098,6 +1123,7 @@ pub fn drop_after_first_message<R: Runtime>(s: &Suite) {
     assert_tags::<R>("drop", &items, &["system/init"]);
     let (rec, dir) = seen.expect("inspected while alive");
     assert_eventually_gone::<R>(&rec, Some(&dir));
+    assert_no_leftovers::<R>(&scratch, true);
 }
 
 /// Dropping an execution whose CLI ignores SIGTERM: SIGKILL after the grace, then gone.
@@ -1105,7 +1131,7 @@ pub fn drop_ignoring_sigterm<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let cfg = AmpCfg {
         kill_grace: Some(Duration::from_secs(1)),
-        ..s.cfg()
+        ..cfg_in(s, &scratch)
     };
     let mut seen: Option<(Record, PathBuf)> = None;
     R::execute_then_drop(
@@ -1121,6 +1147,7 @@ pub fn drop_ignoring_sigterm<R: Runtime>(s: &Suite) {
     );
     let (rec, dir) = seen.expect("inspected while alive");
     assert_eventually_gone::<R>(&rec, Some(&dir));
+    assert_no_leftovers::<R>(&scratch, true);
 }
 
 /// `cancel()` returns only once the child is reaped and the private folder removed.
@@ -1128,7 +1155,7 @@ pub fn cancel_reaps_and_cleans<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let mut seen: Option<(Record, PathBuf)> = None;
     let items = R::execute_then_cancel(
-        &s.cfg(),
+        &cfg_in(s, &scratch),
         directive("hang", "cancel me"),
         with_private_dir(&scratch),
         1,
@@ -1151,6 +1178,7 @@ pub fn cancel_reaps_and_cleans<R: Runtime>(s: &Suite) {
         "[{}] private folder not removed when cancel() returned",
         R::NAME
     );
+    assert_no_leftovers::<R>(&scratch, false);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1246,7 +1274,7 @@ pub fn secrets_not_on_command_line<R: Runtime>(s: &Suite) {
     );
     let mut seen: Option<(Record, PathBuf)> = None;
     R::execute_then_drop(
-        &s.cfg(),
+        &cfg_in(s, &scratch),
         directive("hang", "keep it secret"),
         options,
         1,
@@ -1307,6 +1335,7 @@ pub fn secrets_not_on_command_line<R: Runtime>(s: &Suite) {
     );
     let (rec, dir) = seen.expect("inspected while alive");
     assert_eventually_gone::<R>(&rec, Some(&dir));
+    assert_no_leftovers::<R>(&scratch, true);
 }
 
 /// Options become argv in the contract's order: continue by id first, visibility `public`
@@ -1814,7 +1843,7 @@ pub fn session_drop_midway<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let mut seen: Option<(Record, PathBuf)> = None;
     let items = R::session_then_drop(
-        &s.cfg(),
+        &cfg_in(s, &scratch),
         with_private_dir(&scratch),
         vec!["first turn".into()],
         &mut |_| {
@@ -1831,6 +1860,7 @@ pub fn session_drop_midway<R: Runtime>(s: &Suite) {
     );
     let (rec, dir) = seen.expect("inspected while alive");
     assert_eventually_gone::<R>(&rec, Some(&dir));
+    assert_no_leftovers::<R>(&scratch, true);
 }
 
 /// The working folder option: the CLI runs there (and says so in its init message).
@@ -2086,4 +2116,71 @@ pub fn exit_with_grandchild_holding_stdout<R: Runtime>(s: &Suite) {
         R::NAME
     );
     assert_reaped::<R>(&record_of::<R>(&scratch));
+}
+
+// ---------------------------------------------------------------------------------------------
+// nothing left behind
+// ---------------------------------------------------------------------------------------------
+
+/// Dropping the execution before reading anything: whatever was started is stopped and
+/// nothing is left in the temp folder.
+pub fn drop_before_reading<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let items = R::execute_then_drop(
+        &cfg_in(s, &scratch),
+        directive("hang", "never read"),
+        with_private_dir(&scratch),
+        0,
+        &mut |_| {},
+    );
+    assert!(items.is_empty());
+    // If the child was spawned at all, it goes away.
+    if let Some(rec) = scratch.record() {
+        assert_eventually_gone::<R>(&rec, None);
+    }
+    assert_no_leftovers::<R>(&scratch, true);
+}
+
+/// The private files are removed when the execution fails before or at the spawn: CLI not
+/// found (after the files were written), a bad base settings file, a validation error.
+pub fn no_leftovers_on_early_errors<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let secretive = || {
+        AmpOptions::new()
+            .system_prompt("secret system prompt")
+            .mcp_config(McpConfig::new().server("db", McpServer::stdio("db").env("K", "v")))
+    };
+    let missing = AmpCfg {
+        cli_path: Some(scratch.path().join("no-such-amp")),
+        ..cfg_in(s, &scratch)
+    };
+    let c = R::execute(&missing, "x".into(), secretive());
+    assert_eq!(tags(&c.items), ["cli_not_found"], "[{}]", R::NAME);
+    assert_no_leftovers::<R>(&scratch, false);
+
+    let bad = scratch.path().join("bad-settings.json");
+    std::fs::write(&bad, "not json").expect("write");
+    let c = R::execute(
+        &cfg_in(s, &scratch),
+        "x".into(),
+        secretive().settings_file(&bad),
+    );
+    assert_eq!(tags(&c.items), ["plan"], "[{}]", R::NAME);
+    assert_no_leftovers::<R>(&scratch, false);
+
+    let c = R::execute(
+        &cfg_in(s, &scratch),
+        "x".into(),
+        secretive().labels(["-bad"]),
+    );
+    assert_eq!(tags(&c.items), ["validation:labels[0]"], "[{}]", R::NAME);
+    assert_no_leftovers::<R>(&scratch, false);
+
+    assert_eq!(
+        R::run(&missing, "x".into(), secretive())
+            .err()
+            .map(|e| tag(&Err(e))),
+        Some("cli_not_found".to_string())
+    );
+    assert_no_leftovers::<R>(&scratch, false);
 }
