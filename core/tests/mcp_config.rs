@@ -90,6 +90,10 @@ fn both_or_neither_kind_is_a_clear_error() {
     assert!(json.is_err_and(|e| e.field == "mcp_config.s"));
     let not_object = McpConfigSource::from("{").inline_bytes();
     assert!(not_object.is_err());
+    let disabled_stdio =
+        McpConfigSource::from(McpConfig::new().server("s", McpServer::stdio("x").disabled(true)))
+            .inline_bytes();
+    assert!(disabled_stdio.is_err_and(|e| e.field == "mcp_config.s.disabled"));
     let empty_cmd =
         McpConfigSource::from(McpConfig::new().server("s", McpServer::stdio(""))).inline_bytes();
     assert!(empty_cmd.is_err_and(|e| e.field == "mcp_config.s.command"));
@@ -132,7 +136,7 @@ fn server() -> impl Strategy<Value = McpServer> {
         ".{1,8}",
         prop::collection::vec(".{0,6}", 0..3),
         map(),
-        any::<bool>(),
+        Just(false), // the CLI refuses `disabled` on stdio servers
     )
         .prop_map(|(c, args, env, disabled)| {
             let mut s = McpServer::stdio(c).args(args).disabled(disabled);

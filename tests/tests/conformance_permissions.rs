@@ -667,3 +667,56 @@ fn seed_settings_snapshot() {
     let settings = json!({"amp.permissions": seed_rules(), "amp.dangerouslyAllowAll": false});
     insta::assert_json_snapshot!("seed_permission_settings", settings);
 }
+
+/// The real CLI accepts the MCP configuration ampere writes (`amp --mcp-config F mcp list`
+/// lists every server; it refuses unknown keys, so this also checks the key names).
+#[test]
+fn mcp_config_accepted_by_real_cli() {
+    use ampere_core::mcp::{McpConfig, McpConfigSource, McpOAuth, McpServer};
+    let bin = match ensure_real_cli() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("skipping: the real Amp CLI is not available ({e})");
+            return;
+        }
+    };
+    let home = scratch_home().unwrap_or_else(|e| panic!("scratch home: {e}"));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let config = McpConfig::new()
+        .server(
+            "local",
+            McpServer::stdio("true").args(["-y", "x"]).env("K", "v"),
+        )
+        .server(
+            "remote",
+            McpServer::http("http://127.0.0.1:9/mcp")
+                .header("Authorization", "Bearer x")
+                .transport("sse")
+                .oauth(
+                    McpOAuth::new("c", "http://127.0.0.1:9/a", "http://127.0.0.1:9/t")
+                        .client_secret("s")
+                        .scope("read")
+                        .redirect_url("http://127.0.0.1:9/cb"),
+                )
+                .disabled(true),
+        );
+    let bytes = McpConfigSource::from(config)
+        .inline_bytes()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_default();
+    let path = dir.path().join("mcp.json");
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("write: {e}"));
+    let out = offline_command(&bin, home.path())
+        .arg("--mcp-config")
+        .arg(&path)
+        .args(["mcp", "list"])
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run the CLI: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("Invalid MCP server configuration"), "{text}");
+    assert!(text.contains("local") && text.contains("remote"), "{text}");
+}
