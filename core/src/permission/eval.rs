@@ -68,7 +68,8 @@ pub enum Fallback {
 /// Why ampere cannot evaluate a rule, or why the CLI would stop with an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EvalError {
-    /// The CLI itself stops here with an error and no action (`Invalid regex pattern: /.../`).
+    /// The CLI itself fails on this rule (`Invalid regex pattern: /.../`): it abandons the
+    /// user rules there and goes on with its built-in rules, as if no user rule matched.
     Cli(String),
     /// ampere cannot tell (syntax its glob or regex engine does not implement).
     Unsupported(String),
@@ -159,7 +160,12 @@ const SHELL_TOOLS: [&str; 3] = ["Bash", "shell_command", "async_shell_command"];
 ///   matches nothing.
 /// - an object condition needs an object argument (an array counts), each key matched the
 ///   same way; `{}` matches any object.
-/// - an invalid regex stops the evaluation ([`Evaluation::Error`] with [`EvalError::Cli`]).
+/// - an invalid regex stops the evaluation when it is reached ([`Evaluation::Error`] with
+///   [`EvalError::Cli`]; the CLI then skips the remaining user rules and uses its built-in
+///   ones). Keys are tried in JavaScript object order, which decides whether a bad regex is
+///   reached.
+/// - syntax ampere's engines do not implement gives [`EvalError::Unsupported`], never a
+///   guess.
 pub fn evaluate<'a>(rules: &'a [Permission], call: &ToolCall) -> Evaluation<'a> {
     for (index, rule) in rules.iter().enumerate() {
         match rule_matches(rule, call) {
