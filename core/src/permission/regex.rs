@@ -38,6 +38,8 @@ impl std::error::Error for RegexError {}
 
 /// Largest compiled program (counted repetition is expanded), to bound memory.
 const MAX_PROGRAM: usize = 20_000;
+/// Largest `{n,m}` count accepted.
+const MAX_COUNT: u32 = 1000;
 /// Deepest group nesting accepted.
 const MAX_DEPTH: usize = 64;
 
@@ -453,6 +455,9 @@ impl Compiler {
                 Ok(())
             }
             Node::Repeat(inner, min, max) => {
+                if *min > MAX_COUNT || max.is_some_and(|m| m > MAX_COUNT) {
+                    return unsupported("a repetition count above 1000");
+                }
                 for _ in 0..*min {
                     self.node(inner)?;
                 }
@@ -648,6 +653,7 @@ mod tests {
         ));
         assert!(matches!(
             Regex::new("(a)\\1"),
+        assert!(matches!(Regex::new("(?:){4294967295}"), Err(RegexError::Unsupported(_))));
             Err(RegexError::Unsupported(_))
         ));
     }
