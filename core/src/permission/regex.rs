@@ -653,7 +653,10 @@ mod tests {
         ));
         assert!(matches!(
             Regex::new("(a)\\1"),
-        assert!(matches!(Regex::new("(?:){4294967295}"), Err(RegexError::Unsupported(_))));
+            Err(RegexError::Unsupported(_))
+        ));
+        assert!(matches!(
+            Regex::new("(?:){4294967295}"),
             Err(RegexError::Unsupported(_))
         ));
     }
