@@ -171,3 +171,43 @@ fn actions_concurrently_on_a_smol_executor() {
         }
     });
 }
+
+/// The adapter stays executor-independent: neither async-std (discontinued) nor tokio is
+/// in its normal dependency tree.
+#[test]
+fn no_async_std_or_tokio_in_the_dependency_tree() {
+    let root = ampere_tests::real_cli::workspace_root();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = std::process::Command::new(cargo)
+        .args([
+            "tree",
+            "-p",
+            "ampere-async-std",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
+        .current_dir(&root)
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let names: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.contains(&"async-process"), "{tree}");
+    for banned in ["async-std", "tokio", "async-global-executor"] {
+        assert!(
+            !names.contains(&banned),
+            "{banned} is a dependency:\n{tree}"
+        );
+    }
+}

@@ -917,3 +917,151 @@ async fn thread_commands() {
         .expect_err("invalid");
     assert!(matches!(err, AgentError::Validation(_)), "{err:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Framing and flow control
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn byte_by_byte_output_decodes_the_same() {
+    let fx = fixture();
+    let c = collect(fx.amp.execute(
+        "[[scenario:slow-drip byte_delay_us=20]] drip drop",
+        AmpOptions::default(),
+    ))
+    .await;
+    assert!(c.end.is_none(), "{:?}", c.end);
+    assert!(c.line_errors.is_empty());
+    assert_eq!(result_text(&c), Some("drip drop"));
+}
+
+#[tokio::test]
+async fn a_slow_consumer_loses_nothing() {
+    // Far more output than the channel holds; the consumer starts late and reads slowly.
+    let fx = fixture();
+    let mut execution = fx
+        .amp
+        .execute("[[scenario:tools count=300]] many", AmpOptions::default());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut count = 0usize;
+    let mut tool_uses = 0usize;
+    while let Some(item) = tokio::time::timeout(PATIENCE, execution.next())
+        .await
+        .expect("in time")
+    {
+        let message = item.expect("no errors");
+        if let Message::Assistant(a) = &message {
+            tool_uses += a.tool_uses().count();
+        }
+        count += 1;
+        if count % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    assert_eq!(tool_uses, 300);
+    assert!(count > 600, "{count}");
+}
+
+#[tokio::test]
+async fn thinking_blocks_with_the_thinking_option() {
+    let fx = fixture();
+    let c = collect(fx.amp.execute(
+        "[[scenario:thinking blocks=2]] ponder",
+        AmpOptions::default().thinking(true),
+    ))
+    .await;
+    assert!(c.end.is_none(), "{:?}", c.end);
+    let thinking = c
+        .messages
+        .iter()
+        .filter_map(|m| match m {
+            Message::Assistant(a) => Some(
+                a.message
+                    .content
+                    .iter()
+                    .filter(|b| matches!(b, ContentBlock::Thinking { .. }))
+                    .count(),
+            ),
+            _ => None,
+        })
+        .sum::<usize>();
+    assert_eq!(thinking, 2);
+}
+
+#[test]
+fn public_types_are_thread_safe() {
+    fn send_sync<T: Send + Sync>() {}
+    fn send_unpin<T: Send + Unpin>() {}
+    fn spawnable<F: std::future::Future + Send + 'static>(_: F) {}
+    send_sync::<Amp>();
+    send_sync::<ampere_tokio::ActionExecutor>();
+    send_unpin::<Execution>();
+    send_unpin::<ampere_tokio::Session>();
+    send_sync::<AgentError>();
+    let amp = Amp::new();
+    spawnable({
+        let amp = amp.clone();
+        async move { amp.run("x", AmpOptions::default()).await }
+    });
+    spawnable(async move {
+        let s = amp.session(AmpOptions::default());
+        s.send_text("x").await?;
+        s.finish().await
+    });
+    spawnable(async move {
+        ampere_tokio::ActionExecutor::new()
+            .execute::<Value>("a", serde_json::json!({}))
+            .await
+    });
+}
+
+/// Numbers for the report: `cargo test --release -p ampere-tests --test tokio_agent --
+/// --ignored --nocapture measure`.
+#[tokio::test]
+#[ignore = "measurement, not a check"]
+async fn measure_throughput() {
+    let fx = fixture();
+    for (label, prompt) in [
+        ("echo (spawn to end)", "[[scenario:echo]] hi"),
+        ("tools count=5000", "[[scenario:tools count=5000]] x"),
+        ("big-line mb=20", "[[scenario:big-line mb=20]] x"),
+        (
+            "big-line mb=100 (>64MiB: 1 line error)",
+            "[[scenario:big-line mb=100]] x",
+        ),
+        ("stderr-flood mb=10", "[[scenario:stderr-flood mb=10]] x"),
+        ("stderr-flood mb=100", "[[scenario:stderr-flood mb=100]] x"),
+    ] {
+        let started = Instant::now();
+        let c = collect(fx.amp.execute(prompt, AmpOptions::default())).await;
+        let elapsed = started.elapsed();
+        assert!(c.end.is_none(), "{label}: {:?}", c.end);
+        let bytes: usize = c
+            .messages
+            .iter()
+            .map(|m| serde_json::to_vec(m).map(|v| v.len()).unwrap_or(0))
+            .sum();
+        eprintln!(
+            "{label:>40}: {:>6} messages, {:>9} bytes of JSON, {:>8.1} ms",
+            c.messages.len(),
+            bytes,
+            elapsed.as_secs_f64() * 1e3
+        );
+    }
+    let started = Instant::now();
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let amp = fx.amp.clone();
+        set.spawn(async move {
+            amp.run("[[scenario:tools count=5]] x", AmpOptions::default())
+                .await
+        });
+    }
+    while let Some(r) = set.join_next().await {
+        r.expect("task").expect("run");
+    }
+    eprintln!(
+        "20 concurrent runs (tools count=5): {:.1} ms",
+        started.elapsed().as_secs_f64() * 1e3
+    );
+}
