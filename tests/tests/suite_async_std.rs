@@ -1,7 +1,7 @@
 //! The cross-runtime scenario suite (`ampere_tests::suite`) run against `ampere-async-std`,
 //! each call inside `async_std::task::block_on`.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ampere_async_std::{ActionExecutor, Amp, Prompt};
 use ampere_core::action::{ActionError, ActionRequest};
@@ -153,6 +153,34 @@ impl Runtime for AsyncStd {
             while_alive(&items);
             execution.cancel().await;
             items
+        })
+    }
+
+    fn execute_paused(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        pause_after: usize,
+        pause: Duration,
+    ) -> Collected {
+        block_on(async {
+            let started = Instant::now();
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while items.len() < pause_after {
+                match execution.next().await {
+                    Some(item) => items.push(item),
+                    None => break,
+                }
+            }
+            async_std::task::sleep(pause).await;
+            while let Some(item) = execution.next().await {
+                items.push(item);
+            }
+            Collected {
+                items,
+                elapsed: started.elapsed(),
+            }
         })
     }
 

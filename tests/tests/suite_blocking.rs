@@ -3,7 +3,7 @@
 //! The façade calls the blocking API directly; concurrency for actions is one thread per
 //! request sharing one (cloned) executor.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ampere_blocking::{ActionExecutor, Amp, Prompt, Session};
 use ampere_core::action::{ActionError, ActionRequest};
@@ -133,6 +133,24 @@ impl Runtime for Blocking {
         while_alive(&items);
         execution.cancel();
         items
+    }
+
+    fn execute_paused(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        pause_after: usize,
+        pause: Duration,
+    ) -> Collected {
+        let started = Instant::now();
+        let mut execution = amp(cfg).execute(prompt(spec), options);
+        let mut items: Vec<Item> = execution.by_ref().take(pause_after).collect();
+        std::thread::sleep(pause);
+        items.extend(execution);
+        Collected {
+            items,
+            elapsed: started.elapsed(),
+        }
     }
 
     fn execute_default(spec: PromptSpec, options: AmpOptions) -> Collected {

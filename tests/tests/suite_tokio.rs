@@ -5,7 +5,7 @@
 //! inside the runtime.
 
 use std::sync::OnceLock;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ampere_core::action::{ActionError, ActionRequest};
 use ampere_core::options::{AmpOptions, Visibility};
@@ -167,6 +167,34 @@ impl Runtime for Tokio {
             while_alive(&items);
             execution.cancel().await;
             items
+        })
+    }
+
+    fn execute_paused(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        pause_after: usize,
+        pause: Duration,
+    ) -> Collected {
+        rt().block_on(async {
+            let started = Instant::now();
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while items.len() < pause_after {
+                match execution.next().await {
+                    Some(item) => items.push(item),
+                    None => break,
+                }
+            }
+            tokio::time::sleep(pause).await;
+            while let Some(item) = execution.next().await {
+                items.push(item);
+            }
+            Collected {
+                items,
+                elapsed: started.elapsed(),
+            }
         })
     }
 

@@ -171,6 +171,17 @@ pub trait Runtime: 'static {
         while_alive: &mut dyn FnMut(&[Item]),
     ) -> Vec<Item>;
 
+    /// `Amp::execute`, read like [`execute`](Self::execute) except that after `pause_after`
+    /// items the consumer pauses for `pause` (the runtime's own sleep: `tokio::time::sleep`,
+    /// an async-io timer, `std::thread::sleep`) before reading on: a slow consumer.
+    fn execute_paused(
+        cfg: &AmpCfg,
+        prompt: PromptSpec,
+        options: AmpOptions,
+        pause_after: usize,
+        pause: Duration,
+    ) -> Collected;
+
     /// The free function `execute(prompt, options)` (= `Amp::new().execute(..)`: the CLI is
     /// found the standard way), read to the end of the stream.
     fn execute_default(prompt: PromptSpec, options: AmpOptions) -> Collected;
@@ -580,6 +591,9 @@ macro_rules! runtime_suite {
             exit_with_grandchild_holding_stdout,
             drop_before_reading,
             no_leftovers_on_early_errors,
+            slow_consumer_no_idle_timeout,
+            slow_consumer_no_overall_timeout,
+            slow_consumer_backpressure,
             // actions
             action_happy_path,
             action_by_name,

@@ -2184,3 +2184,79 @@ pub fn no_leftovers_on_early_errors<R: Runtime>(s: &Suite) {
     );
     assert_no_leftovers::<R>(&scratch, false);
 }
+
+// ---------------------------------------------------------------------------------------------
+// a slow consumer
+// ---------------------------------------------------------------------------------------------
+
+/// A consumer that pauses longer than the idle timeout after the first message: the CLI
+/// wrote everything at once and exited, so there is no timeout (the consumer's slowness is
+/// not the CLI's silence).
+pub fn slow_consumer_no_idle_timeout<R: Runtime>(s: &Suite) {
+    let cfg = AmpCfg {
+        idle_timeout: Some(Duration::from_secs(1)),
+        ..s.cfg()
+    };
+    let c = R::execute_paused(
+        &cfg,
+        "patience".into(),
+        AmpOptions::new(),
+        1,
+        Duration::from_secs(2),
+    );
+    assert_tags::<R>(
+        "slow consumer, idle timeout",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+}
+
+/// A consumer that pauses past the overall timeout after the first message: the run had
+/// ended well before the deadline, so there is no timeout.
+pub fn slow_consumer_no_overall_timeout<R: Runtime>(s: &Suite) {
+    let cfg = AmpCfg {
+        overall_timeout: Some(Duration::from_secs(1)),
+        ..s.cfg()
+    };
+    let c = R::execute_paused(
+        &cfg,
+        "patience".into(),
+        AmpOptions::new(),
+        1,
+        Duration::from_secs(2),
+    );
+    assert_tags::<R>(
+        "slow consumer, overall timeout",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+}
+
+/// A slow consumer of a large output (more than a pipe holds, so the CLI blocks writing
+/// while nobody reads): pausing past the idle timeout is still not the CLI's silence.
+pub fn slow_consumer_backpressure<R: Runtime>(s: &Suite) {
+    let cfg = AmpCfg {
+        idle_timeout: Some(Duration::from_secs(1)),
+        ..s.cfg()
+    };
+    let c = R::execute_paused(
+        &cfg,
+        directive("tools count=400", "lots of output"),
+        AmpOptions::new(),
+        1,
+        Duration::from_secs(2),
+    );
+    let (last, _) = c.items.split_last().expect("items");
+    assert!(
+        c.items.iter().all(Result::is_ok),
+        "[{}] a slow consumer got {:?}",
+        R::NAME,
+        last
+    );
+    assert_eq!(
+        c.items.len(),
+        2 + 2 * 400 + 2,
+        "[{}] every message",
+        R::NAME
+    );
+}
