@@ -308,6 +308,10 @@ impl Runtime for AsyncStd {
         block_on(ampere_async_std::execute_action(action_name, params))
     }
 
+    fn action_executor_debug(cfg: &ActionCfg) -> String {
+        format!("{:?}", executor(cfg))
+    }
+
     fn actions_concurrently(
         cfg: &ActionCfg,
         requests: Vec<ActionRequest>,

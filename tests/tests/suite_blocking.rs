@@ -266,6 +266,10 @@ impl Runtime for Blocking {
         ampere_blocking::execute_action(action_name, params)
     }
 
+    fn action_executor_debug(cfg: &ActionCfg) -> String {
+        format!("{:?}", executor(cfg))
+    }
+
     fn actions_concurrently(
         cfg: &ActionCfg,
         requests: Vec<ActionRequest>,

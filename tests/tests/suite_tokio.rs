@@ -320,6 +320,10 @@ impl Runtime for Tokio {
         rt().block_on(ampere_tokio::execute_action(action_name, params))
     }
 
+    fn action_executor_debug(cfg: &ActionCfg) -> String {
+        format!("{:?}", executor(cfg))
+    }
+
     fn actions_concurrently(
         cfg: &ActionCfg,
         requests: Vec<ActionRequest>,

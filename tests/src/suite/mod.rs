@@ -244,6 +244,9 @@ pub trait Runtime: 'static {
     /// environment).
     fn execute_action(action_name: &str, params: Value) -> Result<Value, ActionError>;
 
+    /// `format!("{:?}", executor)` of an executor built from `cfg` (the token must not show).
+    fn action_executor_debug(cfg: &ActionCfg) -> String;
+
     /// Every request at once on ONE executor (clones of it), on one runtime; results in
     /// request order.
     fn actions_concurrently(
@@ -618,6 +621,8 @@ macro_rules! runtime_suite {
             action_data_envelope,
             action_base_url_prefix,
             action_network_error,
+            action_token_not_in_debug,
+            action_create_body_options,
         ]);
     };
     ($rt:ty, only: [$($name:ident),* $(,)?]) => {

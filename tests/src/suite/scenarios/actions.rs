@@ -770,3 +770,55 @@ pub fn action_network_error<R: Runtime>(_s: &Suite) {
         started.elapsed()
     );
 }
+
+/// The token never shows in an executor's `Debug`.
+pub fn action_token_not_in_debug<R: Runtime>(_s: &Suite) {
+    let token = "very-secret-token-0d15ea5e";
+    let text = R::action_executor_debug(&ActionCfg::explicit("http://127.0.0.1:9", token));
+    assert!(
+        !text.contains(token),
+        "[{}] token in Debug: {text}",
+        R::NAME
+    );
+}
+
+/// Summary, a custom retry policy and the start-to-close timeout go into the create body
+/// (durations as ISO-8601, the timeout as float seconds).
+pub fn action_create_body_options<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    mock.script(
+        "configured",
+        ActionScript {
+            echo_body: true,
+            ..ActionScript::default()
+        },
+    );
+    let request = ActionRequest::new("configured", json!([1, "two", null]))
+        .summary("Send the March invoice")
+        .retry_policy(RetryPolicy {
+            initial_interval: Duration::from_millis(1500),
+            maximum_attempts: 3,
+            maximum_interval: Duration::from_secs(90),
+            backoff_coefficient: 2.0,
+        })
+        .start_to_close_timeout(Duration::from_secs(120));
+    let got = R::action::<Value>(&cfg_of(&mock), request);
+    assert_eq!(
+        got,
+        Ok(json!({
+            "action_name": "configured",
+            "params": [1, "two", null],
+            "is_external_action": true,
+            "retry_policy": {
+                "initial_interval": "PT1.5S",
+                "maximum_attempts": 3,
+                "maximum_interval": "PT1M30S",
+                "backoff_coefficient": 2.0
+            },
+            "summary": "Send the March invoice",
+            "start_to_close_timeout_seconds": 120.0
+        })),
+        "[{}] create body",
+        R::NAME
+    );
+}
