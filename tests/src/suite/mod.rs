@@ -551,6 +551,7 @@ macro_rules! runtime_suite {
             big_line_20mb,
             stderr_flood,
             stderr_tail_bounded,
+            stderr_complete_at_exit,
             slow_drip,
             max_line_len_small,
             // agent: timeouts, cancellation, cleanup

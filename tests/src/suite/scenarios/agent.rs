@@ -2260,3 +2260,33 @@ pub fn slow_consumer_backpressure<R: Runtime>(s: &Suite) {
         R::NAME
     );
 }
+
+/// The stderr tail of a process error holds everything the CLI wrote before it exited
+/// (stderr is read to its end before the run finishes), checked on a dozen crashes at once
+/// to give a race a chance to show.
+pub fn stderr_complete_at_exit<R: Runtime>(s: &Suite) {
+    let runs = (0..12)
+        .map(|i| {
+            let spec = if i % 2 == 0 {
+                "crash after=2 code=4"
+            } else {
+                "crash after=2 signal=KILL"
+            };
+            (directive(spec, "go"), AmpOptions::new())
+        })
+        .collect();
+    for (i, c) in R::execute_concurrently(&s.cfg(), runs).iter().enumerate() {
+        assert_tags::<R>(
+            &format!("crash {i}"),
+            &c.items,
+            &["system/init", "user", "process"],
+        );
+        let (_, _, stderr) = expect_process(&c.items[2]);
+        assert_eq!(
+            stderr,
+            "amp-stub: simulated crash after 2 lines\n",
+            "[{}] run {i}: stderr tail incomplete",
+            R::NAME
+        );
+    }
+}
