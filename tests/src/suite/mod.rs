@@ -24,7 +24,12 @@
 //!
 //! What a scenario can observe about the child process comes from the stub's invocation
 //! record (`AMP_STUB_RECORD`, passed through `AmpOptions::env`): its pid, argv, environment
-//! and the private files it was given. Nothing here depends on a runtime-specific accessor.
+//! and the private files it was given. No runtime-specific accessor (such as an
+//! `Execution::pid`) is used; the one knob beyond DESIGN.md's builder list is `temp_dir`
+//! ([`AmpCfg::temp_dir`]), which all three runtimes have.
+//!
+//! Scenarios that change this process's environment (which every test thread shares) hold
+//! [`env_lock`]; so do the ones that depend on a variable another scenario changes.
 
 pub mod scenarios;
 
