@@ -2290,3 +2290,60 @@ pub fn stderr_complete_at_exit<R: Runtime>(s: &Suite) {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// run to completion: the errors
+// ---------------------------------------------------------------------------------------------
+
+/// `run` skips per-line decode errors and sums up the messages that did decode.
+pub fn run_skips_garbage<R: Runtime>(s: &Suite) {
+    let summary = R::run(
+        &s.cfg(),
+        directive("garbage", "survived"),
+        AmpOptions::new(),
+    )
+    .unwrap_or_else(|e| panic!("[{}] run failed: {e:?}", R::NAME));
+    assert_eq!(summary.result, "survived");
+    assert_eq!(
+        summary.message_count,
+        5,
+        "[{}] init, user, 2 assistant, result",
+        R::NAME
+    );
+}
+
+/// `run` of a crashing CLI gives the process error (exit code and stderr).
+pub fn run_process_error<R: Runtime>(s: &Suite) {
+    assert_eq!(
+        R::run(
+            &s.cfg(),
+            directive("crash after=3 code=7", "go"),
+            AmpOptions::new()
+        ),
+        Err(AgentError::Process {
+            exit_code: Some(7),
+            signal: None,
+            stderr: "amp-stub: simulated crash after 3 lines\n".into()
+        }),
+        "[{}]",
+        R::NAME
+    );
+}
+
+/// `run` of a hanging CLI gives the idle timeout.
+pub fn run_idle_timeout<R: Runtime>(s: &Suite) {
+    let cfg = AmpCfg {
+        idle_timeout: Some(Duration::from_millis(700)),
+        kill_grace: Some(Duration::from_secs(2)),
+        ..s.cfg()
+    };
+    assert_eq!(
+        R::run(&cfg, directive("hang", "wait"), AmpOptions::new()),
+        Err(AgentError::Timeout {
+            kind: TimeoutKind::Idle,
+            after: Duration::from_millis(700)
+        }),
+        "[{}]",
+        R::NAME
+    );
+}
