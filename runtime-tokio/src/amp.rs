@@ -99,6 +99,14 @@ impl AmpBuilder {
         self
     }
 
+    /// After the CLI has exited, how long to wait for its stdout and stderr to close (a
+    /// grandchild may hold them open) before finishing anyway. Default: 2 s.
+    #[must_use]
+    pub fn exit_drain_grace(mut self, grace: Duration) -> Self {
+        self.settings.run.exit_drain_grace = grace;
+        self
+    }
+
     /// Creates the private folders (generated settings and MCP files) in this folder
     /// instead of the system's temporary folder.
     #[must_use]
@@ -261,4 +269,9 @@ pub(crate) fn complete(
 /// ```
 pub fn execute(prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
     Amp::new().execute(prompt, options)
+}
+
+/// Runs one execution to completion with a default [`Amp`] client; see [`Amp::run`].
+pub async fn run(prompt: impl Into<Prompt>, options: AmpOptions) -> Result<RunSummary, AgentError> {
+    Amp::new().run(prompt, options).await
 }

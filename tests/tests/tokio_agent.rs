@@ -1065,3 +1065,32 @@ async fn measure_throughput() {
         started.elapsed().as_secs_f64() * 1e3
     );
 }
+
+#[tokio::test]
+async fn plan_warnings_are_exposed() {
+    let fx = fixture();
+    let options = AmpOptions::default()
+        .executor(ampere_tokio::Executor::orb())
+        .dangerously_allow_all(true);
+    let execution = fx.amp.execute("hello", options);
+    assert!(
+        execution
+            .warnings()
+            .iter()
+            .any(|w| w.contains("dangerously_allow_all")),
+        "{:?}",
+        execution.warnings()
+    );
+    let c = collect(execution).await;
+    assert!(c.end.is_none(), "{:?}", c.end);
+}
+
+#[tokio::test]
+async fn is_finished_after_the_last_item() {
+    let fx = fixture();
+    let mut execution = fx.amp.execute("done?", AmpOptions::default());
+    assert!(!execution.is_finished());
+    while execution.next().await.is_some() {}
+    assert!(execution.is_finished());
+    assert!(execution.next().await.is_none(), "stays ended");
+}
