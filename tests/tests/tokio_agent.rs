@@ -466,7 +466,7 @@ async fn ten_megabyte_stderr_flood_does_not_block() {
 
 #[tokio::test]
 async fn idle_timeout_ends_a_hung_cli_and_cleans_up() {
-    let fx = fixture_with(|b| b.idle_timeout(Duration::from_millis(1500)));
+    let fx = fixture_with(|b| b.idle_timeout(Duration::from_secs(3)));
     let execution = fx.amp.execute("[[scenario:hang]] x", private_options());
     let pid = execution.pid().expect("spawned");
     let dir = execution.private_dir().expect("private dir").to_path_buf();
