@@ -1094,3 +1094,18 @@ async fn is_finished_after_the_last_item() {
     assert!(execution.is_finished());
     assert!(execution.next().await.is_none(), "stays ended");
 }
+
+#[test]
+fn outside_a_runtime_the_stream_says_so() {
+    let amp = Amp::builder().cli_path(STUB).build();
+    let mut execution = amp.execute("x", AmpOptions::default());
+    assert_eq!(execution.pid(), None, "nothing spawned");
+    let first = futures_lite::future::block_on(execution.next());
+    match first {
+        Some(Err(AgentError::Io { message, .. })) => {
+            assert!(message.contains("Tokio runtime"), "{message}")
+        }
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+    assert!(futures_lite::future::block_on(execution.next()).is_none());
+}
