@@ -1107,3 +1107,43 @@ fn outside_a_runtime_the_stream_says_so() {
     }
     assert!(futures_lite::future::block_on(execution.next()).is_none());
 }
+
+#[tokio::test]
+async fn an_overlong_line_is_one_error_and_the_stream_goes_on() {
+    let fx = fixture_with(|b| b.max_line_len(4096).stderr_tail_bytes(64));
+    let c = collect(fx.amp.execute(
+        "[[scenario:big-line bytes=100000]] x",
+        AmpOptions::default(),
+    ))
+    .await;
+    assert!(c.end.is_none(), "{:?}", c.end);
+    assert_eq!(c.line_errors.len(), 1, "{:?}", c.line_errors);
+    match &c.line_errors[0] {
+        AgentError::Decode(e) => assert!(
+            matches!(
+                e.kind,
+                ampere_tokio::DecodeErrorKind::LineTooLong { limit: 4096 }
+            ),
+            "{e:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(c.messages.last().is_some_and(Message::is_success_result));
+}
+
+#[tokio::test]
+async fn the_stderr_tail_is_bounded() {
+    let fx = fixture_with(|b| b.stderr_tail_bytes(16));
+    let c = collect(
+        fx.amp
+            .execute("[[scenario:crash after=3 code=5]] x", AmpOptions::default()),
+    )
+    .await;
+    match &c.end {
+        Some(AgentError::Process { stderr, .. }) => {
+            // "…" and the last 16 bytes of "amp-stub: simulated crash after 3 lines\n".
+            assert_eq!(stderr, "…h after 3 lines\n", "{stderr:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
