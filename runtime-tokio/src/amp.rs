@@ -69,6 +69,10 @@ impl AmpBuilder {
     }
 
     /// Ends an execution whose stdout has been silent this long. Default: none.
+    ///
+    /// Silence is measured on what has been read from the CLI: output is read as the
+    /// consumer takes messages (a bounded buffer in between), so a consumer that stops
+    /// reading for longer than this can also trigger it.
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.settings.run.idle_timeout = Some(timeout);
@@ -96,6 +100,14 @@ impl AmpBuilder {
     #[must_use]
     pub fn stderr_tail_bytes(mut self, bytes: usize) -> Self {
         self.settings.run.stderr_tail_bytes = bytes;
+        self
+    }
+
+    /// After the CLI has exited, how long to wait for its stdout and stderr to close (a
+    /// grandchild may hold them open) before finishing anyway. Default: 2 s.
+    #[must_use]
+    pub fn exit_drain_grace(mut self, grace: Duration) -> Self {
+        self.settings.run.exit_drain_grace = grace;
         self
     }
 
@@ -261,4 +273,9 @@ pub(crate) fn complete(
 /// ```
 pub fn execute(prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
     Amp::new().execute(prompt, options)
+}
+
+/// Runs one execution to completion with a default [`Amp`] client; see [`Amp::run`].
+pub async fn run(prompt: impl Into<Prompt>, options: AmpOptions) -> Result<RunSummary, AgentError> {
+    Amp::new().run(prompt, options).await
 }

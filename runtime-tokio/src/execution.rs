@@ -141,6 +141,7 @@ pub struct Execution {
     driver: Option<JoinHandle<()>>,
     pid: Option<u32>,
     private_dir: Option<PathBuf>,
+    warnings: Vec<String>,
     ended: bool,
 }
 
@@ -165,6 +166,7 @@ impl Execution {
             driver: None,
             pid: None,
             private_dir: None,
+            warnings: Vec::new(),
             ended: false,
         }
     }
@@ -180,6 +182,17 @@ impl Execution {
     /// stream ends.
     pub fn private_dir(&self) -> Option<&Path> {
         self.private_dir.as_deref()
+    }
+
+    /// Warnings of the invocation plan, such as local-only options that are not applied
+    /// with a remote executor (also logged with `tracing::warn!`).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Whether the stream has ended (its last item was yielded).
+    pub fn is_finished(&self) -> bool {
+        self.ended
     }
 
     /// The next message (or error); `None` once the execution is over.
@@ -304,6 +317,7 @@ pub(crate) fn start(
         driver: Some(tokio::spawn(driver.drive())),
         pid,
         private_dir: private_dir_path,
+        warnings: prepared.warnings,
         ended: false,
     }
 }

@@ -69,7 +69,7 @@ mod execution;
 mod session;
 
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
-pub use amp::{execute, Amp, AmpBuilder};
+pub use amp::{execute, run, Amp, AmpBuilder};
 pub use execution::{Execution, InputStream, Prompt};
 pub use session::Session;
 

@@ -125,6 +125,16 @@ impl Session {
         self.execution.private_dir()
     }
 
+    /// See [`Execution::warnings`].
+    pub fn warnings(&self) -> &[String] {
+        self.execution.warnings()
+    }
+
+    /// Whether the stream has ended (its last item was yielded).
+    pub fn is_finished(&self) -> bool {
+        self.execution.is_finished()
+    }
+
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, AgentError>>> {
         self.execution.poll_event(cx).map(|event| {
             event.map(|event| {

@@ -466,7 +466,7 @@ async fn ten_megabyte_stderr_flood_does_not_block() {
 
 #[tokio::test]
 async fn idle_timeout_ends_a_hung_cli_and_cleans_up() {
-    let fx = fixture_with(|b| b.idle_timeout(Duration::from_millis(1500)));
+    let fx = fixture_with(|b| b.idle_timeout(Duration::from_secs(3)));
     let execution = fx.amp.execute("[[scenario:hang]] x", private_options());
     let pid = execution.pid().expect("spawned");
     let dir = execution.private_dir().expect("private dir").to_path_buf();
@@ -954,9 +954,7 @@ async fn a_slow_consumer_loses_nothing() {
             tool_uses += a.tool_uses().count();
         }
         count += 1;
-        if count % 50 == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     assert_eq!(tool_uses, 300);
     assert!(count > 600, "{count}");
@@ -1064,4 +1062,88 @@ async fn measure_throughput() {
         "20 concurrent runs (tools count=5): {:.1} ms",
         started.elapsed().as_secs_f64() * 1e3
     );
+}
+
+#[tokio::test]
+async fn plan_warnings_are_exposed() {
+    let fx = fixture();
+    let options = AmpOptions::default()
+        .executor(ampere_tokio::Executor::orb())
+        .dangerously_allow_all(true);
+    let execution = fx.amp.execute("hello", options);
+    assert!(
+        execution
+            .warnings()
+            .iter()
+            .any(|w| w.contains("dangerously_allow_all")),
+        "{:?}",
+        execution.warnings()
+    );
+    let c = collect(execution).await;
+    assert!(c.end.is_none(), "{:?}", c.end);
+}
+
+#[tokio::test]
+async fn is_finished_after_the_last_item() {
+    let fx = fixture();
+    let mut execution = fx.amp.execute("done?", AmpOptions::default());
+    assert!(!execution.is_finished());
+    while execution.next().await.is_some() {}
+    assert!(execution.is_finished());
+    assert!(execution.next().await.is_none(), "stays ended");
+}
+
+#[test]
+fn outside_a_runtime_the_stream_says_so() {
+    let amp = Amp::builder().cli_path(STUB).build();
+    let mut execution = amp.execute("x", AmpOptions::default());
+    assert_eq!(execution.pid(), None, "nothing spawned");
+    let first = futures_lite::future::block_on(execution.next());
+    match first {
+        Some(Err(AgentError::Io { message, .. })) => {
+            assert!(message.contains("Tokio runtime"), "{message}")
+        }
+        other => panic!("expected an Io error, got {other:?}"),
+    }
+    assert!(futures_lite::future::block_on(execution.next()).is_none());
+}
+
+#[tokio::test]
+async fn an_overlong_line_is_one_error_and_the_stream_goes_on() {
+    let fx = fixture_with(|b| b.max_line_len(4096).stderr_tail_bytes(64));
+    let c = collect(fx.amp.execute(
+        "[[scenario:big-line bytes=100000]] x",
+        AmpOptions::default(),
+    ))
+    .await;
+    assert!(c.end.is_none(), "{:?}", c.end);
+    assert_eq!(c.line_errors.len(), 1, "{:?}", c.line_errors);
+    match &c.line_errors[0] {
+        AgentError::Decode(e) => assert!(
+            matches!(
+                e.kind,
+                ampere_tokio::DecodeErrorKind::LineTooLong { limit: 4096 }
+            ),
+            "{e:?}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(c.messages.last().is_some_and(Message::is_success_result));
+}
+
+#[tokio::test]
+async fn the_stderr_tail_is_bounded() {
+    let fx = fixture_with(|b| b.stderr_tail_bytes(16));
+    let c = collect(
+        fx.amp
+            .execute("[[scenario:crash after=3 code=5]] x", AmpOptions::default()),
+    )
+    .await;
+    match &c.end {
+        Some(AgentError::Process { stderr, .. }) => {
+            // "…" and the last 16 bytes of "amp-stub: simulated crash after 3 lines\n".
+            assert_eq!(stderr, "…h after 3 lines\n", "{stderr:?}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
