@@ -615,47 +615,6 @@ pub fn action_env_missing<R: Runtime>(_s: &Suite) {
     assert!(mock.requests().is_empty());
 }
 
-/// Works around a starvation in the mock's HTTP server (tiny_http 0.12): each accepted
-/// connection becomes a task of a thread pool that only adds a thread when no thread is
-/// waiting, and that count lags behind a burst of connections; tasks queued that way wait
-/// for a thread serving a keep-alive connection the HTTP client holds open in its pool, so
-/// a request on such a connection is never read and times out after 30 s (seen with all
-/// three runtimes' clients). Holding `n` connections open, each with one answered request
-/// (so each is being served by a thread of its own), grows the pool to `n` threads; once
-/// released they stay idle for 5 s, so a burst of up to `n` connections right after finds a
-/// waiting thread each.
-fn prewarm_mock_pool(mock: &ZampMock, n: usize) {
-    use std::io::{BufRead, BufReader, Write};
-    let addr = mock
-        .base_url()
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    let mut held = Vec::new();
-    for _ in 0..n {
-        let Ok(mut conn) = std::net::TcpStream::connect(&addr) else {
-            break;
-        };
-        let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-        if conn
-            .write_all(b"GET /prewarm HTTP/1.1\r\nHost: mock\r\nContent-Length: 0\r\n\r\n")
-            .is_err()
-        {
-            break;
-        }
-        // Read the status line: the connection is now served by a pool thread.
-        let mut reader = BufReader::new(conn);
-        let mut line = String::new();
-        if reader.read_line(&mut line).is_err() {
-            break;
-        }
-        held.push(reader);
-    }
-    drop(held);
-}
-
 /// 20 actions at once on one executor: all complete, each with its own result, in far less
 /// time than one after the other.
 pub fn action_concurrent_20<R: Runtime>(_s: &Suite) {
@@ -669,7 +628,6 @@ pub fn action_concurrent_20<R: Runtime>(_s: &Suite) {
             ..ActionScript::default()
         },
     );
-    prewarm_mock_pool(&mock, 32);
     let requests: Vec<ActionRequest> = (0..20)
         .map(|i| ActionRequest::new("conc", json!({ "i": i })))
         .collect();
