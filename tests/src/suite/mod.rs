@@ -575,6 +575,8 @@ macro_rules! runtime_suite {
             secrets_not_on_command_line,
             argv_options,
             argv_continue_latest_and_title,
+            argv_more_options,
+            effort_unknown_to_cli,
             validation_bad_label,
             validation_title_with_continue,
             cli_not_found_explicit,

@@ -12,7 +12,7 @@ use ampere_core::message::{
     create_user_message, AssistantMessage, ContentBlock, McpServerState, Message, StopReason,
     ToolResultContent, Usage, UserMessage,
 };
-use ampere_core::options::{AmpOptions, ContinueThread, Mode, Visibility};
+use ampere_core::options::{AmpOptions, ContinueThread, Effort, LogLevel, Mode, Visibility};
 use ampere_core::permission::{create_permission, PermissionAction, PermissionOptions};
 use ampere_core::run::{AgentError, RunSummary, TimeoutKind};
 use ampere_core::threads::{MultiplayerSetting, TtlDuration};
@@ -2344,6 +2344,72 @@ pub fn run_idle_timeout<R: Runtime>(s: &Suite) {
             after: Duration::from_millis(700)
         }),
         "[{}]",
+        R::NAME
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// more argv
+// ---------------------------------------------------------------------------------------------
+
+/// More options in the contract's order: allow-all, keep unarchived, visibility, the
+/// generated settings file, log level and file, title (unicode kept intact).
+pub fn argv_more_options<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let log = scratch.path().join("amp.log");
+    let options = scratch.recorded(
+        AmpOptions::new()
+            .dangerously_allow_all(true)
+            .archive(false)
+            .visibility(Visibility::Workspace)
+            .log_level(LogLevel::Debug)
+            .log_file(&log)
+            .title("Tëst 日本 title"),
+    );
+    let c = R::execute(&s.cfg(), "options".into(), options);
+    assert_tags::<R>(
+        "options",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    let rec = record_of::<R>(&scratch);
+    let settings = rec.str("settings_file").expect("a generated settings file");
+    assert_eq!(
+        rec.args(),
+        [
+            "--execute",
+            "--stream-json",
+            "--dangerously-allow-all",
+            "--no-archive-after-execute",
+            "--visibility",
+            "workspace",
+            "--settings-file",
+            settings.as_str(),
+            "--log-level",
+            "debug",
+            "--log-file",
+            log.to_str().expect("utf-8"),
+            "--title",
+            "Tëst 日本 title",
+        ],
+        "[{}] argv",
+        R::NAME
+    );
+    let generated: Value =
+        serde_json::from_str(&rec.str("settings").expect("settings")).expect("JSON");
+    assert_eq!(generated["amp.dangerouslyAllowAll"], json!(true));
+}
+
+/// `effort` is passed as `--effort`, which the pinned CLI does not know: a clear process
+/// error with the CLI's message.
+pub fn effort_unknown_to_cli<R: Runtime>(s: &Suite) {
+    let c = R::execute(&s.cfg(), "x".into(), AmpOptions::new().effort(Effort::High));
+    assert_tags::<R>("effort", &c.items, &["process"]);
+    let (code, _, stderr) = expect_process(&c.items[0]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("unknown option '--effort'"),
+        "[{}] {stderr:?}",
         R::NAME
     );
 }
