@@ -184,6 +184,22 @@ impl Runtime for AsyncStd {
         })
     }
 
+    fn execute_past_end(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+    ) -> (Vec<Item>, Vec<Option<Item>>) {
+        block_on(async {
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while let Some(item) = execution.next().await {
+                items.push(item);
+            }
+            let after = vec![execution.next().await, execution.next().await];
+            (items, after)
+        })
+    }
+
     fn execute_default(spec: PromptSpec, options: AmpOptions) -> Collected {
         block_on(async {
             let started = Instant::now();

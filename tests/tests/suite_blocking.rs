@@ -153,6 +153,17 @@ impl Runtime for Blocking {
         }
     }
 
+    fn execute_past_end(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+    ) -> (Vec<Item>, Vec<Option<Item>>) {
+        let mut execution = amp(cfg).execute(prompt(spec), options);
+        let items: Vec<Item> = execution.by_ref().collect();
+        let after = vec![execution.next(), execution.next()];
+        (items, after)
+    }
+
     fn execute_default(spec: PromptSpec, options: AmpOptions) -> Collected {
         let started = Instant::now();
         let items: Vec<Item> = ampere_blocking::execute(prompt(spec), options).collect();

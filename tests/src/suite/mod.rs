@@ -187,6 +187,14 @@ pub trait Runtime: 'static {
         pause: Duration,
     ) -> Collected;
 
+    /// `Amp::execute`, read to the end of the stream, then asked for two more items (a
+    /// finished stream must keep saying `None`, not panic or start over).
+    fn execute_past_end(
+        cfg: &AmpCfg,
+        prompt: PromptSpec,
+        options: AmpOptions,
+    ) -> (Vec<Item>, Vec<Option<Item>>);
+
     /// The free function `execute(prompt, options)` (= `Amp::new().execute(..)`: the CLI is
     /// found the standard way), read to the end of the stream.
     fn execute_default(prompt: PromptSpec, options: AmpOptions) -> Collected;
@@ -538,6 +546,7 @@ macro_rules! runtime_suite {
         $crate::runtime_suite!($rt, only: [
             // agent: messages
             echo_text,
+            stream_ends_for_good,
             stream_input_turns,
             session_finish,
             session_close_input,

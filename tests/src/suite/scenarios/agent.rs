@@ -261,6 +261,41 @@ pub fn echo_text<R: Runtime>(s: &Suite) {
     assert_reaped::<R>(&rec);
 }
 
+/// A finished stream stays finished: after its end (a success, a process error, a
+/// validation error) asking for more gives `None`.
+pub fn stream_ends_for_good<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let cases: [(&str, PromptSpec, AmpOptions, &[&str]); 3] = [
+        (
+            "success",
+            "done".into(),
+            AmpOptions::new(),
+            &["system/init", "user", "assistant", "result"],
+        ),
+        (
+            "crash",
+            directive("crash after=1 code=9", "x"),
+            AmpOptions::new(),
+            &["system/init", "process"],
+        ),
+        (
+            "validation",
+            "x".into(),
+            scratch.recorded(AmpOptions::new().labels(["no spaces"])),
+            &["validation:labels[0]"],
+        ),
+    ];
+    for (what, prompt, options, expected) in cases {
+        let (items, after) = R::execute_past_end(&s.cfg(), prompt, options);
+        assert_tags::<R>(what, &items, expected);
+        assert!(
+            after.iter().all(Option::is_none),
+            "[{}] {what}: items after the end: {after:?}",
+            R::NAME
+        );
+    }
+}
+
 /// A stream of N user messages gives N turns (`--stream-json-input`), each line carrying
 /// its `request_id`, and the input is closed when the stream ends.
 pub fn stream_input_turns<R: Runtime>(s: &Suite) {
