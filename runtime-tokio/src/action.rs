@@ -177,11 +177,10 @@ impl ActionExecutor {
     }
 
     async fn execute_value(&self, request: ActionRequest) -> Result<Value, ActionError> {
-        let env = |name: &str| std::env::var(name).ok();
         let config = ActionConfig::resolve(
             self.inner.base_url.as_deref(),
             self.inner.auth_token.as_deref(),
-            &env,
+            &ampere_runtime_common::env_lookup,
         )?;
         let client = match &self.inner.client {
             Ok(client) => client,
