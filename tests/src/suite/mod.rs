@@ -578,6 +578,8 @@ macro_rules! runtime_suite {
             drop_after_first_message,
             drop_ignoring_sigterm,
             cancel_reaps_and_cleans,
+            cancel_before_reading,
+            cancel_after_end,
             // agent: invocation
             env_user_wins_and_sdk_version,
             env_sdk_version_user_given,

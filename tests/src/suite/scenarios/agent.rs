@@ -2448,3 +2448,56 @@ pub fn effort_unknown_to_cli<R: Runtime>(s: &Suite) {
         R::NAME
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// cancel at the edges
+// ---------------------------------------------------------------------------------------------
+
+/// `cancel()` before anything was read: when it returns, whatever was started is gone and
+/// nothing is left in the temp folder.
+pub fn cancel_before_reading<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let items = R::execute_then_cancel(
+        &cfg_in(s, &scratch),
+        directive("hang", "never read"),
+        with_private_dir(&scratch),
+        0,
+        &mut |_| {},
+    );
+    assert!(items.is_empty());
+    if let Some(rec) = scratch.record() {
+        assert!(
+            !process_exists(rec.pid()),
+            "[{}] child {} not reaped when cancel() returned",
+            R::NAME,
+            rec.pid()
+        );
+    }
+    assert_no_leftovers::<R>(&scratch, false);
+}
+
+/// `cancel()` of an execution whose stream already ended is a quick no-op.
+pub fn cancel_after_end<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let started = std::time::Instant::now();
+    let items = R::execute_then_cancel(
+        &cfg_in(s, &scratch),
+        "over already".into(),
+        with_private_dir(&scratch),
+        100,
+        &mut |_| {},
+    );
+    assert_tags::<R>(
+        "cancel after end",
+        &items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "[{}] cancel() of a finished execution took {:?}",
+        R::NAME,
+        started.elapsed()
+    );
+    assert_reaped::<R>(&record_of::<R>(&scratch));
+    assert_no_leftovers::<R>(&scratch, false);
+}
