@@ -570,6 +570,7 @@ macro_rules! runtime_suite {
             stderr_tail_bounded,
             stderr_complete_at_exit,
             slow_drip,
+            slow_drip_not_idle,
             max_line_len_small,
             // agent: timeouts, cancellation, cleanup
             idle_timeout_hang,

@@ -1001,6 +1001,31 @@ pub fn slow_drip<R: Runtime>(s: &Suite) {
     assert_eq!(results(&c.items)[0].result, "drip drop");
 }
 
+/// Bytes keep the idle timer alive even when no line is complete yet: a slow drip (a byte
+/// per millisecond, about two seconds in all) under a 0.5 s idle timeout is not idle.
+pub fn slow_drip_not_idle<R: Runtime>(s: &Suite) {
+    let cfg = AmpCfg {
+        idle_timeout: Some(Duration::from_millis(500)),
+        ..s.cfg()
+    };
+    let c = R::execute(
+        &cfg,
+        directive("slow-drip byte_delay_us=1000", "drip"),
+        AmpOptions::new(),
+    );
+    assert_tags::<R>(
+        "slow drip, idle timeout",
+        &c.items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    assert!(
+        c.elapsed > Duration::from_millis(500),
+        "[{}] {:?}",
+        R::NAME,
+        c.elapsed
+    );
+}
+
 /// A line over `max_line_len` is one `LineTooLong` error and the stream continues.
 pub fn max_line_len_small<R: Runtime>(s: &Suite) {
     let cfg = AmpCfg {
