@@ -565,6 +565,7 @@ macro_rules! runtime_suite {
             killed_by_signal,
             exit_nonzero_after_success,
             error_result,
+            error_result_unknown_subtype,
             big_line_20mb,
             stderr_flood,
             stderr_tail_bounded,

@@ -910,6 +910,46 @@ pub fn error_result<R: Runtime>(s: &Suite) {
     }
 }
 
+/// An error result with a subtype this version does not know keeps it as text, in the
+/// message and in `run`'s error; a custom exit code is reported.
+pub fn error_result_unknown_subtype<R: Runtime>(s: &Suite) {
+    let prompt = || {
+        directive(
+            "error-result subtype=error_from_the_future code=4 message=odd",
+            "x",
+        )
+    };
+    let c = R::execute(&s.cfg(), prompt(), AmpOptions::new());
+    assert_tags::<R>(
+        "unknown subtype",
+        &c.items,
+        &[
+            "system/init",
+            "user",
+            "assistant",
+            "error_result",
+            "process",
+        ],
+    );
+    match &c.items[3] {
+        Ok(Message::ErrorResult(e)) => {
+            assert_eq!(e.subtype.as_str(), "error_from_the_future");
+            assert_eq!(e.error, "odd");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(expect_process(&c.items[4]).0, Some(4));
+    assert_eq!(
+        R::run(&s.cfg(), prompt(), AmpOptions::new()),
+        Err(AgentError::ErrorResult {
+            subtype: "error_from_the_future".into(),
+            error: "odd".into()
+        }),
+        "[{}]",
+        R::NAME
+    );
+}
+
 /// A 20 MiB line arrives intact (checksum) and the stream goes on.
 pub fn big_line_20mb<R: Runtime>(s: &Suite) {
     let bytes = 20usize << 20;
