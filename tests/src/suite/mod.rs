@@ -576,6 +576,7 @@ macro_rules! runtime_suite {
             // agent: timeouts, cancellation, cleanup
             idle_timeout_hang,
             overall_timeout,
+            success_then_hang_is_ok,
             ignore_sigterm_kill_after_grace,
             drop_after_first_message,
             drop_ignoring_sigterm,

@@ -2566,3 +2566,52 @@ pub fn cancel_after_end<R: Runtime>(s: &Suite) {
     assert_reaped::<R>(&record_of::<R>(&scratch));
     assert_no_leftovers::<R>(&scratch, false);
 }
+
+/// A CLI that hangs after its success result (here: the stub, then a `sleep` holding
+/// stdout open): the idle timeout ends it, and that is not an error since the answer was
+/// already delivered.
+pub fn success_then_hang_is_ok<R: Runtime>(s: &Suite) {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = Scratch::new();
+    let script = scratch.path().join("amp-then-hang");
+    let sleep = ["/bin/sleep", "/usr/bin/sleep"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("a sleep binary");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\n'{}' \"$@\"\nexec {sleep} 60\n",
+            s.stub.display()
+        ),
+    )
+    .expect("write the wrapper");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let cfg = AmpCfg {
+        cli_path: Some(script),
+        idle_timeout: Some(Duration::from_secs(1)),
+        kill_grace: Some(Duration::from_secs(2)),
+        ..s.cfg()
+    };
+    let items = retry_text_busy(|| {
+        R::execute(
+            &cfg,
+            "answer, then hang".into(),
+            scratch.recorded(AmpOptions::new()),
+        )
+        .items
+    });
+    assert_tags::<R>(
+        "success then hang",
+        &items,
+        &["system/init", "user", "assistant", "result"],
+    );
+    assert_eq!(
+        R::run(&cfg, "answer, then hang".into(), AmpOptions::new())
+            .map(|summary| summary.result)
+            .map_err(|e| tag(&Err(e))),
+        Ok("answer, then hang".to_string()),
+        "[{}] run",
+        R::NAME
+    );
+}
