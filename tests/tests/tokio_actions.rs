@@ -198,20 +198,8 @@ async fn fifty_concurrent_actions_on_one_executor() {
         echo_body: true,
         ..ActionScript::default()
     });
-    // The mock's HTTP server (tiny_http 0.12) can starve a new connection while its worker
-    // threads sit on idle keep-alive connections (its TaskPool queues the connection task
-    // behind a thread that is about to block on another connection), which shows up as a
-    // 30 s request timeout about one run in three. Until the mock answers with
-    // `Connection: close`, this test uses one shared client without idle connections.
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(0)
-        .build()
-        .expect("client");
-    let ex = ActionExecutor::builder()
-        .base_url(mock.base_url())
-        .auth_token(mock.token())
-        .client(client)
-        .build();
+    // One executor, one pooled client, reused connections.
+    let ex = executor(&mock);
     let mut tasks = Vec::new();
     for i in 0..50 {
         let ex = ex.clone();
