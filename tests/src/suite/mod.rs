@@ -580,6 +580,7 @@ macro_rules! runtime_suite {
             ignore_sigterm_kill_after_grace,
             drop_after_first_message,
             drop_ignoring_sigterm,
+            default_kill_grace_5s,
             cancel_reaps_and_cleans,
             cancel_before_reading,
             cancel_after_end,

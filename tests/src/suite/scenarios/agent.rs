@@ -1250,6 +1250,37 @@ pub fn drop_ignoring_sigterm<R: Runtime>(s: &Suite) {
     assert_no_leftovers::<R>(&scratch, true);
 }
 
+/// The default grace between SIGTERM and SIGKILL is 5 s: a dropped CLI that ignores SIGTERM
+/// lives on for about that long, then is killed.
+pub fn default_kill_grace_5s<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let cfg = AmpCfg {
+        kill_grace: None,
+        ..s.cfg()
+    };
+    let mut pid = None;
+    R::execute_then_drop(
+        &cfg,
+        directive("ignore-sigterm", "stubborn"),
+        scratch.recorded(AmpOptions::new()),
+        1,
+        &mut |_| pid = Some(record_of::<R>(&scratch).pid()),
+    );
+    let dropped = std::time::Instant::now();
+    let pid = pid.expect("inspected while alive");
+    assert!(
+        eventually(Duration::from_secs(15), || !process_exists(pid)),
+        "[{}] child {pid} still alive 15 s after the drop",
+        R::NAME
+    );
+    let lived = dropped.elapsed();
+    assert!(
+        lived >= Duration::from_millis(4500),
+        "[{}] killed {lived:?} after the drop, before the 5 s grace",
+        R::NAME
+    );
+}
+
 /// `cancel()` returns only once the child is reaped and the private folder removed.
 pub fn cancel_reaps_and_cleans<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
