@@ -251,6 +251,12 @@ impl Stream for Execution {
     }
 }
 
+impl futures_core::FusedStream for Execution {
+    fn is_terminated(&self) -> bool {
+        self.ended
+    }
+}
+
 fn now() -> Instant {
     tokio::time::Instant::now().into_std()
 }

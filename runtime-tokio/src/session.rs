@@ -156,3 +156,9 @@ impl Stream for Session {
         self.poll_item(cx)
     }
 }
+
+impl futures_core::FusedStream for Session {
+    fn is_terminated(&self) -> bool {
+        self.execution.is_finished()
+    }
+}

@@ -1147,3 +1147,30 @@ async fn the_stderr_tail_is_bounded() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn execution_works_with_stream_combinators() {
+    use futures_util::StreamExt;
+    let fx = fixture();
+    let items: Vec<Result<Message, AgentError>> = fx
+        .amp
+        .execute("[[scenario:tools count=2]] x", AmpOptions::default())
+        .collect()
+        .await;
+    assert!(items.iter().all(Result::is_ok));
+    assert!(items
+        .last()
+        .is_some_and(|m| m.as_ref().is_ok_and(Message::is_success_result)));
+    let texts: Vec<String> = fx
+        .amp
+        .execute("filter me", AmpOptions::default())
+        .filter_map(|m| async move {
+            match m {
+                Ok(Message::Result(r)) => Some(r.result),
+                _ => None,
+            }
+        })
+        .collect()
+        .await;
+    assert_eq!(texts, ["filter me"]);
+}
