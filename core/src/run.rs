@@ -105,6 +105,10 @@ impl ExitInfo {
 }
 
 /// A signal the runtime must send to the child's process group.
+///
+/// A [`Signal::Kill`] can come after the exit was reported (when a leftover grandchild still
+/// holds the output pipes open): send it to the group (the group id outlives its leader while
+/// members remain; a group that is gone is not an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
     /// `SIGTERM`: please stop.
@@ -464,10 +468,12 @@ impl AgentRun {
         }
         if let Some(deadline) = self.exit_drain_deadline {
             if now >= deadline && !self.pipes_closed() {
-                // A grandchild may hold the pipes open: finish without them.
+                // A grandchild holds the pipes open after the CLI exited: finish without
+                // them, and stop what is left of the process group.
                 self.exit_drain_deadline = None;
                 self.handle_stdout_eof(now);
                 self.handle_stderr_eof(now);
+                self.pending_signals.push_back(Signal::Kill);
             }
         }
         if self.end_reason.is_none() && self.exit.is_none() {
@@ -696,6 +702,18 @@ impl SummaryBuilder {
             }
             Message::Result(_) | Message::ErrorResult(_) => self.end = Some(message.clone()),
             _ => {}
+        }
+    }
+
+    /// The summary of a run whose stream ended with `end` (the run's final error, if any).
+    ///
+    /// An error result from the agent wins over the process error that usually follows it
+    /// (the CLI exits non-zero after reporting the failure); any other final error wins over
+    /// the summary; otherwise as [`finish`](Self::finish).
+    pub fn finish_with(self, end: Result<(), AgentError>) -> Result<RunSummary, AgentError> {
+        match (end, &self.end) {
+            (Err(_), Some(Message::ErrorResult(_))) | (Ok(()), _) => self.finish(),
+            (Err(error), _) => Err(error),
         }
     }
 

@@ -345,6 +345,23 @@ fn a_pipe_held_open_after_exit_is_given_up_after_the_drain_grace() {
 }
 
 #[test]
+fn leftover_grandchild_holding_the_pipes_gets_the_group_killed() {
+    let t0 = Instant::now();
+    let mut run = AgentRun::new(RunConfig::default(), t0);
+    let mut d = Drained::default();
+    run.handle_stdout(&lines(&[SUCCESS]), t0);
+    run.handle_exit(ExitInfo::code(0), t0);
+    run.handle_stderr_eof(t0);
+    drain(&mut run, &mut d);
+    assert!(d.signals.is_empty() && d.finished.is_none());
+    run.handle_timeout(t0 + Duration::from_secs(2));
+    drain(&mut run, &mut d);
+    assert_eq!(d.signals, vec![Signal::Kill]);
+    assert_eq!(d.order.last().copied(), Some("finished"));
+    assert!(matches!(d.finished, Some(Ok(()))));
+}
+
+#[test]
 fn signal_names() {
     assert_eq!(signal_name(15), "SIGTERM (15)");
     assert_eq!(signal_name(9), "SIGKILL (9)");
