@@ -248,9 +248,9 @@ fn cancel_terminates_and_reports_cancelled_and_no_kill_after_exit() {
     drain(&mut run, &mut d);
     assert_eq!(d.signals, vec![Signal::Terminate]);
     run.handle_exit(ExitInfo::signal(15), t0 + Duration::from_millis(10));
+    run.handle_stdout_eof(t0 + Duration::from_millis(10));
+    run.handle_stderr_eof(t0 + Duration::from_millis(10));
     run.handle_timeout(t0 + Duration::from_secs(60));
-    run.handle_stdout_eof(t0 + Duration::from_secs(60));
-    run.handle_stderr_eof(t0 + Duration::from_secs(60));
     drain(&mut run, &mut d);
     assert_eq!(d.signals, vec![Signal::Terminate], "no SIGKILL once reaped");
     assert!(matches!(d.finished, Some(Err(AgentError::Cancelled))));
