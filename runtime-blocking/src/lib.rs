@@ -1,1 +1,85 @@
-//! ampere runtime adapter (blocking). (filled in a later issue; see DESIGN.md)
+//! # ampere-blocking
+//!
+//! Run the [Amp](https://ampcode.com) coding agent and Zamp platform actions from
+//! ordinary (blocking) Rust code: std threads, `std::process` and [`ureq`], no async
+//! runtime anywhere in the dependency tree.
+//!
+//! This crate is a thin adapter: every protocol decision (the CLI's arguments and
+//! files, decoding its stream JSON, timeouts and signals, exit classification, the
+//! action's create / retry / poll / backoff) is made by [`ampere_core`]'s state machines;
+//! this crate carries the decisions out and reports back what happened.
+//!
+//! ## Quick start
+//!
+//! ```no_run
+//! use ampere_blocking::{execute, AmpOptions, Message};
+//!
+//! for message in execute("What files are in this directory?", AmpOptions::default()) {
+//!     if let Message::Result(result) = message? {
+//!         println!("Result: {}", result.result);
+//!         break; // dropping the execution stops the CLI and cleans up
+//!     }
+//! }
+//! # Ok::<(), ampere_blocking::AgentError>(())
+//! ```
+//!
+//! - [`Amp`] (and the free functions [`execute`], [`run`]): one execution as an
+//!   [`Iterator`] of [`Message`]s ([`Execution`]), run to completion ([`Amp::run`] ->
+//!   [`RunSummary`]), an interactive [`Session`], thread commands.
+//! - [`Prompt`]: a text, or a stream of [`UserInputMessage`]s from any iterator that can
+//!   move to another thread (a [`std::sync::mpsc::Receiver`] works).
+//! - [`ActionExecutor`] (and [`execute_action`]): Zamp platform actions, typed results.
+//!
+//! Threads: each execution uses four short-lived threads (stdout, stderr, stdin, exit),
+//! plus one for the teardown of an execution dropped before its end.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod action;
+mod agent;
+mod execution;
+mod session;
+
+pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder, MAX_RESPONSE_BODY};
+pub use agent::{execute, run, Amp, AmpBuilder};
+pub use execution::{Execution, Prompt};
+pub use session::Session;
+
+/// The sans-IO core, for everything not re-exported at the top level.
+pub use ampere_core as core;
+
+pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
+pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
+pub use ampere_core::error::ValidationError;
+pub use ampere_core::mcp::{
+    McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
+};
+pub use ampere_core::message::{
+    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
+    Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
+    UserInputMessage, UserMessage,
+};
+pub use ampere_core::options::{
+    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
+};
+pub use ampere_core::permission::{
+    create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
+    PermissionContext,
+};
+pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
+pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
+
+#[cfg(test)]
+mod tests {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_can_move_between_threads() {
+        send::<crate::Execution>();
+        send::<crate::Session>();
+        send::<crate::Prompt>();
+        send_sync::<crate::Amp>();
+        send_sync::<crate::ActionExecutor>();
+    }
+}

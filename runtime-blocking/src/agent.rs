@@ -1,0 +1,335 @@
+//! The Amp agent client: [`Amp`], its builder, run-to-completion and thread commands.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::Duration;
+
+use ampere_core::decode::DecoderConfig;
+use ampere_core::message::{Message, UserInputMessage};
+use ampere_core::options::{AmpOptions, Visibility};
+use ampere_core::run::{
+    command_outcome, AgentError, RunConfig, RunSummary, Signal, SummaryBuilder, TimeoutKind,
+};
+use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
+use ampere_runtime_common::{exit_info, prepare_thread_command, signal_group, CliSettings};
+
+use crate::execution::{Execution, Prompt, Step};
+use crate::session::Session;
+
+/// The Amp agent client. Cheap to clone (clones share their settings).
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ampere_blocking::{Amp, AmpOptions};
+///
+/// let amp = Amp::builder()
+///     .cli_path("/usr/local/bin/amp")
+///     .overall_timeout(Duration::from_secs(600))
+///     .build();
+/// let summary = amp.run("Summarize this repo", AmpOptions::default())?;
+/// println!("{}", summary.result);
+/// # Ok::<(), ampere_blocking::AgentError>(())
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Amp {
+    inner: Arc<Settings>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Settings {
+    cli: CliSettings,
+    run: RunConfig,
+}
+
+/// Builds an [`Amp`] client. Every setting is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AmpBuilder {
+    settings: Settings,
+}
+
+impl AmpBuilder {
+    /// Run this CLI instead of searching for one (`AMP_CLI_PATH`, `~/.amp/...`, `PATH`,
+    /// npm packages). A `.js` file runs with `node`.
+    pub fn cli_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.settings.cli.cli_path = Some(path.into());
+        self
+    }
+
+    /// Create the private folders (generated settings / MCP files) under this folder
+    /// instead of the system temporary folder.
+    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.settings.cli.temp_root = Some(dir.into());
+        self
+    }
+
+    /// End an execution (with [`AgentError::Timeout`]) when it has lasted this long; a
+    /// thread command is killed after this long too. Default: no limit.
+    pub fn overall_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.run.overall_timeout = Some(timeout);
+        self
+    }
+
+    /// End an execution (with [`AgentError::Timeout`]) when its stdout has been silent
+    /// this long. Default: no limit.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.run.idle_timeout = Some(timeout);
+        self
+    }
+
+    /// Time between `SIGTERM` and `SIGKILL` when an execution is ended early.
+    /// Default: 5 s.
+    pub fn kill_grace(mut self, grace: Duration) -> Self {
+        self.settings.run.kill_grace = grace;
+        self
+    }
+
+    /// The longest stdout line accepted, in bytes; a longer one is a per-line
+    /// [`AgentError::Decode`] and the stream goes on. Default: 64 MiB.
+    pub fn max_line_len(mut self, bytes: usize) -> Self {
+        self.settings.run.decoder = DecoderConfig {
+            max_line_len: bytes,
+        };
+        self
+    }
+
+    /// How many trailing bytes of the CLI's stderr a process error keeps.
+    /// Default: 64 KiB.
+    pub fn stderr_tail_bytes(mut self, bytes: usize) -> Self {
+        self.settings.run.stderr_tail_bytes = bytes;
+        self
+    }
+
+    /// After the CLI has exited, how long to wait for its stdout to close (a grandchild
+    /// may hold it open) before finishing anyway. Default: 2 s.
+    pub fn exit_drain_grace(mut self, grace: Duration) -> Self {
+        self.settings.run.exit_drain_grace = grace;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> Amp {
+        Amp {
+            inner: Arc::new(self.settings),
+        }
+    }
+}
+
+impl Amp {
+    /// A client with the default settings (the CLI is searched for at each execution).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder for a client with explicit settings.
+    pub fn builder() -> AmpBuilder {
+        AmpBuilder::default()
+    }
+
+    /// Starts one execution and returns its messages as an [`Iterator`].
+    ///
+    /// The CLI is spawned at once; nothing blocks until the iterator is advanced. An
+    /// invalid option or a missing CLI is the iterator's only item (an error).
+    ///
+    /// ```no_run
+    /// use ampere_blocking::{Amp, AmpOptions, Message};
+    ///
+    /// let amp = Amp::new();
+    /// for message in amp.execute("Run tests", AmpOptions::default()) {
+    ///     match message? {
+    ///         Message::System(system) => println!("Available tools: {:?}", system.tools),
+    ///         Message::Assistant(_) => println!("Assistant is working..."),
+    ///         Message::Result(result) => println!("Done: {}", result.result),
+    ///         _ => {}
+    ///     }
+    /// }
+    /// # Ok::<(), ampere_blocking::AgentError>(())
+    /// ```
+    pub fn execute(&self, prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
+        Execution::start(prompt.into(), &options, &self.inner.cli, &self.inner.run)
+    }
+
+    /// Runs one execution to completion and sums it up.
+    ///
+    /// Per-line decode errors are skipped (logged at `warn`). An error result from the
+    /// agent is [`AgentError::ErrorResult`]; a run without a result message is
+    /// [`AgentError::NoResult`]; otherwise the run's own error (process failure,
+    /// timeout, ...).
+    ///
+    /// ```no_run
+    /// use ampere_blocking::{Amp, AmpOptions};
+    ///
+    /// let options = AmpOptions { dangerously_allow_all: Some(true), ..AmpOptions::default() };
+    /// let summary = Amp::new().run("List all Rust files in this project", options)?;
+    /// println!("Found files: {} ({} turns)", summary.result, summary.num_turns);
+    /// # Ok::<(), ampere_blocking::AgentError>(())
+    /// ```
+    pub fn run(
+        &self,
+        prompt: impl Into<Prompt>,
+        options: AmpOptions,
+    ) -> Result<RunSummary, AgentError> {
+        let mut execution = self.execute(prompt, options);
+        let mut summary = SummaryBuilder::new();
+        let mut saw_error_result = false;
+        while let Some(step) = execution.next_step() {
+            match step {
+                Step::Item(Ok(message)) => {
+                    saw_error_result |= matches!(message, Message::ErrorResult(_));
+                    summary.observe(&message);
+                }
+                Step::Item(Err(error)) => {
+                    tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
+                }
+                Step::Final(error) => {
+                    return Err(run_final_error(summary, saw_error_result, error))
+                }
+            }
+        }
+        summary.finish()
+    }
+
+    /// Starts an interactive session (`--stream-json-input`): send user messages with
+    /// [`Session::send`] / [`Session::send_text`] as the conversation goes, read the
+    /// messages by iterating the session, and end it with [`Session::finish`].
+    ///
+    /// ```no_run
+    /// use ampere_blocking::{Amp, AmpOptions, Message};
+    ///
+    /// let mut session = Amp::new().session(AmpOptions::default());
+    /// session.send_text("Start analyzing the codebase")?;
+    /// for message in session.by_ref() {
+    ///     if let Message::Result(_) = message? {
+    ///         break;
+    ///     }
+    /// }
+    /// session.send_text("Now focus on the authentication module")?;
+    /// let summary = session.finish()?;
+    /// println!("{}", summary.result);
+    /// # Ok::<(), ampere_blocking::AgentError>(())
+    /// ```
+    pub fn session(&self, options: AmpOptions) -> Session {
+        let (tx, rx) = std::sync::mpsc::channel::<UserInputMessage>();
+        let execution = self.execute(Prompt::messages(rx), options);
+        Session::new(execution, tx)
+    }
+
+    /// Creates a new empty thread (`threads new`) and returns its id.
+    pub fn thread_new(&self, visibility: Option<Visibility>) -> Result<String, AgentError> {
+        self.thread_command(&ThreadCommand::New { visibility })
+    }
+
+    /// Returns a thread rendered as Markdown (`threads markdown ID`).
+    pub fn thread_markdown(&self, thread_id: &str) -> Result<String, AgentError> {
+        self.thread_command(&ThreadCommand::Markdown {
+            thread_id: thread_id.to_string(),
+        })
+    }
+
+    /// Turns multiplayer off, on, or on for a while (`threads share multiplayer ...`) and
+    /// returns the CLI's confirmation.
+    pub fn thread_multiplayer(
+        &self,
+        thread_id: &str,
+        setting: MultiplayerSetting,
+    ) -> Result<String, AgentError> {
+        self.thread_command(&ThreadCommand::Multiplayer {
+            thread_id: thread_id.to_string(),
+            setting,
+        })
+    }
+
+    /// Runs one thread command to completion: its trimmed stdout, or the process error.
+    /// With an overall timeout, a command still running after it is killed (its process
+    /// group gets `SIGKILL`) and the result is [`AgentError::Timeout`].
+    fn thread_command(&self, command: &ThreadCommand) -> Result<String, AgentError> {
+        let mut cmd = prepare_thread_command(command, &self.inner.cli, None)?;
+        let program = cmd.get_program().to_string_lossy().into_owned();
+        let child = cmd
+            .spawn()
+            .map_err(|e| AgentError::io(format!("spawning {program}"), &e))?;
+        let pid = child.id();
+        let (tx, rx) = mpsc::channel();
+        // `wait_with_output` drains stdout and stderr together (neither pipe can fill up)
+        // and reaps the child.
+        let waiter = std::thread::Builder::new()
+            .name(format!("ampere-thread-cmd-{pid}"))
+            .spawn(move || {
+                let _ = tx.send(child.wait_with_output());
+            });
+        if let Err(e) = waiter {
+            // The closure (and the child in it) is gone; make sure the process is too.
+            let _ = signal_group(pid, Signal::Kill);
+            return Err(AgentError::io("starting the thread command monitor", &e));
+        }
+        let output = match self.inner.run.overall_timeout {
+            Some(after) => match rx.recv_timeout(after) {
+                Ok(output) => output,
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = signal_group(pid, Signal::Kill);
+                    // The monitor reaps it.
+                    let _ = rx.recv();
+                    return Err(AgentError::Timeout {
+                        kind: TimeoutKind::Overall,
+                        after,
+                    });
+                }
+                Err(RecvTimeoutError::Disconnected) => Err(std::io::Error::other(
+                    "the thread command monitor ended without a result",
+                )),
+            },
+            None => rx.recv().unwrap_or_else(|_| {
+                Err(std::io::Error::other(
+                    "the thread command monitor ended without a result",
+                ))
+            }),
+        }
+        .map_err(|e| AgentError::io(format!("running {program}"), &e))?;
+        command_outcome(
+            command,
+            exit_info(output.status),
+            &output.stdout,
+            &output.stderr,
+            self.inner.run.stderr_tail_bytes,
+        )
+    }
+}
+
+/// The error of a run to completion that ended with `error`: the agent's own error
+/// result when it sent one (it says more than the exit status that follows it).
+pub(crate) fn run_final_error(
+    summary: SummaryBuilder,
+    saw_error_result: bool,
+    error: AgentError,
+) -> AgentError {
+    if saw_error_result {
+        if let Err(e @ AgentError::ErrorResult { .. }) = summary.finish() {
+            return e;
+        }
+    }
+    error
+}
+
+/// Starts one execution with the default client: `Amp::new().execute(prompt, options)`
+/// (the seed's `execute()`).
+///
+/// ```no_run
+/// use ampere_blocking::{execute, AmpOptions, Message};
+///
+/// for message in execute("What files are in this directory?", AmpOptions::default()) {
+///     if let Message::Result(result) = message? {
+///         println!("Result: {}", result.result);
+///         break;
+///     }
+/// }
+/// # Ok::<(), ampere_blocking::AgentError>(())
+/// ```
+pub fn execute(prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
+    Amp::new().execute(prompt, options)
+}
+
+/// Runs one execution to completion with the default client:
+/// `Amp::new().run(prompt, options)`.
+pub fn run(prompt: impl Into<Prompt>, options: AmpOptions) -> Result<RunSummary, AgentError> {
+    Amp::new().run(prompt, options)
+}
