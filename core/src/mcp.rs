@@ -71,8 +71,10 @@ impl McpConfig {
         self.servers.is_empty()
     }
 
-    /// Checks what the types cannot: server names, commands and URLs are non-empty.
-    /// The error names the server (`mcp_config.NAME.command`).
+    /// Checks what the types cannot: server names, commands, URLs and OAuth endpoints are
+    /// non-empty, and no stdio server is `disabled` (the pinned CLI refuses the whole
+    /// configuration with `Unrecognized key: "disabled"` then; it accepts `disabled` on HTTP
+    /// servers). The error names the server (`mcp_config.NAME.command`).
     pub fn validate(&self) -> Result<(), ValidationError> {
         for (name, server) in &self.servers {
             if name.is_empty() {
@@ -82,6 +84,12 @@ impl McpConfig {
                 ));
             }
             match server {
+                McpServer::Stdio(s) if s.disabled => {
+                    return Err(ValidationError::new(
+                        format!("mcp_config.{name}.disabled"),
+                        "the Amp CLI refuses `disabled` on a stdio server (\"Unrecognized key\"); leave the server out instead",
+                    ))
+                }
                 McpServer::Stdio(s) if s.command.is_empty() => {
                     return Err(ValidationError::new(
                         format!("mcp_config.{name}.command"),
@@ -249,7 +257,8 @@ pub struct McpStdioServer {
     /// Extra environment variables for it (values may be secrets).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env: BTreeMap<String, String>,
-    /// Whether the server is configured but not started.
+    /// Whether the server is configured but not started. Note: the Amp CLI refuses this key
+    /// on stdio servers, so [`McpConfig::validate`] refuses `true`.
     #[serde(default, skip_serializing_if = "is_false")]
     pub disabled: bool,
 }

@@ -44,6 +44,12 @@ use serde_json::Value;
 
 use crate::error::ValidationError;
 
+mod eval;
+pub mod glob;
+pub mod regex;
+
+pub use eval::{evaluate, EvalError, Evaluation, Fallback, Source, ToolCall};
+
 /// What the CLI does with a tool call that a rule matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -377,9 +383,11 @@ pub fn create_permission(
 impl Permission {
     /// A validated rule from its parts.
     ///
-    /// Errors (field `permission.tool`, `permission.to` or `permission.message`) when the tool
-    /// is empty, when `delegate` has no (or an empty) `to`, when `to` is given with another
-    /// action, or when `message` is given with an action other than `reject`.
+    /// Errors (field `permission.tool`, `permission.to`, `permission.message` or
+    /// `permission.matches.KEY`) when the tool is empty, when `delegate` has no (or an empty)
+    /// `to`, when `to` is given with another action, when `message` is given with an action
+    /// other than `reject`, or when a list condition is empty (the CLI refuses the whole
+    /// configuration then).
     pub fn new(
         tool: impl Into<String>,
         action: PermissionAction,
@@ -432,6 +440,16 @@ impl Permission {
                     action.as_str()
                 ),
             ));
+        }
+        if let Some(m) = &matches {
+            for (key, cond) in m {
+                if let Some(path) = empty_list_path(cond, key) {
+                    return Err(ValidationError::new(
+                        format!("permission.matches.{path}"),
+                        format!("a list condition must not be empty (rule for tool {tool:?})"),
+                    ));
+                }
+            }
         }
         Ok(Self {
             tool,
@@ -532,6 +550,21 @@ impl Permission {
                 message: self.message,
             },
         }
+    }
+}
+
+/// The path of the first empty list inside `cond` (the CLI refuses `[]` conditions).
+fn empty_list_path(cond: &MatchCondition, path: &str) -> Option<String> {
+    match cond {
+        MatchCondition::List(items) if items.is_empty() => Some(path.to_owned()),
+        MatchCondition::List(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, c)| empty_list_path(c, &format!("{path}[{i}]"))),
+        MatchCondition::Object(map) => map
+            .iter()
+            .find_map(|(k, c)| empty_list_path(c, &format!("{path}.{k}"))),
+        _ => None,
     }
 }
 
