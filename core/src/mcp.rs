@@ -535,7 +535,7 @@ fn validate_json_config(text: &str) -> Result<(), ValidationError> {
         let url = fields.get("url");
         match (command, url) {
             (Some(c), None) => {
-                if !c.as_str().is_some_and(|c| !c.is_empty()) {
+                if c.as_str().is_none_or(|c| c.is_empty()) {
                     return Err(ValidationError::new(
                         format!("{field}.command"),
                         "must be a non-empty string",
@@ -543,7 +543,7 @@ fn validate_json_config(text: &str) -> Result<(), ValidationError> {
                 }
             }
             (None, Some(u)) => {
-                if !u.as_str().is_some_and(|u| !u.is_empty()) {
+                if u.as_str().is_none_or(|u| u.is_empty()) {
                     return Err(ValidationError::new(
                         format!("{field}.url"),
                         "must be a non-empty string",

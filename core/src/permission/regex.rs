@@ -589,8 +589,8 @@ fn assertion_holds(a: Assertion, units: &[u16], pos: usize) -> bool {
     let prev = pos.checked_sub(1).and_then(|p| units.get(p)).copied();
     let next = units.get(pos).copied();
     match a {
-        Assertion::LineStart => prev.map_or(true, is_line_terminator),
-        Assertion::LineEnd => next.map_or(true, is_line_terminator),
+        Assertion::LineStart => prev.is_none_or(is_line_terminator),
+        Assertion::LineEnd => next.is_none_or(is_line_terminator),
         Assertion::WordBoundary => prev.is_some_and(is_word) != next.is_some_and(is_word),
         Assertion::NotWordBoundary => prev.is_some_and(is_word) == next.is_some_and(is_word),
     }
