@@ -333,7 +333,6 @@ fn twenty_concurrent_actions() {
             ..ActionScript::default()
         });
         let exec = executor(&mock);
-        let _held = occupy_idle_mock_threads(mock.base_url(), mock.token());
         let started = Instant::now();
         let tasks: Vec<_> = (0..20)
             .map(|i: u64| {

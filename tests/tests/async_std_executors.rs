@@ -154,7 +154,6 @@ fn actions_concurrently_on_a_smol_executor() {
         .base_url(mock.base_url())
         .auth_token(mock.token())
         .build();
-    let _held = occupy_idle_mock_threads(mock.base_url(), mock.token());
     on_smol(async {
         let tasks: Vec<_> = (0..20u64)
             .map(|i| {

@@ -278,11 +278,6 @@ fn twenty_concurrent_actions_on_one_executor() {
     let handles: Vec<_> = (0..20)
         .map(|i| {
             let exec = exec.clone();
-            // Staggered starts: the mock's HTTP server (tiny_http) gives each connection a
-            // pool thread but only grows its pool when no thread is idle at the moment a
-            // connection arrives, so a burst of new connections can leave some queued
-            // behind kept-alive ones. A real server has no such limit.
-            std::thread::sleep(Duration::from_millis(50));
             std::thread::spawn(move || exec.execute::<Value>(format!("job-{i}"), json!({"i": i})))
         })
         .collect();

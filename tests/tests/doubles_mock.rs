@@ -512,7 +512,7 @@ fn drop_stops_the_server() {
     let mock = ZampMock::start();
     let addr = mock.base_url().trim_start_matches("http://").to_string();
     drop(mock);
-    // The listener closes on tiny_http's accept thread, right after the drop.
+    // The accept thread is joined on drop, and the listener closes with it.
     let deadline = Instant::now() + Duration::from_secs(5);
     while TcpStream::connect(&addr).is_ok() {
         assert!(Instant::now() < deadline, "still listening on {addr}");

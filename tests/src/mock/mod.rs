@@ -25,10 +25,11 @@
 //!   response if the script has `inline: true`, else 422.
 //! - anything else: 404 (405 for a wrong method on a known path).
 
+mod http;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -232,7 +233,7 @@ impl Inner {
 pub struct ZampMock {
     inner: Arc<Inner>,
     base_url: String,
-    workers: Vec<JoinHandle<()>>,
+    server: Option<http::Server>,
 }
 
 impl std::fmt::Debug for ZampMock {
@@ -242,8 +243,6 @@ impl std::fmt::Debug for ZampMock {
             .finish_non_exhaustive()
     }
 }
-
-const WORKERS: usize = 8;
 
 impl ZampMock {
     /// Starts a mock on `127.0.0.1:0` with a generated token.
@@ -259,12 +258,6 @@ impl ZampMock {
 
     /// Starts a mock with explicit settings.
     pub fn start_with(config: MockConfig) -> Result<ZampMock, String> {
-        let server = tiny_http::Server::http(("127.0.0.1", config.port))
-            .map_err(|e| format!("cannot bind 127.0.0.1:{}: {e}", config.port))?;
-        let addr = server
-            .server_addr()
-            .to_ip()
-            .ok_or_else(|| "server has no IP address".to_string())?;
         let token = config.token.unwrap_or_else(|| {
             format!(
                 "zamp-test-token-{}-{}",
@@ -283,26 +276,14 @@ impl ZampMock {
             prefix: prefix.clone(),
             shutdown: AtomicBool::new(false),
         });
-        let server = Arc::new(server);
-        let workers = (0..WORKERS)
-            .map(|_| {
-                let server = Arc::clone(&server);
-                let inner = Arc::clone(&inner);
-                std::thread::spawn(move || {
-                    while !inner.shutdown.load(Ordering::SeqCst) {
-                        match server.recv_timeout(Duration::from_millis(50)) {
-                            Ok(Some(request)) => handle(&inner, request),
-                            Ok(None) => {}
-                            Err(_) => std::thread::sleep(Duration::from_millis(10)),
-                        }
-                    }
-                })
-            })
-            .collect();
+        let served = Arc::clone(&inner);
+        let server = http::Server::start(config.port, move |request| handle(&served, request))
+            .map_err(|e| format!("cannot bind 127.0.0.1:{}: {e}", config.port))?;
+        let addr = server.addr();
         Ok(ZampMock {
             inner,
             base_url: format!("http://{addr}{prefix}"),
-            workers,
+            server: Some(server),
         })
     }
 
@@ -375,9 +356,7 @@ impl ZampMock {
 impl Drop for ZampMock {
     fn drop(&mut self) {
         self.inner.shutdown.store(true, Ordering::SeqCst);
-        for w in self.workers.drain(..) {
-            let _ = w.join();
-        }
+        drop(self.server.take());
     }
 }
 
@@ -425,19 +404,20 @@ fn wrap(envelope: &Envelope, body: Value) -> Value {
     }
 }
 
-fn handle(inner: &Inner, mut request: tiny_http::Request) {
+fn handle(inner: &Inner, request: http::Request) -> http::Response {
     let at = inner.start.elapsed();
-    let method = request.method().as_str().to_string();
-    let path = request.url().to_string();
+    let http::Request {
+        method,
+        path,
+        headers: raw_headers,
+        body: raw,
+    } = request;
     let mut authorized = false;
     let expected = format!("Bearer {}", inner.token);
     let mut content_type = String::new();
-    let headers: Vec<(String, String)> = request
-        .headers()
-        .iter()
-        .map(|h| {
-            let name = h.field.as_str().as_str().to_ascii_lowercase();
-            let mut value = h.value.as_str().to_string();
+    let headers: Vec<(String, String)> = raw_headers
+        .into_iter()
+        .map(|(name, mut value)| {
             if name == "authorization" {
                 authorized = value == expected;
                 value = "<redacted>".into();
@@ -448,8 +428,6 @@ fn handle(inner: &Inner, mut request: tiny_http::Request) {
             (name, value)
         })
         .collect();
-    let mut raw = Vec::new();
-    let _ = request.as_reader().read_to_end(&mut raw);
     let body_text = String::from_utf8_lossy(&raw).into_owned();
     let body: Option<Value> = serde_json::from_slice(&raw).ok();
 
@@ -477,11 +455,11 @@ fn handle(inner: &Inner, mut request: tiny_http::Request) {
     } else {
         "text/html"
     };
-    let mut response = tiny_http::Response::from_string(ans.body).with_status_code(ans.status);
-    if let Ok(h) = tiny_http::Header::from_bytes("Content-Type", ctype) {
-        response = response.with_header(h);
+    http::Response {
+        status: ans.status,
+        content_type: ctype,
+        body: ans.body.into_bytes(),
     }
-    let _ = request.respond(response);
 }
 
 fn route(
