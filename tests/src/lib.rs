@@ -4,3 +4,4 @@
 pub mod mock;
 pub mod real_cli;
 pub mod stub;
+pub mod suite;

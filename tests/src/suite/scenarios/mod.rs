@@ -1,0 +1,13 @@
+//! The scenarios of the cross-runtime suite, generic over the [`Runtime`](super::Runtime)
+//! façade. Each is a plain function `fn name<R: Runtime>(suite: &Suite)` that panics on a
+//! wrong observation; [`runtime_suite!`](crate::runtime_suite) turns each into a test.
+//!
+//! - [`agent`]: the Amp CLI driven through `amp-stub` (messages, errors, timeouts,
+//!   cancellation and cleanup, invocation, thread commands).
+//! - [`actions`]: Zamp actions against [`ZampMock`](crate::mock::ZampMock).
+
+pub mod actions;
+pub mod agent;
+
+pub use actions::*;
+pub use agent::*;
