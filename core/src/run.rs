@@ -18,6 +18,7 @@
 //! run.handle_stdout(br#"{"type":"result","subtype":"success","is_error":false,"result":"4","duration_ms":1,"num_turns":1,"session_id":"T-1"}
 //! "#, now());
 //! run.handle_stdout_eof(now());
+//! run.handle_stderr_eof(now());
 //! run.handle_exit(ExitInfo::code(0), now());
 //! let mut messages = 0;
 //! while let Some(out) = run.poll_output() {
@@ -104,6 +105,10 @@ impl ExitInfo {
 }
 
 /// A signal the runtime must send to the child's process group.
+///
+/// A [`Signal::Kill`] can come after the exit was reported (when a leftover grandchild still
+/// holds the output pipes open): send it to the group (the group id outlives its leader while
+/// members remain; a group that is gone is not an error).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Signal {
     /// `SIGTERM`: please stop.
@@ -333,6 +338,11 @@ enum EndReason {
 }
 
 /// One execution of the Amp CLI. See the [module docs](self).
+///
+/// The runtime reports the end of both output pipes ([`handle_stdout_eof`](Self::handle_stdout_eof),
+/// [`handle_stderr_eof`](Self::handle_stderr_eof)) and the exit; [`RunOutput::Finished`] comes
+/// once all three are known (a pipe still open [`RunConfig::exit_drain_grace`] after the
+/// exit is given up on).
 #[derive(Debug)]
 pub struct AgentRun {
     config: RunConfig,
@@ -342,6 +352,7 @@ pub struct AgentRun {
     last_stdout: Instant,
     got_success: bool,
     stdout_closed: bool,
+    stderr_closed: bool,
     exit: Option<ExitInfo>,
     exit_drain_deadline: Option<Instant>,
     end_reason: Option<EndReason>,
@@ -362,6 +373,7 @@ impl AgentRun {
             last_stdout: now,
             got_success: false,
             stdout_closed: false,
+            stderr_closed: false,
             exit: None,
             exit_drain_deadline: None,
             end_reason: None,
@@ -391,7 +403,22 @@ impl AgentRun {
 
     /// Bytes read from the child's stderr (only a bounded tail is kept).
     pub fn handle_stderr(&mut self, bytes: &[u8]) {
-        self.stderr.push(bytes);
+        if !self.stderr_closed {
+            self.stderr.push(bytes);
+        }
+    }
+
+    /// The child's stderr reached end of file (or can no longer be read).
+    ///
+    /// The run finishes only once stdout and stderr have both ended (or
+    /// [`RunConfig::exit_drain_grace`] has passed since the exit), so a process error
+    /// carries everything the CLI wrote to stderr before it exited.
+    pub fn handle_stderr_eof(&mut self, _now: Instant) {
+        self.stderr_closed = true;
+    }
+
+    fn pipes_closed(&self) -> bool {
+        self.stdout_closed && self.stderr_closed
     }
 
     /// The child process exited (it has been reaped).
@@ -402,7 +429,7 @@ impl AgentRun {
         self.exit = Some(exit);
         self.pending_signals.clear();
         self.kill_deadline = None;
-        if !self.stdout_closed {
+        if !self.pipes_closed() {
             self.exit_drain_deadline =
                 Some(now.checked_add(self.config.exit_drain_grace).unwrap_or(now));
         }
@@ -440,9 +467,13 @@ impl AgentRun {
             }
         }
         if let Some(deadline) = self.exit_drain_deadline {
-            if now >= deadline && !self.stdout_closed {
+            if now >= deadline && !self.pipes_closed() {
+                // A grandchild holds the pipes open after the CLI exited: finish without
+                // them, and stop what is left of the process group.
                 self.exit_drain_deadline = None;
                 self.handle_stdout_eof(now);
+                self.handle_stderr_eof(now);
+                self.pending_signals.push_back(Signal::Kill);
             }
         }
         if self.end_reason.is_none() && self.exit.is_none() {
@@ -489,7 +520,7 @@ impl AgentRun {
                 consider(self.kill_deadline);
             }
         }
-        if !self.stdout_closed {
+        if !self.pipes_closed() {
             consider(self.exit_drain_deadline);
         }
         next
@@ -515,7 +546,7 @@ impl AgentRun {
             }));
         }
         let exit = self.exit?;
-        if !self.stdout_closed {
+        if !self.pipes_closed() {
             return None;
         }
         self.finished = true;
@@ -671,6 +702,18 @@ impl SummaryBuilder {
             }
             Message::Result(_) | Message::ErrorResult(_) => self.end = Some(message.clone()),
             _ => {}
+        }
+    }
+
+    /// The summary of a run whose stream ended with `end` (the run's final error, if any).
+    ///
+    /// An error result from the agent wins over the process error that usually follows it
+    /// (the CLI exits non-zero after reporting the failure); any other final error wins over
+    /// the summary; otherwise as [`finish`](Self::finish).
+    pub fn finish_with(self, end: Result<(), AgentError>) -> Result<RunSummary, AgentError> {
+        match (end, &self.end) {
+            (Err(_), Some(Message::ErrorResult(_))) | (Ok(()), _) => self.finish(),
+            (Err(error), _) => Err(error),
         }
     }
 

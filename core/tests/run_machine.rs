@@ -69,6 +69,7 @@ fn nonzero_exit_after_success_result_is_not_an_error() {
     assert_eq!(d.messages.len(), 3);
     assert!(d.finished.is_none(), "must not finish before exit and EOF");
     run.handle_stdout_eof(t0);
+    run.handle_stderr_eof(t0);
     run.handle_exit(ExitInfo::code(3), t0);
     drain(&mut run, &mut d);
     assert!(matches!(d.finished, Some(Ok(()))), "{:?}", d.finished);
@@ -84,6 +85,7 @@ fn nonzero_exit_without_success_is_a_process_error_with_stderr_tail() {
     run.handle_stdout(&lines(&[INIT, ERROR_RESULT]), t0);
     run.handle_stderr(b"warming up\nError: something broke\n");
     run.handle_stdout_eof(t0);
+    run.handle_stderr_eof(t0);
     run.handle_exit(ExitInfo::code(1), t0);
     let mut d = Drained::default();
     drain(&mut run, &mut d);
@@ -113,6 +115,7 @@ fn killed_by_signal_names_the_signal() {
     run.handle_stdout(INIT.as_bytes(), t0); // no trailing newline: still decoded at EOF
     run.handle_exit(ExitInfo::signal(9), t0);
     run.handle_stdout_eof(t0);
+    run.handle_stderr_eof(t0);
     let mut d = Drained::default();
     drain(&mut run, &mut d);
     assert_eq!(d.messages.len(), 1);
@@ -129,6 +132,7 @@ fn exit_zero_without_result_is_ok_for_the_stream() {
     let mut run = AgentRun::new(RunConfig::default(), t0);
     run.handle_stdout(&lines(&[INIT]), t0);
     run.handle_stdout_eof(t0);
+    run.handle_stderr_eof(t0);
     run.handle_exit(ExitInfo::code(0), t0);
     let mut d = Drained::default();
     drain(&mut run, &mut d);
@@ -165,6 +169,7 @@ fn overall_timeout_terminates_then_kills_after_grace_and_keeps_messages() {
         "nothing left to time after SIGKILL"
     );
     run.handle_stdout_eof(t0 + Duration::from_secs(15));
+    run.handle_stderr_eof(t0 + Duration::from_secs(15));
     run.handle_exit(ExitInfo::signal(9), t0 + Duration::from_secs(15));
     drain(&mut run, &mut d);
     assert_eq!(d.messages.len(), 2);
@@ -201,6 +206,7 @@ fn idle_timeout_is_pushed_back_by_stdout_activity() {
     assert_eq!(d.signals, vec![Signal::Terminate]);
     run.handle_exit(ExitInfo::signal(15), t0 + s(7));
     run.handle_stdout_eof(t0 + s(7));
+    run.handle_stderr_eof(t0 + s(7));
     drain(&mut run, &mut d);
     assert!(matches!(
         d.finished,
@@ -227,6 +233,7 @@ fn timeout_after_a_success_result_is_not_an_error() {
     assert_eq!(d.signals, vec![Signal::Terminate]);
     run.handle_exit(ExitInfo::signal(15), t0 + Duration::from_secs(1));
     run.handle_stdout_eof(t0 + Duration::from_secs(1));
+    run.handle_stderr_eof(t0 + Duration::from_secs(1));
     drain(&mut run, &mut d);
     assert!(matches!(d.finished, Some(Ok(()))), "{:?}", d.finished);
 }
@@ -241,8 +248,9 @@ fn cancel_terminates_and_reports_cancelled_and_no_kill_after_exit() {
     drain(&mut run, &mut d);
     assert_eq!(d.signals, vec![Signal::Terminate]);
     run.handle_exit(ExitInfo::signal(15), t0 + Duration::from_millis(10));
+    run.handle_stdout_eof(t0 + Duration::from_millis(10));
+    run.handle_stderr_eof(t0 + Duration::from_millis(10));
     run.handle_timeout(t0 + Duration::from_secs(60));
-    run.handle_stdout_eof(t0 + Duration::from_secs(60));
     drain(&mut run, &mut d);
     assert_eq!(d.signals, vec![Signal::Terminate], "no SIGKILL once reaped");
     assert!(matches!(d.finished, Some(Err(AgentError::Cancelled))));
@@ -273,6 +281,7 @@ fn bad_lines_are_reported_in_place_and_decoding_continues() {
     let mut d = Drained::default();
     run.handle_stdout(&lines(&[INIT, "not json", ASSISTANT]), t0);
     run.handle_stdout_eof(t0);
+    run.handle_stderr_eof(t0);
     run.handle_exit(ExitInfo::code(0), t0);
     drain(&mut run, &mut d);
     assert_eq!(d.order, vec!["message", "error", "message", "finished"]);
@@ -293,9 +302,63 @@ fn runtime_failure_terminates_and_is_reported() {
     assert_eq!(d.signals, vec![Signal::Terminate]);
     run.handle_exit(ExitInfo::signal(15), t0);
     run.handle_stdout_eof(t0);
+    run.handle_stderr_eof(t0);
     drain(&mut run, &mut d);
     let err = d.finished.unwrap().unwrap_err();
     assert_eq!(err.to_string(), "writing the prompt: disk on fire");
+}
+
+#[test]
+fn process_error_waits_for_stderr_to_end_so_its_tail_is_complete() {
+    let t0 = Instant::now();
+    let mut run = AgentRun::new(RunConfig::default(), t0);
+    let mut d = Drained::default();
+    run.handle_stdout(&lines(&[INIT]), t0);
+    run.handle_stdout_eof(t0);
+    run.handle_exit(ExitInfo::code(1), t0);
+    drain(&mut run, &mut d);
+    assert!(d.finished.is_none(), "stderr may still hold the reason");
+    run.handle_stderr(b"fatal: the real reason\n");
+    run.handle_stderr_eof(t0);
+    drain(&mut run, &mut d);
+    match d.finished {
+        Some(Err(AgentError::Process { ref stderr, .. })) => {
+            assert!(stderr.contains("the real reason"), "{stderr}")
+        }
+        ref other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn a_pipe_held_open_after_exit_is_given_up_after_the_drain_grace() {
+    let t0 = Instant::now();
+    let mut run = AgentRun::new(RunConfig::default(), t0);
+    let mut d = Drained::default();
+    run.handle_stdout_eof(t0);
+    run.handle_exit(ExitInfo::code(0), t0);
+    drain(&mut run, &mut d);
+    assert!(d.finished.is_none());
+    assert_eq!(run.poll_timeout(), Some(t0 + Duration::from_secs(2)));
+    run.handle_timeout(t0 + Duration::from_secs(2));
+    drain(&mut run, &mut d);
+    assert!(matches!(d.finished, Some(Ok(()))));
+}
+
+#[test]
+fn leftover_grandchild_holding_the_pipes_gets_the_group_killed() {
+    let t0 = Instant::now();
+    let mut run = AgentRun::new(RunConfig::default(), t0);
+    let mut d = Drained::default();
+    run.handle_stdout(&lines(&[SUCCESS]), t0);
+    run.handle_exit(ExitInfo::code(0), t0);
+    run.handle_stderr_eof(t0);
+    drain(&mut run, &mut d);
+    assert!(d.signals.is_empty() && d.finished.is_none());
+    run.handle_timeout(t0 + Duration::from_secs(2));
+    drain(&mut run, &mut d);
+    assert_eq!(d.signals, vec![Signal::Kill]);
+    assert_eq!(d.order.last().copied(), Some("finished"));
+    assert!(matches!(d.finished, Some(Ok(()))));
 }
 
 #[test]
@@ -372,6 +435,7 @@ proptest! {
         }
         run.handle_stdout(&bytes[split..], t0);
         run.handle_stdout_eof(t0);
+        run.handle_stderr_eof(t0);
         if !exit_first {
             run.handle_exit(ExitInfo::code(code), t0);
         }

@@ -113,3 +113,40 @@ fn error_result_and_missing_result_are_errors() {
     }
     assert!(matches!(b.finish(), Err(AgentError::NoResult)));
 }
+
+#[test]
+fn finish_with_prefers_the_agents_error_result_over_the_exit_error() {
+    let process = AgentError::Process {
+        exit_code: Some(1),
+        signal: None,
+        stderr: String::new(),
+    };
+    let err = r#"{"type":"result","subtype":"error_during_execution","duration_ms":1,"is_error":true,"num_turns":1,"error":"boom","session_id":"T"}"#;
+    let mut b = SummaryBuilder::new();
+    for m in decode_all(err) {
+        b.observe(&m);
+    }
+    assert!(matches!(
+        b.finish_with(Err(process.clone())),
+        Err(AgentError::ErrorResult { ref error, .. }) if error == "boom"
+    ));
+    // Without an error result, the final error is the answer.
+    let mut b = SummaryBuilder::new();
+    for m in decode_all(
+        TOOLS_RUN
+            .lines()
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n")
+            .as_str(),
+    ) {
+        b.observe(&m);
+    }
+    assert_eq!(b.finish_with(Err(process.clone())), Err(process));
+    // A success result with a clean end is a summary.
+    let mut b = SummaryBuilder::new();
+    for m in decode_all(TOOLS_RUN) {
+        b.observe(&m);
+    }
+    assert_eq!(b.finish_with(Ok(())).expect("summary").result, "two files");
+}

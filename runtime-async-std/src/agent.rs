@@ -296,7 +296,7 @@ impl Amp {
                 Event::Final(error) => failure = Some(error),
             }
         }
-        finish_summary(summary, failure)
+        summary.finish_with(failure.map_or(Ok(()), Err))
     }
 
     /// Starts an interactive session (`--stream-json-input`): send user messages with
@@ -390,19 +390,6 @@ impl Amp {
             &output.stderr,
             self.inner.run.stderr_tail_bytes,
         )
-    }
-}
-
-/// The run-to-completion outcome: the agent's own error result first, then the error that
-/// ended the run, then the summary (or `NoResult`).
-fn finish_summary(
-    summary: SummaryBuilder,
-    failure: Option<AgentError>,
-) -> Result<RunSummary, AgentError> {
-    match (summary.finish(), failure) {
-        (Err(error @ AgentError::ErrorResult { .. }), _) => Err(error),
-        (_, Some(failure)) => Err(failure),
-        (result, None) => result,
     }
 }
 
@@ -568,7 +555,7 @@ impl Session {
     pub async fn finish(mut self) -> Result<RunSummary, AgentError> {
         self.close_input();
         while self.next().await.is_some() {}
-        finish_summary(self.summary, self.failure)
+        self.summary.finish_with(self.failure.map_or(Ok(()), Err))
     }
 
     /// The next message (or error) of the session; `None` once it has ended. The same as
@@ -633,35 +620,4 @@ impl Stream for Session {
 /// ```
 pub fn execute(prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
     Amp::new().execute(prompt, options)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn error_result_wins_over_the_process_error() {
-        let mut summary = SummaryBuilder::new();
-        let line = br#"{"type":"result","subtype":"error_during_execution","is_error":true,"error":"boom","duration_ms":1,"num_turns":1,"session_id":"T-1"}"#;
-        let message: Message = serde_json::from_slice(line).expect("valid result line");
-        summary.observe(&message);
-        let process = AgentError::Process {
-            exit_code: Some(1),
-            signal: None,
-            stderr: String::new(),
-        };
-        let outcome = finish_summary(summary, Some(process));
-        assert!(
-            matches!(outcome, Err(AgentError::ErrorResult { ref error, .. }) if error == "boom"),
-            "{outcome:?}"
-        );
-    }
-
-    #[test]
-    fn the_final_error_wins_over_no_result() {
-        let outcome = finish_summary(SummaryBuilder::new(), Some(AgentError::Cancelled));
-        assert!(matches!(outcome, Err(AgentError::Cancelled)), "{outcome:?}");
-        let outcome = finish_summary(SummaryBuilder::new(), None);
-        assert!(matches!(outcome, Err(AgentError::NoResult)), "{outcome:?}");
-    }
 }

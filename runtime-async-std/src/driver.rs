@@ -348,8 +348,9 @@ impl Driver {
         };
         match Pin::new(stderr).poll_read(cx, &mut self.buf) {
             Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => {
-                // End of stderr (or an unreadable pipe): nothing more to keep.
+                // End of stderr (or an unreadable pipe).
                 self.stderr = None;
+                self.run.handle_stderr_eof(Instant::now());
             }
             Poll::Ready(Ok(n)) => self.run.handle_stderr(&self.buf[..n]),
             Poll::Pending => return false,
@@ -437,27 +438,9 @@ impl Driver {
             Poll::Pending => return false,
         };
         self.exited = true;
-        // Whatever the process wrote to stderr before exiting is in the pipe already: take
-        // it in before the exit is reported, so the error carries the whole tail.
-        self.read_available_stderr(cx);
         self.run.handle_exit(info, Instant::now());
         self.drain();
         true
-    }
-
-    fn read_available_stderr(&mut self, cx: &mut Context<'_>) {
-        // Bounded: a grandchild still holding the pipe could write forever; the rest is
-        // drained by the main loop as usual.
-        for _ in 0..16 {
-            let Some(stderr) = self.stderr.as_mut() else {
-                break;
-            };
-            match Pin::new(stderr).poll_read(cx, &mut self.buf) {
-                Poll::Ready(Ok(0)) | Poll::Ready(Err(_)) => self.stderr = None,
-                Poll::Ready(Ok(n)) => self.run.handle_stderr(&self.buf[..n]),
-                Poll::Pending => break,
-            }
-        }
     }
 
     fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {

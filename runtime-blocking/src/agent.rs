@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ampere_core::decode::DecoderConfig;
-use ampere_core::message::{Message, UserInputMessage};
+use ampere_core::message::UserInputMessage;
 use ampere_core::options::{AmpOptions, Visibility};
 use ampere_core::run::{
     command_outcome, AgentError, RunConfig, RunSummary, Signal, SummaryBuilder, TimeoutKind,
@@ -171,19 +171,13 @@ impl Amp {
     ) -> Result<RunSummary, AgentError> {
         let mut execution = self.execute(prompt, options);
         let mut summary = SummaryBuilder::new();
-        let mut saw_error_result = false;
         while let Some(step) = execution.next_step() {
             match step {
-                Step::Item(Ok(message)) => {
-                    saw_error_result |= matches!(message, Message::ErrorResult(_));
-                    summary.observe(&message);
-                }
+                Step::Item(Ok(message)) => summary.observe(&message),
                 Step::Item(Err(error)) => {
                     tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
                 }
-                Step::Final(error) => {
-                    return Err(run_final_error(summary, saw_error_result, error))
-                }
+                Step::Final(error) => return summary.finish_with(Err(error)),
             }
         }
         summary.finish()
@@ -293,21 +287,6 @@ impl Amp {
             self.inner.run.stderr_tail_bytes,
         )
     }
-}
-
-/// The error of a run to completion that ended with `error`: the agent's own error
-/// result when it sent one (it says more than the exit status that follows it).
-pub(crate) fn run_final_error(
-    summary: SummaryBuilder,
-    saw_error_result: bool,
-    error: AgentError,
-) -> AgentError {
-    if saw_error_result {
-        if let Err(e @ AgentError::ErrorResult { .. }) = summary.finish() {
-            return e;
-        }
-    }
-    error
 }
 
 /// Starts one execution with the default client: `Amp::new().execute(prompt, options)`

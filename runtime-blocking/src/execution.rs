@@ -117,6 +117,7 @@ enum Event {
     StdoutEof,
     StdoutFailed(std::io::Error),
     Stderr(Vec<u8>),
+    StderrEof,
     Exited(ExitStatus),
     WaitFailed(std::io::Error),
     StdinFailed(std::io::Error),
@@ -180,7 +181,9 @@ impl Driver {
     }
 
     fn signal(&self, signal: Signal) {
-        if self.reaped.load(Ordering::SeqCst) {
+        // After the reap only the core's leftover-group SIGKILL is sent: the group id stays
+        // valid while members remain, and a gone group is not an error.
+        if self.reaped.load(Ordering::SeqCst) && signal != Signal::Kill {
             return;
         }
         tracing::debug!(target: "ampere", pid = self.pid, ?signal, "signalling the Amp CLI's process group");
@@ -283,6 +286,7 @@ impl Driver {
                 self.run.handle_stdout_eof(now);
             }
             Event::Stderr(bytes) => self.run.handle_stderr(&bytes),
+            Event::StderrEof => self.run.handle_stderr_eof(now),
             Event::Exited(status) => self.run.handle_exit(exit_info(status), now),
             Event::WaitFailed(e) => {
                 self.run
@@ -445,17 +449,12 @@ impl Execution {
         // The waiter first: it must own the child so it is always reaped. The child is
         // handed over through a channel so a failed thread spawn leaves it with us.
         let (child_tx, child_rx) = mpsc::channel::<Child>();
-        // The stderr reader holds `stderr_done_tx` until it has sent its last chunk; the
-        // waiter reports the exit only after that (bounded by the exit drain grace, as a
-        // grandchild may hold stderr open), so the error carries the whole stderr tail.
-        let (stderr_done_tx, stderr_done_rx) = mpsc::channel::<()>();
-        let drain_bound = config.exit_drain_grace;
         let waiter = {
             let tx = tx.clone();
             let reaped = Arc::clone(&reaped);
             spawn_thread(format!("ampere-wait-{pid}"), move || {
                 if let Ok(child) = child_rx.recv() {
-                    wait_child(child, &tx, &reaped, &stderr_done_rx, drain_bound);
+                    wait_child(child, &tx, &reaped);
                 }
             })
         };
@@ -495,11 +494,13 @@ impl Execution {
         if let Some(err) = stderr {
             let tx = tx.clone();
             if let Err(e) = spawn_thread(format!("ampere-stderr-{pid}"), move || {
-                read_stderr(err, &tx);
-                drop(stderr_done_tx);
+                read_stderr(err, &tx)
             }) {
                 spawn_failures.push(AgentError::io("starting the stderr reader", &e));
+                run.handle_stderr_eof(started);
             }
+        } else {
+            run.handle_stderr_eof(started);
         }
         if let Some(input) = stdin {
             let tx = tx.clone();
@@ -654,20 +655,12 @@ fn kill_and_fail(mut child: Child, error: AgentError) -> Execution {
     Execution::failed(error)
 }
 
-fn wait_child(
-    mut child: Child,
-    tx: &SyncSender<Stamped>,
-    reaped: &AtomicBool,
-    stderr_done: &Receiver<()>,
-    drain_bound: Duration,
-) {
+fn wait_child(mut child: Child, tx: &SyncSender<Stamped>, reaped: &AtomicBool) {
     let event = stamp(match child.wait() {
         Ok(status) => Event::Exited(status),
         Err(e) => Event::WaitFailed(e),
     });
     reaped.store(true, Ordering::SeqCst);
-    // Returns as soon as the stderr reader is done (its sender is dropped).
-    let _ = stderr_done.recv_timeout(drain_bound);
     let _ = tx.send(event);
 }
 
@@ -700,7 +693,10 @@ fn read_stderr(mut err: ChildStderr, tx: &SyncSender<Stamped>) {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         match err.read(&mut buf) {
-            Ok(0) => return,
+            Ok(0) => {
+                let _ = tx.send(stamp(Event::StderrEof));
+                return;
+            }
             Ok(n) => {
                 if tx.send(stamp(Event::Stderr(buf[..n].to_vec()))).is_err() {
                     drain(&mut err, &mut buf);
@@ -708,7 +704,10 @@ fn read_stderr(mut err: ChildStderr, tx: &SyncSender<Stamped>) {
                 }
             }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => return,
+            Err(_) => {
+                let _ = tx.send(stamp(Event::StderrEof));
+                return;
+            }
         }
     }
 }

@@ -6,7 +6,6 @@ use std::sync::mpsc::Sender;
 use ampere_core::message::{create_user_message, Message, UserInputMessage};
 use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 
-use crate::agent::run_final_error;
 use crate::execution::{Execution, Step};
 
 /// An interactive execution (`--stream-json-input`), made by
@@ -26,7 +25,6 @@ pub struct Session {
     input: Option<Sender<UserInputMessage>>,
     execution: Execution,
     summary: SummaryBuilder,
-    saw_error_result: bool,
     final_error: Option<AgentError>,
 }
 
@@ -44,7 +42,6 @@ impl Session {
             execution,
             input: Some(input),
             summary: SummaryBuilder::new(),
-            saw_error_result: false,
             final_error: None,
         }
     }
@@ -96,10 +93,7 @@ impl Session {
             }
         }
         let summary = std::mem::take(&mut self.summary);
-        match self.final_error.take() {
-            Some(error) => Err(run_final_error(summary, self.saw_error_result, error)),
-            None => summary.finish(),
-        }
+        summary.finish_with(self.final_error.take().map_or(Ok(()), Err))
     }
 
     /// Cancels the session and waits until the CLI is torn down (see
@@ -123,7 +117,6 @@ impl Session {
     }
 
     fn observe(&mut self, message: &Message) {
-        self.saw_error_result |= matches!(message, Message::ErrorResult(_));
         self.summary.observe(message);
     }
 }

@@ -175,7 +175,7 @@ impl Amp {
                 Event::End(error) => end = Some(error),
             }
         }
-        complete(summary, end)
+        summary.finish_with(end.map_or(Ok(()), Err))
     }
 
     /// Starts an interactive session (`--stream-json-input`): send user messages with
@@ -239,19 +239,6 @@ impl Amp {
             &output.stderr,
             self.inner.run.stderr_tail_bytes,
         )
-    }
-}
-
-/// How a run-to-completion ends: an error result wins (it is the agent's own account), then
-/// the execution's final error, then the summary (or [`AgentError::NoResult`]).
-pub(crate) fn complete(
-    summary: SummaryBuilder,
-    end: Option<AgentError>,
-) -> Result<RunSummary, AgentError> {
-    match (summary.finish(), end) {
-        (Err(error @ AgentError::ErrorResult { .. }), _) => Err(error),
-        (_, Some(end)) => Err(end),
-        (outcome, None) => outcome,
     }
 }
 

@@ -286,7 +286,6 @@ pub(crate) fn start(
     };
     let mut command = tokio::process::Command::from(prepared.command);
     command.kill_on_drop(true);
-    let exit_drain_grace = run_config.exit_drain_grace;
     let run = AgentRun::new(run_config, now());
     let mut child = match command.spawn() {
         Ok(child) => child,
@@ -309,10 +308,10 @@ pub(crate) fn start(
         stdin.map(|stdin| AbortOnDrop(tokio::spawn(write_stdin(stdin, prepared.stdin, input))));
     let driver = Driver {
         guard: KillGuard { pid },
+        group: pid,
         child,
         run,
         tx,
-        exit_drain_grace,
         stdout,
         stderr,
         writer,
@@ -383,9 +382,9 @@ struct Driver {
     child: Child,
     run: AgentRun,
     tx: mpsc::Sender<Event>,
-    /// How long to wait for stderr's end of file after the exit (the core's
-    /// `exit_drain_grace`, which bounds the same wait for stdout).
-    exit_drain_grace: std::time::Duration,
+    /// The child's process group id (its pid), kept after the reap for the core's
+    /// leftover-group `SIGKILL`.
+    group: Option<u32>,
     stdout: Option<ChildStdout>,
     stderr: Option<ChildStderr>,
     writer: Option<AbortOnDrop<std::io::Result<()>>>,
@@ -410,9 +409,6 @@ impl Driver {
         let mut pending: VecDeque<Event> = VecDeque::new();
         let mut consumer_gone = false;
         let mut exited = false;
-        // The exit, held back until stderr reaches end of file (or the drain grace passes),
-        // so the process error carries everything the CLI wrote to stderr before exiting.
-        let mut exit_pending: Option<(ExitInfo, Instant)> = None;
         loop {
             // Every input is followed by a full drain.
             let mut finished = None;
@@ -435,26 +431,15 @@ impl Driver {
                 return;
             }
 
-            // Check the deadlines before polling the sleep.
-            let now_at = now();
-            if let Some((exit, deadline)) = exit_pending {
-                if now_at >= deadline {
-                    exit_pending = None;
-                    self.run.handle_exit(exit, now_at);
-                    continue;
-                }
-            }
-            let core_deadline = self.run.poll_timeout();
-            if let Some(deadline) = core_deadline {
+            // Check the deadline before polling the sleep.
+            let deadline = self.run.poll_timeout();
+            if let Some(deadline) = deadline {
+                let now_at = now();
                 if now_at >= deadline {
                     self.run.handle_timeout(now_at);
                     continue;
                 }
             }
-            let deadline = match (core_deadline, exit_pending.map(|(_, d)| d)) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
             let sleep = async {
                 match deadline {
                     Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
@@ -517,23 +502,14 @@ impl Driver {
                         tracing::warn!(target: "ampere", %error, "cannot read the Amp CLI's stderr");
                     }
                     self.stderr = None;
-                    if let Some((exit, _)) = exit_pending.take() {
-                        self.run.handle_exit(exit, now());
-                    }
+                    self.run.handle_stderr_eof(now());
                 }
                 Wake::Exited(Ok(status)) => {
                     exited = true;
                     // Reaped: the pid may be reused from now on, never signal it again.
                     self.guard.pid = None;
                     tracing::debug!(target: "ampere", %status, "the Amp CLI exited");
-                    let now = now();
-                    if self.stderr.is_some() {
-                        let grace = self.exit_drain_grace;
-                        exit_pending =
-                            Some((exit_info(status), now.checked_add(grace).unwrap_or(now)));
-                    } else {
-                        self.run.handle_exit(exit_info(status), now);
-                    }
+                    self.run.handle_exit(exit_info(status), now());
                 }
                 Wake::Exited(Err(error)) => {
                     exited = true;
@@ -569,7 +545,14 @@ impl Driver {
     }
 
     fn signal(&self, signal: Signal) {
-        if let Some(pid) = self.guard.pid {
+        // Before the reap, signal the group led by the child. After it, only the core's
+        // leftover-group SIGKILL is sent (the group id stays valid while members remain).
+        let target = match (self.guard.pid, signal) {
+            (Some(pid), _) => Some(pid),
+            (None, Signal::Kill) => self.group,
+            (None, _) => None,
+        };
+        if let Some(pid) = target {
             tracing::debug!(target: "ampere", pid, ?signal, "signalling the Amp CLI's process group");
             if let Err(error) = signal_group(pid, signal) {
                 tracing::warn!(target: "ampere", pid, ?signal, %error, "cannot signal the Amp CLI");

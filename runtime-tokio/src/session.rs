@@ -9,7 +9,6 @@ use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 use futures_core::Stream;
 use tokio::sync::mpsc;
 
-use crate::amp::complete;
 use crate::execution::{Event, Execution};
 
 /// How many sent messages may wait to be written to the CLI.
@@ -106,7 +105,7 @@ impl Session {
                 }
             }
         }
-        complete(self.summary, self.end)
+        self.summary.finish_with(self.end.map_or(Ok(()), Err))
     }
 
     /// Ends the session early and waits until the CLI has been stopped and cleaned up.
