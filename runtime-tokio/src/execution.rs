@@ -448,7 +448,10 @@ impl Driver {
             };
 
             let can_send = !consumer_gone && !pending.is_empty();
-            let read_stdout = self.stdout.is_some() && pending.is_empty();
+            // The CLI's output is always read as it comes, even while the consumer is slow:
+            // the idle timeout then measures exactly the CLI's silence (as in every runtime),
+            // and undelivered messages wait in `pending`.
+            let read_stdout = self.stdout.is_some();
             let read_stderr = self.stderr.is_some();
             let writing = self.writer.is_some();
             let wake = {
