@@ -360,6 +360,14 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
+impl<T> AbortOnDrop<T> {
+    /// Aborts the task and waits until it is gone (its captures dropped).
+    async fn abort_and_wait(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
+
 /// Last resort: if the driver itself is dropped before the child was reaped (the runtime is
 /// shutting down), kill the whole process group.
 struct KillGuard {
@@ -578,7 +586,11 @@ impl Driver {
         }
         self.stdout = None;
         self.stderr = None;
-        self.writer = None;
+        // Wait until the stdin writer is gone: a session's input channel is closed before
+        // the end of the stream is visible, so a later `send` fails.
+        if let Some(writer) = self.writer.take() {
+            writer.abort_and_wait().await;
+        }
         match &outcome {
             Ok(()) => tracing::debug!(target: "ampere", "the Amp CLI execution finished"),
             Err(error) => tracing::debug!(target: "ampere", %error, "the Amp CLI execution failed"),
