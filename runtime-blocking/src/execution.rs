@@ -12,7 +12,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, ExitStatus};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -27,9 +27,6 @@ use ampere_runtime_common::{
 
 /// Size of one read from the child's stdout or stderr.
 pub(crate) const READ_CHUNK: usize = 64 * 1024;
-/// How many events may wait in the channel before the reader threads pause (a
-/// back-pressure bound: at most this many 64 KiB chunks are buffered in memory).
-const CHANNEL_CAPACITY: usize = 32;
 
 /// The prompt of one execution: one text, or a stream of user messages.
 ///
@@ -353,9 +350,10 @@ enum State {
 /// then `None`. Errors found before anything was spawned (invalid options, CLI not found)
 /// are that final error.
 ///
-/// The run is driven by advancing the iterator: timeouts are acted on, and the CLI's
-/// output read, while a call to `next` is in progress. Between calls the CLI keeps
-/// running, and once the bounded buffers are full it waits for the reader (back-pressure).
+/// The run is driven by advancing the iterator: timeouts are acted on while a call to
+/// `next` is in progress. Between calls the CLI keeps running and its output keeps being
+/// read (reader threads), so a slow consumer never stalls the CLI or looks like its
+/// silence to the idle timeout; undelivered output waits in memory.
 ///
 /// Dropping it before the end terminates the CLI's process group (`SIGTERM` and the
 /// removal of the private folder at once, `SIGKILL` after the grace period if the CLI is
@@ -437,7 +435,9 @@ impl Execution {
             "spawned the Amp CLI"
         );
 
-        let (tx, rx) = mpsc::sync_channel(CHANNEL_CAPACITY);
+        // Unbounded: the CLI's output is always read as it comes, so the idle timeout
+        // measures exactly the CLI's silence, as in every runtime.
+        let (tx, rx) = mpsc::channel();
         let reaped = Arc::new(AtomicBool::new(false));
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
@@ -655,7 +655,7 @@ fn kill_and_fail(mut child: Child, error: AgentError) -> Execution {
     Execution::failed(error)
 }
 
-fn wait_child(mut child: Child, tx: &SyncSender<Stamped>, reaped: &AtomicBool) {
+fn wait_child(mut child: Child, tx: &Sender<Stamped>, reaped: &AtomicBool) {
     let event = stamp(match child.wait() {
         Ok(status) => Event::Exited(status),
         Err(e) => Event::WaitFailed(e),
@@ -664,7 +664,7 @@ fn wait_child(mut child: Child, tx: &SyncSender<Stamped>, reaped: &AtomicBool) {
     let _ = tx.send(event);
 }
 
-fn read_stdout(mut out: ChildStdout, tx: &SyncSender<Stamped>) {
+fn read_stdout(mut out: ChildStdout, tx: &Sender<Stamped>) {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         match out.read(&mut buf) {
@@ -689,7 +689,7 @@ fn read_stdout(mut out: ChildStdout, tx: &SyncSender<Stamped>) {
     }
 }
 
-fn read_stderr(mut err: ChildStderr, tx: &SyncSender<Stamped>) {
+fn read_stderr(mut err: ChildStderr, tx: &Sender<Stamped>) {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         match err.read(&mut buf) {
@@ -743,7 +743,7 @@ impl StdinSource {
     }
 }
 
-fn write_stdin(mut input: ChildStdin, source: StdinSource, tx: &SyncSender<Stamped>) {
+fn write_stdin(mut input: ChildStdin, source: StdinSource, tx: &Sender<Stamped>) {
     let result = match source {
         StdinSource::Bytes(bytes) => input.write_all(&bytes).and_then(|()| input.flush()),
         StdinSource::Messages(messages) => {

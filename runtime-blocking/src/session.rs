@@ -54,6 +54,10 @@ impl Session {
     /// closed its stdin or exited). `Ok` means queued: a CLI that exits right then never
     /// sees the message, and the session's messages and final error tell what happened.
     pub fn send(&self, message: UserInputMessage) -> Result<(), AgentError> {
+        if self.execution.is_finished() {
+            // The CLI has exited: nothing reads the input any more.
+            return Err(input_closed());
+        }
         match &self.input {
             Some(tx) => tx.send(message).map_err(|_| input_closed()),
             None => Err(input_closed()),

@@ -70,9 +70,8 @@ impl AmpBuilder {
 
     /// Ends an execution whose stdout has been silent this long. Default: none.
     ///
-    /// Silence is measured on what has been read from the CLI: output is read as the
-    /// consumer takes messages (a bounded buffer in between), so a consumer that stops
-    /// reading for longer than this can also trigger it.
+    /// It measures the CLI's own silence: output is read as it comes, however slowly the
+    /// messages are consumed.
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.settings.run.idle_timeout = Some(timeout);

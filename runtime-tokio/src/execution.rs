@@ -360,6 +360,14 @@ impl<T> Drop for AbortOnDrop<T> {
     }
 }
 
+impl<T> AbortOnDrop<T> {
+    /// Aborts the task and waits until it is gone (its captures dropped).
+    async fn abort_and_wait(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
+
 /// Last resort: if the driver itself is dropped before the child was reaped (the runtime is
 /// shutting down), kill the whole process group.
 struct KillGuard {
@@ -448,7 +456,10 @@ impl Driver {
             };
 
             let can_send = !consumer_gone && !pending.is_empty();
-            let read_stdout = self.stdout.is_some() && pending.is_empty();
+            // The CLI's output is always read as it comes, even while the consumer is slow:
+            // the idle timeout then measures exactly the CLI's silence (as in every runtime),
+            // and undelivered messages wait in `pending`.
+            let read_stdout = self.stdout.is_some();
             let read_stderr = self.stderr.is_some();
             let writing = self.writer.is_some();
             let wake = {
@@ -575,7 +586,11 @@ impl Driver {
         }
         self.stdout = None;
         self.stderr = None;
-        self.writer = None;
+        // Wait until the stdin writer is gone: a session's input channel is closed before
+        // the end of the stream is visible, so a later `send` fails.
+        if let Some(writer) = self.writer.take() {
+            writer.abort_and_wait().await;
+        }
         match &outcome {
             Ok(()) => tracing::debug!(target: "ampere", "the Amp CLI execution finished"),
             Err(error) => tracing::debug!(target: "ampere", %error, "the Amp CLI execution failed"),

@@ -1174,3 +1174,18 @@ async fn execution_works_with_stream_combinators() {
         .await;
     assert_eq!(texts, ["filter me"]);
 }
+
+#[tokio::test]
+async fn a_slow_consumer_does_not_trip_the_idle_timeout() {
+    // The CLI is never silent for 1 s, but the consumer does not read for 2 s: the idle
+    // timeout measures the CLI's silence, not the consumer's.
+    let fx = fixture_with(|b| b.idle_timeout(Duration::from_secs(1)));
+    let execution = fx.amp.execute(
+        "[[scenario:tools count=40 delay_ms=20]] x",
+        AmpOptions::default(),
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let c = collect(execution).await;
+    assert!(c.end.is_none(), "{:?}", c.end);
+    assert_eq!(result_text(&c), Some("Done: ran 40 tools."));
+}
