@@ -306,3 +306,35 @@ fn typed_results() {
         .to_string()
         .starts_with("the action result does not fit"));
 }
+
+#[test]
+fn serialized_params_become_json_or_a_validation_error_naming_params() {
+    use ampere_core::action::{ActionError, ActionRequest};
+    use std::collections::BTreeMap;
+    #[derive(serde::Serialize)]
+    struct Invoice {
+        invoice_id: &'static str,
+    }
+    let req = ActionRequest::serialized(
+        "send_invoice",
+        Invoice {
+            invoice_id: "inv_123",
+        },
+    )
+    .expect("serializable");
+    assert_eq!(req.params, serde_json::json!({"invoice_id": "inv_123"}));
+    // JSON object keys must be strings: a map keyed by tuples cannot be sent.
+    let mut bad = BTreeMap::new();
+    bad.insert((1, 2), "x");
+    match ActionRequest::serialized("a", bad) {
+        Err(ActionError::Validation(v)) => {
+            assert_eq!(v.field, "params");
+            assert!(
+                v.rule.contains("cannot be serialized as JSON"),
+                "{}",
+                v.rule
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}

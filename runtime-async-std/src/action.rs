@@ -19,7 +19,6 @@ use ampere_core::action::{
     decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest, HttpResponse,
     Method, Output, TransportError,
 };
-use ampere_core::ValidationError;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -104,10 +103,7 @@ impl ActionExecutor {
         action_name: impl Into<String>,
         params: impl Serialize,
     ) -> Result<T, ActionError> {
-        let params = serde_json::to_value(params).map_err(|e| {
-            ValidationError::new("params", format!("not representable as JSON: {e}"))
-        })?;
-        self.execute_request(ActionRequest::new(action_name, params))
+        self.execute_request(ActionRequest::serialized(action_name, params)?)
             .await
     }
 

@@ -157,13 +157,7 @@ impl ActionExecutor {
         action_name: impl Into<String>,
         params: impl Serialize,
     ) -> Result<T, ActionError> {
-        let params = serde_json::to_value(params).map_err(|e| {
-            ActionError::Validation(ampere_core::ValidationError::new(
-                "params",
-                format!("cannot be serialized as JSON: {e}"),
-            ))
-        })?;
-        self.execute_request(ActionRequest::new(action_name, params))
+        self.execute_request(ActionRequest::serialized(action_name, params)?)
     }
 
     /// Runs one fully specified action request (summary, retry policy, start-to-close

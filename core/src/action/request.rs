@@ -155,6 +155,19 @@ impl ActionRequest {
         }
     }
 
+    /// A request for `action_name` with any serializable `params` (the seed's `params: Any`).
+    /// Parameters that cannot be represented as JSON (a map with non-string keys, a failing
+    /// `Serialize` impl) are an [`ActionError::Validation`] naming `params`.
+    pub fn serialized(
+        action_name: impl Into<String>,
+        params: impl serde::Serialize,
+    ) -> Result<Self, crate::action::ActionError> {
+        let params = serde_json::to_value(params).map_err(|e| {
+            ValidationError::new("params", format!("cannot be serialized as JSON: {e}"))
+        })?;
+        Ok(Self::new(action_name, params))
+    }
+
     /// Sets the human-readable summary.
     #[must_use]
     pub fn summary(mut self, summary: impl Into<String>) -> Self {

@@ -2,7 +2,7 @@
 //! message type as the agent works.
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example execute -- "Run the tests"
+//! cargo run -p ampere-async-std --example async_std_execute -- "Run the tests"
 //! ```
 
 use ampere_async_std::{execute, AgentError, AmpOptions, ContentBlock, Message, Mode};

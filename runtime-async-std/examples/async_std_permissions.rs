@@ -3,7 +3,7 @@
 //! (0600 in a 0700 folder) that is removed when the execution ends.
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example permissions
+//! cargo run -p ampere-async-std --example async_std_permissions
 //! ```
 
 use ampere_async_std::{

@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! export AMP_API_KEY=sgamp_your_api_key_here   # or AMP_CLI_PATH=target/debug/amp-stub
-//! cargo run -p ampere-async-std --example quick_start
+//! cargo run -p ampere-async-std --example async_std_quick_start
 //! ```
 
 use ampere_async_std::{execute, AgentError, AmpOptions, Message};

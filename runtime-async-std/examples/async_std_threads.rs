@@ -1,7 +1,7 @@
 //! Threads: create one, continue it, read it back as Markdown, and share it.
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example threads
+//! cargo run -p ampere-async-std --example async_std_threads
 //! ```
 
 use ampere_async_std::{

@@ -2,7 +2,7 @@
 //!
 //! Needs the Amp CLI and `AMP_API_KEY`; to try it offline, point `AMP_CLI_PATH` at the
 //! project's stand-in: `cargo build -p ampere-tests --bin amp-stub` then
-//! `AMP_CLI_PATH=target/debug/amp-stub cargo run -p ampere-blocking --example quick_start`.
+//! `AMP_CLI_PATH=target/debug/amp-stub cargo run -p ampere-blocking --example blocking_quick_start`.
 
 use ampere_blocking::{execute, AgentError, AmpOptions, Message};
 

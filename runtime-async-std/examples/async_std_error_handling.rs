@@ -2,7 +2,7 @@
 //! timeouts and cancellation stop the CLI's whole process group and clean up.
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example error_handling
+//! cargo run -p ampere-async-std --example async_std_error_handling
 //! ```
 
 use std::time::Duration;

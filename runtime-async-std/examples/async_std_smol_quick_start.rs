@@ -2,7 +2,7 @@
 //! (it is built on async-process, async-io and the blocking pool, which smol uses too).
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example smol_quick_start
+//! cargo run -p ampere-async-std --example async_std_smol_quick_start
 //! ```
 
 use ampere_async_std::{execute, AgentError, AmpOptions, Message};

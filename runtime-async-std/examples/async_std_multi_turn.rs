@@ -5,7 +5,7 @@
 //! 2. an interactive [`Session`](ampere_async_std::Session): send, read the answer, send again.
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example multi_turn
+//! cargo run -p ampere-async-std --example async_std_multi_turn
 //! ```
 
 use std::time::Duration;

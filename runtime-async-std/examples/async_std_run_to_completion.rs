@@ -2,7 +2,7 @@
 //! answer, usage, turns, tool calls), with an idle timeout.
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example run_to_completion
+//! cargo run -p ampere-async-std --example async_std_run_to_completion
 //! ```
 
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! passed by path, never on the command line.
 //!
 //! ```sh
-//! cargo run -p ampere-async-std --example mcp
+//! cargo run -p ampere-async-std --example async_std_mcp
 //! ```
 
 use ampere_async_std::{AgentError, AmpOptions, McpConfig, McpServer, Message};

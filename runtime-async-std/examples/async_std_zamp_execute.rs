@@ -3,7 +3,7 @@
 //!
 //! ```sh
 //! export ZAMP_BASE_URL=https://api.zamp.ai ZAMP_AUTH_TOKEN=your-api-token
-//! cargo run -p ampere-async-std --example zamp_execute
+//! cargo run -p ampere-async-std --example async_std_zamp_execute
 //! ```
 
 use std::time::Duration;
