@@ -19,48 +19,13 @@ use serde_json::Value;
 /// The `ampere-async-std` façade.
 pub struct AsyncStd;
 
-fn amp(cfg: &AmpCfg) -> Amp {
-    let mut b = Amp::builder();
-    if let Some(p) = &cfg.cli_path {
-        b = b.cli_path(p.clone());
-    }
-    if let Some(d) = cfg.overall_timeout {
-        b = b.overall_timeout(d);
-    }
-    if let Some(d) = cfg.idle_timeout {
-        b = b.idle_timeout(d);
-    }
-    if let Some(d) = cfg.kill_grace {
-        b = b.kill_grace(d);
-    }
-    if let Some(n) = cfg.max_line_len {
-        b = b.max_line_len(n);
-    }
-    if let Some(n) = cfg.stderr_tail_bytes {
-        b = b.stderr_tail_bytes(n);
-    }
-    if let Some(d) = &cfg.temp_dir {
-        b = b.temp_dir(d.clone());
-    }
-    b.build()
-}
+ampere_tests::suite_builders!(Amp, ActionExecutor);
 
 fn prompt(spec: PromptSpec) -> Prompt {
     match spec {
         PromptSpec::Text(t) => Prompt::from(t),
         PromptSpec::Messages(m) => Prompt::stream(futures_lite::stream::iter(m)),
     }
-}
-
-fn executor(cfg: &ActionCfg) -> ActionExecutor {
-    let mut b = ActionExecutor::builder();
-    if let Some(u) = &cfg.base_url {
-        b = b.base_url(u.clone());
-    }
-    if let Some(t) = &cfg.auth_token {
-        b = b.auth_token(t.clone());
-    }
-    b.build()
 }
 
 type Sends = Vec<Result<(), AgentError>>;

@@ -668,3 +668,48 @@ macro_rules! runtime_suite {
         }
     };
 }
+
+/// Defines `fn amp(&AmpCfg) -> $amp` and `fn executor(&ActionCfg) -> $executor` in a
+/// runtime's suite file: the same mapping of the suite's knobs onto each runtime's builders
+/// (the three runtimes have the same builder methods, but distinct types).
+#[macro_export]
+macro_rules! suite_builders {
+    ($amp:ident, $executor:ident) => {
+        fn amp(cfg: &$crate::suite::AmpCfg) -> $amp {
+            let mut b = $amp::builder();
+            if let Some(p) = &cfg.cli_path {
+                b = b.cli_path(p.clone());
+            }
+            if let Some(d) = cfg.overall_timeout {
+                b = b.overall_timeout(d);
+            }
+            if let Some(d) = cfg.idle_timeout {
+                b = b.idle_timeout(d);
+            }
+            if let Some(d) = cfg.kill_grace {
+                b = b.kill_grace(d);
+            }
+            if let Some(n) = cfg.max_line_len {
+                b = b.max_line_len(n);
+            }
+            if let Some(n) = cfg.stderr_tail_bytes {
+                b = b.stderr_tail_bytes(n);
+            }
+            if let Some(d) = &cfg.temp_dir {
+                b = b.temp_dir(d.clone());
+            }
+            b.build()
+        }
+
+        fn executor(cfg: &$crate::suite::ActionCfg) -> $executor {
+            let mut b = $executor::builder();
+            if let Some(u) = &cfg.base_url {
+                b = b.base_url(u.clone());
+            }
+            if let Some(t) = &cfg.auth_token {
+                b = b.auth_token(t.clone());
+            }
+            b.build()
+        }
+    };
+}
