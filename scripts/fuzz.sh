@@ -8,5 +8,13 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list)
 for t in "${targets[@]}"; do
   echo "-- fuzz $t for ${secs}s"
-  cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 2>&1 | tail -n 12
+  log=$(mktemp)
+  if ! cargo +nightly fuzz run "$t" -- -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=1 >"$log" 2>&1; then
+    grep -vE '^#|Uses: ' "$log" | tail -n 80
+    echo "fuzz target $t FAILED; the crashing input is in fuzz/artifacts/$t/"
+    rm -f "$log"
+    exit 1
+  fi
+  grep -E '^Done|^stat::' "$log" | head -n 4
+  rm -f "$log"
 done

@@ -194,3 +194,19 @@ proptest! {
         }
     }
 }
+
+/// Found by the settings fuzz target: a long number literal must survive a rewrite of the
+/// user's settings exactly (serde_json's default float parser can be 1 ulp off).
+#[test]
+fn long_number_literals_round_trip_exactly() {
+    use ampere_core::settings::{parse_settings, to_file_bytes};
+    let text = r#"{"AV5+":	222222222222222222222222222222222222222222222222221}"#;
+    let map = parse_settings(text).expect("parses");
+    let compact = serde_json::to_string(&map).expect("serializes");
+    assert_eq!(parse_settings(&compact).ok(), Some(map.clone()));
+    let pretty = to_file_bytes(&map);
+    assert_eq!(
+        parse_settings(&String::from_utf8_lossy(&pretty)).ok(),
+        Some(map)
+    );
+}
