@@ -308,4 +308,3 @@ pub struct ToolUse<'a> {
     /// The tool's arguments.
     pub input: &'a Value,
 }
-

@@ -77,4 +77,3 @@ impl Serialize for UserInputMessage {
         st.end()
     }
 }
-

@@ -71,4 +71,3 @@ mod tests {
         assert!(a.message.content.is_empty());
     }
 }
-

@@ -124,4 +124,3 @@ open_enum! {
         ErrorMaxTurns => "error_max_turns",
     }
 }
-

@@ -98,4 +98,3 @@ impl<'a> Sum<&'a Usage> for Usage {
         iter.fold(Usage::default(), |acc, u| acc + u)
     }
 }
-

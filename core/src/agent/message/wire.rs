@@ -104,12 +104,17 @@ pub(super) fn unexpected(v: &Value) -> de::Unexpected<'_> {
     }
 }
 
-pub(super) fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+pub(super) fn deserialize_tagged<'de, T: Tagged, D: Deserializer<'de>>(
+    d: D,
+) -> Result<T, D::Error> {
     d.deserialize_map(TaggedVisitor::<T>(std::marker::PhantomData))
 }
 
 /// Decodes the rest of an object of unknown type and puts its tag back in.
-pub(super) fn raw_with_tag<'de, D: Deserializer<'de>>(tag: &str, rest: D) -> Result<Value, D::Error> {
+pub(super) fn raw_with_tag<'de, D: Deserializer<'de>>(
+    tag: &str,
+    rest: D,
+) -> Result<Value, D::Error> {
     let mut obj = Map::<String, Value>::deserialize(rest)?;
     obj.insert("type".to_owned(), Value::String(tag.to_owned()));
     Ok(Value::Object(obj))
@@ -123,4 +128,3 @@ where
 {
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
-
