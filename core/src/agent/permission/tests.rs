@@ -1,0 +1,37 @@
+//! Unit tests.
+
+use super::*;
+
+#[test]
+fn builder_serializes_in_cli_order() {
+    let p = Permission::reject("Bash")
+        .matching("cmd", vec!["rm *", "/^sudo /"])
+        .in_context(PermissionContext::Subagent)
+        .with_message("no")
+        .build();
+    let json = p.map(|p| serde_json::to_string(&p).unwrap_or_default());
+    assert_eq!(
+        json,
+        Ok(r#"{"tool":"Bash","action":"reject","matches":{"cmd":["rm *","/^sudo /"]},"context":"subagent","message":"no"}"#.to_owned())
+    );
+}
+
+#[test]
+fn invalid_rules_are_refused() {
+    let e = Permission::allow("").build().err();
+    assert_eq!(e.map(|e| e.field), Some("permission.tool".to_owned()));
+    let e = Permission::allow("Bash").to("x").build().err();
+    assert_eq!(e.map(|e| e.field), Some("permission.to".to_owned()));
+    let e = Permission::ask("Bash").with_message("m").build().err();
+    assert_eq!(e.map(|e| e.field), Some("permission.message".to_owned()));
+    let e = PermissionBuilder::new("Bash", PermissionAction::Delegate)
+        .build()
+        .err();
+    assert_eq!(e.map(|e| e.field), Some("permission.to".to_owned()));
+    let r: Result<Permission, _> = serde_json::from_str(r#"{"tool":"Bash","action":"delegate"}"#);
+    assert!(r
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .contains("invalid permission.to"));
+}
