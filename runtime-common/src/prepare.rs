@@ -112,22 +112,25 @@ pub fn prepare_execution(
     settings: &CliSettings,
 ) -> Result<Prepared, AgentError> {
     let base = read_base_settings(options);
-    let dir = match &settings.temp_root {
-        Some(root) => PrivateDir::create_in(root)?,
-        None => PrivateDir::create()?,
+    let root = match &settings.temp_root {
+        Some(root) => root.clone(),
+        None => std::env::temp_dir(),
     };
+    // The folder is named now but created only when the plan needs a file in it.
+    let dir_path = PrivateDir::fresh_path(&root);
     let plan: InvocationPlan =
-        plan::plan_execution(options, &prompt, &base, dir.path()).map_err(|e| match e {
+        plan::plan_execution(options, &prompt, &base, &dir_path).map_err(|e| match e {
             plan::PlanError::Validation(v) => AgentError::Validation(v),
             other => AgentError::Plan(other.to_string()),
         })?;
+    check_cwd(plan.cwd.as_deref())?;
     for warning in &plan.warnings {
         tracing::warn!(target: "ampere", "{warning}");
     }
     let private_dir = if plan.files.is_empty() {
-        drop(dir);
         None
     } else {
+        let dir = PrivateDir::create_at(dir_path)?;
         for file in &plan.files {
             dir.write(file)?;
         }
@@ -154,6 +157,27 @@ pub fn prepare_execution(
     })
 }
 
+/// A working folder that does not exist is an error naming it, before anything is spawned
+/// (the spawn would report it as if the CLI were missing).
+fn check_cwd(cwd: Option<&Path>) -> Result<(), AgentError> {
+    let Some(cwd) = cwd else {
+        return Ok(());
+    };
+    match std::fs::metadata(cwd) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(ampere_core::ValidationError::new(
+            "cwd",
+            format!("{} is not a folder", cwd.display()),
+        )
+        .into()),
+        Err(e) => Err(ampere_core::ValidationError::new(
+            "cwd",
+            format!("cannot use the folder {}: {e}", cwd.display()),
+        )
+        .into()),
+    }
+}
+
 /// Builds the command of a thread command (`threads new`, `threads markdown`,
 /// `threads share multiplayer`): stdin closed, stdout and stderr piped, own process group.
 /// Run it to completion and pass the output to `ampere_core::run::command_outcome`.
@@ -163,6 +187,7 @@ pub fn prepare_thread_command(
     cwd: Option<&Path>,
 ) -> Result<Command, AgentError> {
     let args = thread_command.args()?;
+    check_cwd(cwd)?;
     let cli = locate_cli(settings.cli_path.as_deref(), cwd)?;
     let mut command = cli.command();
     command.args(&args);
@@ -249,6 +274,45 @@ mod tests {
             std::fs::read_dir(tmp.path().join("t")).expect("ls").count(),
             0
         );
+    }
+
+    #[test]
+    fn no_private_folder_unless_a_file_is_needed() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let settings = CliSettings {
+            cli_path: Some(fake_cli(tmp.path())),
+            temp_root: Some(tmp.path().join("t")),
+        };
+        std::fs::create_dir(tmp.path().join("t")).expect("mkdir");
+        let prepared = prepare_execution(
+            &AmpOptions::default(),
+            PromptKind::Text("x".into()),
+            &settings,
+        )
+        .expect("plan");
+        assert!(prepared.private_dir.is_none());
+        assert_eq!(
+            std::fs::read_dir(tmp.path().join("t")).expect("ls").count(),
+            0
+        );
+    }
+
+    #[test]
+    fn a_missing_working_folder_is_named_before_anything_is_spawned() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let settings = CliSettings {
+            cli_path: Some(fake_cli(tmp.path())),
+            temp_root: Some(tmp.path().to_path_buf()),
+        };
+        let missing = tmp.path().join("no-such-folder");
+        let options = AmpOptions::new().cwd(&missing);
+        let err = prepare_execution(&options, PromptKind::Text("x".into()), &settings)
+            .expect_err("missing cwd");
+        assert!(
+            matches!(err, AgentError::Validation(ref v) if v.field == "cwd"),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("no-such-folder"), "{err}");
     }
 
     #[test]

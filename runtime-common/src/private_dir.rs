@@ -30,38 +30,49 @@ impl PrivateDir {
     pub fn create_in(parent: &Path) -> Result<Self, AgentError> {
         let mut last_error = None;
         for _ in 0..16 {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.subsec_nanos())
-                .unwrap_or(0);
-            let name = format!(
-                "ampere-{}-{}-{:08x}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed),
-                nanos
-            );
-            let path = parent.join(name);
-            match DirBuilder::new().mode(PRIVATE_DIR_MODE).create(&path) {
-                Ok(()) => {
-                    return Ok(Self {
-                        path,
-                        removed: false,
-                    })
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last_error = Some(e),
-                Err(e) => {
-                    return Err(AgentError::io(
-                        format!("creating private folder in {}", parent.display()),
-                        &e,
-                    ))
-                }
+            match Self::create_at(Self::fresh_path(parent)) {
+                Err(AgentError::Io {
+                    kind: std::io::ErrorKind::AlreadyExists,
+                    ..
+                }) => last_error = Some(std::io::ErrorKind::AlreadyExists),
+                other => return other,
             }
         }
-        let e = last_error.unwrap_or_else(|| std::io::Error::other("no free name"));
-        Err(AgentError::io(
-            format!("creating private folder in {}", parent.display()),
-            &e,
+        let kind = last_error.unwrap_or(std::io::ErrorKind::Other);
+        Err(AgentError::Io {
+            context: format!("creating private folder in {}", parent.display()),
+            kind,
+            message: "no free name".to_string(),
+        })
+    }
+
+    /// A fresh name for a private folder under `parent` (pid, counter and time), not yet
+    /// created: plan with it, then [`create_at`](Self::create_at) only if a file is needed.
+    pub fn fresh_path(parent: &Path) -> PathBuf {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        parent.join(format!(
+            "ampere-{}-{}-{:08x}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            nanos
         ))
+    }
+
+    /// Creates the private folder `path` (mode 0700); it must not exist yet.
+    pub fn create_at(path: PathBuf) -> Result<Self, AgentError> {
+        match DirBuilder::new().mode(PRIVATE_DIR_MODE).create(&path) {
+            Ok(()) => Ok(Self {
+                path,
+                removed: false,
+            }),
+            Err(e) => Err(AgentError::io(
+                format!("creating private folder {}", path.display()),
+                &e,
+            )),
+        }
     }
 
     /// The folder's path.
