@@ -387,3 +387,40 @@ fn options_debug_hides_env_values_and_system_prompt() {
         "{d}"
     );
 }
+
+#[test]
+fn bad_prompts_and_titles_are_named_before_anything_is_planned() {
+    use ampere_core::plan::{plan_execution, BaseSettings, PromptKind};
+    let dir = std::path::Path::new("/tmp/ampere-plan");
+    let plan = |options: &AmpOptions, prompt: &str| {
+        plan_execution(
+            options,
+            &PromptKind::Text(prompt.into()),
+            &BaseSettings::None,
+            dir,
+        )
+    };
+    let err = plan(&AmpOptions::default(), "  \n").expect_err("empty prompt");
+    assert_eq!(err.to_string(), "invalid prompt: must not be empty");
+    let err = plan(&AmpOptions::default(), "a\0b").expect_err("NUL");
+    assert_eq!(
+        err.to_string(),
+        "invalid prompt: must not contain NUL (found at byte 1)"
+    );
+    assert!(
+        plan(&AmpOptions::default(), "two\nlines").is_ok(),
+        "a prompt may span lines"
+    );
+    let titled = AmpOptions::new().title("a\nb");
+    let err = plan(&titled, "x").expect_err("newline in the title");
+    assert!(
+        err.to_string()
+            .starts_with("invalid title: must be one line"),
+        "{err}"
+    );
+    let titled = AmpOptions::new().title("a\0b");
+    assert_eq!(
+        plan(&titled, "x").expect_err("NUL").to_string(),
+        "invalid title: must not contain NUL"
+    );
+}

@@ -271,6 +271,20 @@ fn os(s: &str) -> OsString {
     OsString::from(s)
 }
 
+/// A text prompt must say something, and must not hold NUL (it is written raw to stdin).
+pub fn validate_prompt(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        return Err(ValidationError::new("prompt", "must not be empty"));
+    }
+    if let Some(at) = text.find('\0') {
+        return Err(ValidationError::new(
+            "prompt",
+            format!("must not contain NUL (found at byte {at})"),
+        ));
+    }
+    Ok(())
+}
+
 /// Plans one execution. Validates every option first (nothing is spawned on error).
 ///
 /// `private_dir` is the fresh private folder the runtime will create if the plan has files;
@@ -283,6 +297,9 @@ pub fn plan_execution(
     private_dir: &Path,
 ) -> Result<InvocationPlan, PlanError> {
     options.validate()?;
+    if let PromptKind::Text(text) = prompt {
+        validate_prompt(text)?;
+    }
     let remote = options.executor.is_remote();
     if remote && matches!(prompt, PromptKind::Stream) {
         return Err(ValidationError::new(

@@ -184,5 +184,11 @@ pub fn validate_title(title: &str) -> Result<(), ValidationError> {
     if title.contains('\0') {
         return Err(ValidationError::new("title", "must not contain NUL"));
     }
+    if let Some(c) = title.chars().find(|c| c.is_control()) {
+        return Err(ValidationError::new(
+            "title",
+            format!("must be one line without control characters (found {c:?})"),
+        ));
+    }
     Ok(())
 }
