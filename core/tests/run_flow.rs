@@ -447,3 +447,130 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_guard_ends_the_run_after_delivering_what_came_and_names_itself() {
+    use ampere_core::run::{Guard, GuardTrip, SummaryBuilder};
+    let t0 = Instant::now();
+    let usage = r#""usage":{"input_tokens":60,"output_tokens":40}"#;
+    let turn = ASSISTANT.replace(
+        r#""stop_reason":"end_turn""#,
+        &format!(r#""stop_reason":"end_turn",{usage}"#),
+    );
+    let sub = turn.replace(
+        r#""parent_tool_use_id":null"#,
+        r#""parent_tool_use_id":"t1""#,
+    );
+    for (cfg, trip) in [
+        (
+            RunConfig {
+                max_turns: Some(2),
+                ..RunConfig::default()
+            },
+            GuardTrip {
+                guard: Guard::MaxTurns,
+                limit: 2,
+                observed: 3,
+            },
+        ),
+        (
+            RunConfig {
+                max_tokens: Some(450),
+                ..RunConfig::default()
+            },
+            GuardTrip {
+                guard: Guard::MaxTokens,
+                limit: 450,
+                observed: 500,
+            },
+        ),
+    ] {
+        let mut run = AgentRun::new(cfg, RunMode::Stream, StdinSetup::Closed, t0);
+        let mut bytes = Vec::new();
+        // Two main-thread turns, two subagent messages (not turns), then the third turn.
+        for l in [&turn, &sub, &turn, &sub, &turn] {
+            bytes.extend_from_slice(l.as_bytes());
+            bytes.push(b'\n');
+        }
+        run.handle_input(Input::Stdout(&bytes), t0);
+        assert_eq!(
+            drain(&mut run).0,
+            vec![Output::Signal(Signal::Terminate)],
+            "{trip}"
+        );
+        run.handle_input(Input::Exited(ExitInfo::signal(15)), t0);
+        run.handle_input(Input::StdoutEnd(None), t0);
+        run.handle_input(Input::StderrEnd(None), t0);
+        let _ = drain(&mut run);
+        let mut summary = SummaryBuilder::new();
+        let mut end = Ok(());
+        while let Some(item) = run.poll_item(t0) {
+            match item {
+                Ok(m) => summary.observe(&m),
+                Err(e) => end = Err(e),
+            }
+        }
+        assert_eq!(
+            end,
+            Err(AgentError::Guard {
+                trip,
+                summary: None
+            })
+        );
+        match summary.finish_with(end) {
+            Err(AgentError::Guard {
+                trip: got,
+                summary: Some(partial),
+            }) => {
+                assert_eq!(got, trip);
+                assert_eq!(partial.stopped_by, Some(trip));
+                assert_eq!(
+                    partial.message_count, 5,
+                    "everything received was delivered"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    let text = GuardTrip {
+        guard: Guard::MaxTurns,
+        limit: 2,
+        observed: 3,
+    }
+    .to_string();
+    assert_eq!(
+        text,
+        "the max_turns guard stopped the run: 3 turns observed, limit 2"
+    );
+}
+
+#[test]
+fn live_stderr_comes_line_by_line_and_bounded() {
+    let t0 = Instant::now();
+    let cfg = RunConfig {
+        stderr_lines: Some(8),
+        ..RunConfig::default()
+    };
+    let mut run = AgentRun::new(cfg, RunMode::Stream, StdinSetup::Closed, t0);
+    run.handle_input(Input::Stderr(b"one\r\ntw"), t0);
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("one"));
+    assert_eq!(run.poll_stderr_line(), None, "a partial line waits");
+    run.handle_input(Input::Stderr(b"o\nthis line is too long\nlast"), t0);
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("two"));
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("this lin…"));
+    run.handle_input(Input::StderrEnd(None), t0);
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("last"));
+    assert_eq!(run.poll_stderr_line(), None);
+    assert!(
+        run.stderr_tail().contains("too long"),
+        "the tail is kept as well"
+    );
+    let mut off = AgentRun::new(
+        RunConfig::default(),
+        RunMode::Stream,
+        StdinSetup::Closed,
+        t0,
+    );
+    off.handle_input(Input::Stderr(b"x\n"), t0);
+    assert_eq!(off.poll_stderr_line(), None, "off by default");
+}

@@ -36,7 +36,7 @@ pub use locate::{locate_cli, CliProgram};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
-pub use shared::{input_closed_error, PipeOp, RunState};
+pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
 
 use std::ffi::OsString;
 

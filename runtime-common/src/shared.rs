@@ -1,6 +1,8 @@
 //! [`RunState`]: carrying out core's [`Output`]s, written once for every runtime.
 
 use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use ampere_core::message::Message;
@@ -30,14 +32,30 @@ pub enum PipeOp {
 /// Whoever holds the lock carries out what needs no pipe at once: signals to the process
 /// group and removing the private folder. Pipe operations are queued for the driver. The
 /// consumer takes items straight from the machine.
-#[derive(Debug)]
 pub struct RunState {
     run: AgentRun,
+    stderr_sink: Option<StderrSink>,
     group: Option<u32>,
     registration: Option<Registration>,
     private_dir: Option<PrivateDir>,
     ops: VecDeque<PipeOp>,
     deadline: Option<Instant>,
+}
+
+/// A callback that gets each line of the CLI's stderr as it comes (live stderr).
+pub type StderrSink = Arc<dyn Fn(&str) + Send + Sync>;
+
+impl fmt::Debug for RunState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunState")
+            .field("run", &self.run)
+            .field("group", &self.group)
+            .field("private_dir", &self.private_dir)
+            .field("ops", &self.ops)
+            .field("deadline", &self.deadline)
+            .field("stderr_sink", &self.stderr_sink.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RunState {
@@ -47,6 +65,7 @@ impl RunState {
     pub fn new(run: AgentRun, pid: Option<u32>, private_dir: Option<PrivateDir>) -> RunState {
         let mut state = RunState {
             run,
+            stderr_sink: None,
             group: pid,
             registration: pid.map(Registration::register),
             private_dir,
@@ -55,6 +74,14 @@ impl RunState {
         };
         state.drain();
         state
+    }
+
+    /// Hands every line of the CLI's stderr to `sink` as it comes (the run's config must
+    /// have `stderr_lines` set). The sink is called by whoever holds the lock (the driver):
+    /// it must be quick and must not call back into the execution.
+    pub fn with_stderr_sink(mut self, sink: Option<StderrSink>) -> RunState {
+        self.stderr_sink = sink;
+        self
     }
 
     /// Feeds one input that happened at `now`, then carries out or queues every output.
@@ -80,8 +107,13 @@ impl RunState {
                 }
                 Output::Wait(deadline) => {
                     self.deadline = deadline;
-                    return;
+                    break;
                 }
+            }
+        }
+        while let Some(line) = self.run.poll_stderr_line() {
+            if let Some(sink) = &self.stderr_sink {
+                sink(&line);
             }
         }
     }

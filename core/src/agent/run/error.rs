@@ -26,6 +26,52 @@ impl fmt::Display for TimeoutKind {
     }
 }
 
+/// A limit ampere enforces while the stream runs (the CLI has none of these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Guard {
+    /// [`RunConfig::max_turns`](super::RunConfig::max_turns): assistant messages of the main
+    /// thread (subagents' messages are not turns).
+    MaxTurns,
+    /// [`RunConfig::max_tokens`](super::RunConfig::max_tokens): the total tokens of every
+    /// assistant message's usage, as they arrive.
+    MaxTokens,
+}
+
+impl fmt::Display for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Guard::MaxTurns => "max_turns",
+            Guard::MaxTokens => "max_tokens",
+        })
+    }
+}
+
+/// A guard that fired: which, its limit, and the value observed when it fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GuardTrip {
+    /// The guard.
+    pub guard: Guard,
+    /// Its configured limit.
+    pub limit: u64,
+    /// The value that went past it.
+    pub observed: u64,
+}
+
+impl fmt::Display for GuardTrip {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let unit = match self.guard {
+            Guard::MaxTurns => "turns",
+            Guard::MaxTokens => "tokens",
+        };
+        write!(
+            f,
+            "the {} guard stopped the run: {} {unit} observed, limit {}",
+            self.guard, self.observed, self.limit
+        )
+    }
+}
+
 /// Every way running the Amp agent can fail. Shared by all runtimes.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -71,6 +117,18 @@ pub enum AgentError {
     /// The run was cancelled by the caller.
     #[error("Amp CLI execution was cancelled")]
     Cancelled,
+    /// A run guard ([`RunConfig::max_turns`](super::RunConfig::max_turns),
+    /// [`max_tokens`](super::RunConfig::max_tokens)) ended the run (`SIGTERM`, grace,
+    /// `SIGKILL`) after every message received so far was delivered.
+    #[error("{trip}")]
+    Guard {
+        /// Which guard, its limit, the value observed.
+        trip: GuardTrip,
+        /// What the run amounted to when it was stopped (filled in by the run-to-completion
+        /// helpers; `None` in the message stream). Its
+        /// [`stopped_by`](super::RunSummary::stopped_by) names the guard.
+        summary: Option<Box<super::RunSummary>>,
+    },
     /// An operating-system operation failed (spawning, a pipe, a temporary file).
     #[error("{context}: {message}")]
     Io {

@@ -3,8 +3,9 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use super::error::{signal_name, AgentError, TimeoutKind};
+use super::error::{signal_name, AgentError, Guard, GuardTrip, TimeoutKind};
 use super::io::{Input, IoFailure, Output, RunMode, StdinSetup};
+use super::stderr::StderrLines;
 use super::stdin::Stdin;
 use super::tail::TailBuffer;
 use super::{ExitInfo, RunConfig, Signal};
@@ -16,6 +17,7 @@ use crate::threads::ThreadCommand;
 #[derive(Debug, Clone)]
 enum EndReason {
     Timeout(TimeoutKind, Duration),
+    Guard(GuardTrip),
     Cancelled,
     Failed(AgentError),
 }
@@ -69,6 +71,14 @@ pub struct AgentRun {
     /// The error that ends the stream, delivered after every item.
     final_error: Option<AgentError>,
     command_outcome: Option<Result<String, AgentError>>,
+    /// Main-thread assistant messages so far (the max_turns guard).
+    turns: u64,
+    /// Tokens of every assistant message's usage so far (the max_tokens guard).
+    tokens: u64,
+    /// A guard fired while decoding; the run is ended with it after the input is handled.
+    pending_guard: Option<GuardTrip>,
+    /// Live stderr lines, when asked for.
+    stderr_lines: Option<StderrLines>,
 }
 
 impl AgentRun {
@@ -82,6 +92,7 @@ impl AgentRun {
                 overflow: false,
             },
         };
+        let stderr_lines = config.stderr_lines.map(StderrLines::new);
         let mut run = Self {
             body,
             stderr: TailBuffer::new(config.stderr_tail_bytes),
@@ -106,6 +117,10 @@ impl AgentRun {
             ready_bytes: 0,
             final_error: None,
             command_outcome: None,
+            turns: 0,
+            tokens: 0,
+            pending_guard: None,
+            stderr_lines,
         };
         run.stdin.pump(&mut run.outputs);
         run
@@ -128,9 +143,12 @@ impl AgentRun {
             Input::Stderr(bytes) => {
                 if !self.stderr_closed {
                     self.stderr.push(bytes);
+                    if let Some(lines) = &mut self.stderr_lines {
+                        lines.push(bytes);
+                    }
                 }
             }
-            Input::StderrEnd(_) => self.stderr_closed = true,
+            Input::StderrEnd(_) => self.close_stderr(),
             Input::Exited(exit) => self.exited(exit, now),
             Input::WaitFailed(failure) => {
                 self.exited(ExitInfo::default(), now);
@@ -152,6 +170,9 @@ impl AgentRun {
             Input::ConsumerGone => self.consumer_gone(now),
             Input::Cancel => self.end(EndReason::Cancelled, now),
             Input::Timeout => self.timeout(now),
+        }
+        if let Some(trip) = self.pending_guard.take() {
+            self.end(EndReason::Guard(trip), now);
         }
         self.stdin.pump(&mut self.outputs);
         self.check_finished();
@@ -251,6 +272,19 @@ impl AgentRun {
         self.got_success
     }
 
+    /// The next line of the CLI's stderr, as it came (live stderr,
+    /// [`RunConfig::stderr_lines`]); `None` when none waits or live stderr is off. Lines are
+    /// at most the configured length (a longer one is cut and ends with `…`); at most 1024
+    /// wait, older ones are dropped if nobody takes them.
+    pub fn poll_stderr_line(&mut self) -> Option<String> {
+        self.stderr_lines.as_mut()?.pop()
+    }
+
+    /// How many live stderr lines were dropped because nobody took them.
+    pub fn stderr_lines_dropped(&self) -> u64 {
+        self.stderr_lines.as_ref().map_or(0, StderrLines::dropped)
+    }
+
     /// The current stderr tail, lossily decoded.
     pub fn stderr_tail(&self) -> String {
         self.stderr.to_string_lossy()
@@ -294,15 +328,29 @@ impl AgentRun {
         let Body::Stream(decoder) = &mut self.body else {
             return;
         };
+        let mut trip = None;
         while let Some((item, len)) = decoder.poll_message_with_len() {
             let item = item.map_err(AgentError::Decode);
-            if matches!(&item, Ok(m) if m.is_success_result()) {
-                self.got_success = true;
+            match &item {
+                Ok(m) if m.is_success_result() => self.got_success = true,
+                Ok(Message::Assistant(a)) => {
+                    if a.parent_tool_use_id.is_none() {
+                        self.turns += 1;
+                    }
+                    if let Some(usage) = &a.message.usage {
+                        self.tokens = self.tokens.saturating_add(usage.total_tokens());
+                    }
+                    trip = trip.or_else(|| guard_trip(&self.config, self.turns, self.tokens));
+                }
+                _ => {}
             }
             if !self.consumer_gone {
                 self.ready_bytes += len;
                 self.ready.push_back((item, len));
             }
+        }
+        if let Some(trip) = trip {
+            self.pending_guard = Some(trip);
         }
     }
 
@@ -316,6 +364,15 @@ impl AgentRun {
             decoder.push_eof();
         }
         self.collect();
+    }
+
+    fn close_stderr(&mut self) {
+        if !self.stderr_closed {
+            self.stderr_closed = true;
+            if let Some(lines) = &mut self.stderr_lines {
+                lines.finish();
+            }
+        }
     }
 
     fn pipes_closed(&self) -> bool {
@@ -404,7 +461,7 @@ impl AgentRun {
                 // them, and stop what is left of the process group.
                 self.exit_drain_deadline = None;
                 self.close_stdout();
-                self.stderr_closed = true;
+                self.close_stderr();
                 self.outputs.push_back(Output::Signal(Signal::Kill));
             }
         }
@@ -499,7 +556,11 @@ impl AgentRun {
             EndReason::Cancelled => Err(AgentError::Cancelled),
             // The agent already delivered its answer; a CLI that then hangs and is killed by
             // a timeout has not lost the user anything.
-            EndReason::Timeout(..) if self.got_success => Ok(()),
+            EndReason::Timeout(..) | EndReason::Guard(_) if self.got_success => Ok(()),
+            EndReason::Guard(trip) => Err(AgentError::Guard {
+                trip: *trip,
+                summary: None,
+            }),
             EndReason::Timeout(kind, after) => Err(AgentError::Timeout {
                 kind: *kind,
                 after: *after,
@@ -515,4 +576,19 @@ fn process_error(exit: ExitInfo, stderr: &TailBuffer) -> AgentError {
         signal: exit.signal.map(signal_name),
         stderr: stderr.to_string_lossy(),
     }
+}
+
+/// The first guard past its limit, if any.
+fn guard_trip(config: &RunConfig, turns: u64, tokens: u64) -> Option<GuardTrip> {
+    let check = |guard, limit: Option<u64>, observed: u64| {
+        limit
+            .filter(|&limit| observed > limit)
+            .map(|limit| GuardTrip {
+                guard,
+                limit,
+                observed,
+            })
+    };
+    check(Guard::MaxTurns, config.max_turns, turns)
+        .or_else(|| check(Guard::MaxTokens, config.max_tokens, tokens))
 }

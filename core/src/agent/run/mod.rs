@@ -46,6 +46,7 @@
 mod error;
 mod io;
 mod machine;
+mod stderr;
 mod stdin;
 mod summary;
 mod tail;
@@ -54,7 +55,7 @@ use std::time::Duration;
 
 use crate::decode::DecoderConfig;
 
-pub use error::{signal_name, AgentError, TimeoutKind};
+pub use error::{signal_name, AgentError, Guard, GuardTrip, TimeoutKind};
 pub use io::{Input, IoFailure, Output, RunMode, StdinSetup};
 pub use machine::AgentRun;
 pub use summary::{command_outcome, RunSummary, SummaryBuilder, ToolCallRecord};
@@ -83,6 +84,15 @@ pub struct RunConfig {
     /// them, so the pipe pushes back on the CLI. One line in flight is never paused on, so
     /// a line of any length (up to the decoder's limit) can complete. Default: 4 MiB.
     pub max_buffered_bytes: usize,
+    /// Run guard: end the run once the main thread has produced more assistant messages
+    /// (turns) than this. Default: none.
+    pub max_turns: Option<u64>,
+    /// Run guard: end the run once the assistant messages' usage adds up to more tokens than
+    /// this (counted as the messages arrive). Default: none.
+    pub max_tokens: Option<u64>,
+    /// Live stderr: frame the CLI's stderr into lines of at most this many bytes, for
+    /// [`AgentRun::poll_stderr_line`] (in addition to the bounded tail). Default: off.
+    pub stderr_lines: Option<usize>,
 }
 
 impl RunConfig {
@@ -100,6 +110,9 @@ impl Default for RunConfig {
             stderr_tail_bytes: 64 * 1024,
             exit_drain_grace: Duration::from_secs(2),
             max_buffered_bytes: Self::DEFAULT_MAX_BUFFERED_BYTES,
+            max_turns: None,
+            max_tokens: None,
+            stderr_lines: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What a whole run amounted to, and the outcome of a thread command.
 
-use super::error::{signal_name, AgentError};
+use super::error::{signal_name, AgentError, GuardTrip};
 use super::tail::TailBuffer;
 use super::ExitInfo;
 use crate::message::{ContentBlock, Message, Usage};
@@ -47,6 +47,9 @@ pub struct RunSummary {
     pub permission_denials: Vec<serde_json::Value>,
     /// How many messages the run produced.
     pub message_count: usize,
+    /// The run guard that stopped the run, if one did (then the summary is partial: it came
+    /// with [`AgentError::Guard`]).
+    pub stopped_by: Option<GuardTrip>,
 }
 
 /// Accumulates the messages of a run into a [`RunSummary`].
@@ -121,7 +124,17 @@ impl SummaryBuilder {
     /// An error result from the agent wins over the process error that usually follows it
     /// (the CLI exits non-zero after reporting the failure); any other final error wins over
     /// the summary; otherwise as [`finish`](Self::finish).
+    ///
+    /// A guard's error ([`AgentError::Guard`]) comes back with the partial summary of what
+    /// was received, whose `stopped_by` names the guard.
     pub fn finish_with(self, end: Result<(), AgentError>) -> Result<RunSummary, AgentError> {
+        if let Err(AgentError::Guard { trip, .. }) = end {
+            let summary = self.partial(trip);
+            return Err(AgentError::Guard {
+                trip,
+                summary: Some(Box::new(summary)),
+            });
+        }
         match (end, &self.end) {
             (Err(_), Some(Message::ErrorResult(_))) | (Ok(()), _) => self.finish(),
             (Err(error), _) => Err(error),
@@ -157,7 +170,33 @@ impl SummaryBuilder {
             tool_calls: self.tool_calls,
             permission_denials: denials.unwrap_or_default(),
             message_count: self.message_count,
+            stopped_by: None,
         })
+    }
+
+    /// What was received when a guard stopped the run.
+    fn partial(self, trip: GuardTrip) -> RunSummary {
+        let (result, usage, num_turns, duration_ms) = match &self.end {
+            Some(Message::Result(r)) => (
+                r.result.clone(),
+                r.usage.clone(),
+                r.num_turns,
+                r.duration_ms,
+            ),
+            _ => (String::new(), None, 0, 0),
+        };
+        RunSummary {
+            session_id: self.session_id,
+            result,
+            usage: usage.unwrap_or_else(|| self.assistant_usage.clone()),
+            assistant_usage: self.assistant_usage,
+            num_turns,
+            duration_ms,
+            tool_calls: self.tool_calls,
+            permission_denials: Vec::new(),
+            message_count: self.message_count,
+            stopped_by: Some(trip),
+        }
     }
 }
 
