@@ -23,6 +23,9 @@ struct Case {
     idle_ms: Option<u16>,
     overall_ms: Option<u16>,
     grace_ms: u16,
+    max_turns: Option<u8>,
+    max_tokens: Option<u16>,
+    stderr_lines: Option<u8>,
     command: bool,
     text_prompt: bool,
     steps: Vec<Step>,
@@ -57,6 +60,9 @@ fuzz_target!(|case: Case| {
         kill_grace: Duration::from_millis(case.grace_ms.into()),
         exit_drain_grace: Duration::from_millis(case.grace_ms.into()),
         stderr_tail_bytes: 64,
+        max_turns: case.max_turns.map(u64::from),
+        max_tokens: case.max_tokens.map(u64::from),
+        stderr_lines: case.stderr_lines.map(usize::from),
     };
     let mode = if case.command {
         RunMode::Command(ThreadCommand::New { visibility: None })
@@ -119,6 +125,7 @@ fuzz_target!(|case: Case| {
             Step::Take(n) => {
                 for _ in 0..n {
                     let _ = run.poll_item(now);
+                    let _ = run.poll_stderr_line();
                 }
             }
             Step::Advance(ms) => {
