@@ -24,11 +24,15 @@ mod locate;
 mod prepare;
 mod private_dir;
 mod process;
+#[cfg(feature = "ureq")]
+mod ureq_http;
 
 pub use locate::{locate_cli, CliProgram};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
+#[cfg(feature = "ureq")]
+pub use ureq_http::{ureq_agent, ureq_send};
 
 use std::ffi::OsString;
 
