@@ -236,9 +236,7 @@ async fn config_from_env_and_missing_config() {
         .expect_err("no base url");
     assert_eq!(
         err,
-        ActionError::Config {
-            variable: "ZAMP_BASE_URL".into()
-        }
+        ActionError::missing_config("ZAMP_BASE_URL")
     );
 }
 
