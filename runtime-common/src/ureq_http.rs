@@ -51,10 +51,12 @@ pub fn ureq_send(
             (name.as_str().to_owned(), value)
         })
         .collect();
+    // ureq fails a read once its limit is reached, even at the end of a body of exactly the
+    // limit: allow one byte more, so that only a longer body fails.
     let body = response
         .body_mut()
         .with_config()
-        .limit(request.max_response_body)
+        .limit(request.max_response_body.saturating_add(1))
         .read_to_vec()
         .map_err(|e| transport_error(&e))?;
     Ok(HttpResponse {
