@@ -70,9 +70,12 @@
 mod action;
 mod agent;
 mod driver;
+mod http;
+mod runtime;
 
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
 pub use agent::{execute, Amp, AmpBuilder, Execution, InputStream, Prompt, Session};
+pub use runtime::AsyncStdRuntime;
 
 pub use ampere_core as core;
 

@@ -7,6 +7,10 @@
 //! carries them out.
 #![warn(missing_docs)]
 
+pub mod action;
+pub mod http;
 pub mod runtime;
 
+pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
+pub use http::HttpTransport;
 pub use runtime::Runtime;

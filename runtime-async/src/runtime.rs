@@ -9,11 +9,20 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
+use crate::http::HttpTransport;
+
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// An async runtime (tokio, async-io/smol, ...): its clock, timers and tasks.
+/// An async runtime (tokio, async-io/smol, ...): its clock, timers, tasks and HTTP client.
 pub trait Runtime: Clone + Default + Send + Sync + fmt::Debug + 'static {
+    /// The runtime's HTTP client for Zamp actions (see [`HttpTransport`]).
+    type Http: HttpTransport;
+
+    /// A new pooled HTTP client (each `ActionExecutor` holds one). `Err` says why none could
+    /// be set up; every action of that executor then fails with that text.
+    fn http_client(&self) -> Result<Self::Http, String>;
+
     /// The runtime's clock (tokio: `tokio::time::Instant::now()`, so paused-time tests work).
     fn now(&self) -> Instant;
 

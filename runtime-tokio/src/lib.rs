@@ -66,11 +66,14 @@
 mod action;
 mod amp;
 mod execution;
+mod http;
+mod runtime;
 mod session;
 
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
 pub use amp::{execute, run, Amp, AmpBuilder};
 pub use execution::{Execution, InputStream, Prompt};
+pub use runtime::TokioRuntime;
 pub use session::Session;
 
 /// The sans-IO core, for everything not re-exported at the top level.
