@@ -11,7 +11,7 @@ use ampere_core::run::{AgentError, RunConfig, RunSummary, SummaryBuilder};
 use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
 use ampere_runtime_common::{prepare_execution, prepare_thread_command, CliSettings};
 
-use crate::contract::{set_max_buffered_bytes, AgentRun, RunMode, StdinSetup};
+use crate::contract::{AgentRun, RunMode, StdinSetup};
 use crate::driver::start;
 use crate::execution::{Execution, InputStream, IntoPrompt, Prompt};
 use crate::runtime::Runtime;
@@ -106,7 +106,7 @@ impl<R: Runtime> AmpBuilder<R> {
     /// line of any length can always complete. Default: 4 MiB.
     #[must_use]
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
-        set_max_buffered_bytes(&mut self.settings.run, bytes);
+        self.settings.run.max_buffered_bytes = bytes;
         self
     }
 

@@ -17,8 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
-use ampere_core::run::{AgentError, Signal};
-use ampere_runtime_common::{exit_info, signal_group, PrivateDir};
+use ampere_core::run::AgentError;
+use ampere_runtime_common::{exit_info, PrivateDir};
 
 use crate::contract::{AgentRun, Input, IoFailure, PipeOp, RunState};
 use crate::execution::InputStream;
@@ -28,8 +28,6 @@ use crate::runtime::{AsyncTimer, BoxFuture, PipeRead, PipeWrite, Runtime};
 const READ_CHUNK: usize = 128 * 1024;
 /// Inputs handled in one poll before the driver yields to its executor (quinn's bound).
 const IO_LOOP_BOUND: usize = 64;
-/// How many user messages may wait to be written to stdin before `Session::send` waits.
-pub(crate) const INPUT_CAPACITY: usize = 16;
 
 /// What the driver and the consumer share.
 pub(crate) struct Shared {
@@ -40,8 +38,6 @@ pub(crate) struct Shared {
     driver: Option<Waker>,
     /// A `Session::send` waiting for room.
     sender: Option<Waker>,
-    /// User messages handed to the machine and not written yet.
-    pub(crate) unwritten: usize,
     /// The driver ended without `Finished` (its runtime shut down, or it panicked).
     pub(crate) driver_gone: bool,
     /// An error to yield after the machine's last item (a panicking input stream, a lost
@@ -80,10 +76,11 @@ impl Shared {
         store(&mut self.sender, cx);
     }
 
-    /// Feeds one input from the consumer's side and wakes the driver if it has work.
+    /// Feeds one input from the consumer's side (a message, end of input, cancel, gone) and
+    /// wakes the driver: there may be pipe work, or a new deadline to arm.
     pub(crate) fn consumer_input(&mut self, input: Input<'_>, now: Instant) {
         self.state.handle(input, now);
-        self.kick_driver();
+        wake(&mut self.driver);
     }
 
     /// Wakes the driver when the machine queued a pipe operation.
@@ -93,10 +90,12 @@ impl Shared {
         }
     }
 
-    /// Feeds one input from the driver's side and wakes the consumer.
+    /// Feeds one input from the driver's side and wakes the consumer (and a waiting
+    /// sender: the input may have become free or closed).
     fn feed(&mut self, input: Input<'_>, now: Instant) {
         self.state.handle(input, now);
         wake(&mut self.consumer);
+        wake(&mut self.sender);
     }
 }
 
@@ -120,7 +119,6 @@ pub(crate) fn start<R: Runtime>(
         consumer: None,
         driver: None,
         sender: None,
-        unwritten: 0,
         driver_gone: false,
         late_error: None,
     }));
@@ -132,7 +130,6 @@ pub(crate) fn start<R: Runtime>(
         stdout: child.stdout,
         stderr: child.stderr,
         exit: Some(child.exit),
-        reaped: false,
         input,
         writing: None,
         paused: false,
@@ -154,7 +151,6 @@ struct Driver<R: Runtime> {
     stdout: Option<Pin<Box<dyn PipeRead>>>,
     stderr: Option<Pin<Box<dyn PipeRead>>>,
     exit: Option<BoxFuture<'static, io::Result<ExitStatus>>>,
-    reaped: bool,
     input: Option<InputStream>,
     /// The stdin write in flight and how much of it is written.
     writing: Option<(Vec<u8>, usize)>,
@@ -244,8 +240,6 @@ impl<R: Runtime> Driver<R> {
             };
             if let Poll::Ready(result) = written {
                 self.writing = None;
-                g.unwritten = g.unwritten.saturating_sub(1);
-                wake(&mut g.sender);
                 let result = result.map_err(|e| IoFailure::from(&e));
                 g.feed(Input::StdinWritten(result), self.runtime.now());
                 progress = true;
@@ -275,7 +269,6 @@ impl<R: Runtime> Driver<R> {
                 self.exit = None;
                 let input = match &result {
                     Ok(status) => {
-                        self.reaped = true;
                         tracing::debug!(target: "ampere", pid = self.pid, %status, "the Amp CLI exited");
                         Input::Exited(exit_info(*status))
                     }
@@ -289,7 +282,8 @@ impl<R: Runtime> Driver<R> {
         progress | self.poll_timer(g, cx)
     }
 
-    /// Polls the user's input stream, only while the machine takes more (one at a time).
+    /// Polls the user's input stream, only while the machine wants the next message (the
+    /// previous one is written), so messages never pile up in memory.
     fn poll_input(&mut self, g: &mut Shared, cx: &mut Context<'_>) -> bool {
         let Some(input) = self.input.as_mut() else {
             return false;
@@ -298,14 +292,13 @@ impl<R: Runtime> Driver<R> {
             self.input = None;
             return false;
         }
-        if g.unwritten > 0 {
+        if !g.state.wants_input() {
             return false;
         }
         let now = || self.runtime.now();
         match catch_unwind(AssertUnwindSafe(|| input.as_mut().poll_next(cx))) {
             Ok(Poll::Pending) => return false,
             Ok(Poll::Ready(Some(message))) => {
-                g.unwritten += 1;
                 g.feed(Input::Send(message), now());
             }
             Ok(Poll::Ready(None)) => {
@@ -401,10 +394,9 @@ impl<R: Runtime> Drop for Driver<R> {
         }
         // Dropped before the end (the runtime shut down, or a bug panicked): the group must
         // not outlive us, and the consumer must not wait forever.
-        if !self.reaped {
-            let _ = signal_group(self.pid, Signal::Kill);
-        }
         let mut g = lock(&self.shared);
+        // SIGKILL to the group, the folder removed, the group no longer tracked.
+        g.state.abandon();
         g.driver_gone = true;
         g.late_error.get_or_insert_with(|| AgentError::Io {
             context: "driving the Amp CLI".to_string(),

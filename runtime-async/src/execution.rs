@@ -215,7 +215,7 @@ impl<R: Runtime> Execution<R> {
         };
         let mut g = lock(shared);
         // Nobody reads them: keep taking items so that reading never pauses.
-        while g.state.take_item().is_some() {}
+        while g.state.take_item(self.runtime.now()).is_some() {}
         g.kick_driver();
         if g.state.is_finished() || g.driver_gone {
             return Poll::Ready(());
@@ -238,7 +238,7 @@ impl<R: Runtime> Execution<R> {
             return Poll::Ready(failed.map(Err));
         };
         let mut g = lock(shared);
-        if let Some(item) = g.state.take_item() {
+        if let Some(item) = g.state.take_item(self.runtime.now()) {
             g.kick_driver();
             return Poll::Ready(Some(item));
         }
@@ -263,7 +263,7 @@ impl<R: Runtime> Execution<R> {
             return Poll::Ready(Err(error));
         };
         let mut g = lock(shared);
-        while g.state.take_item().is_some() {}
+        while g.state.take_item(self.runtime.now()).is_some() {}
         g.kick_driver();
         if g.state.is_finished() || g.driver_gone {
             let outcome = g.state.run_mut().take_command_outcome();

@@ -17,7 +17,6 @@ mod driver;
 mod execution;
 pub mod runtime;
 mod session;
-mod shim;
 
 pub use amp::{Amp, AmpBuilder};
 pub use execution::{Execution, InputStream, IntoPrompt, Prompt};

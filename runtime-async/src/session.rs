@@ -9,8 +9,8 @@ use ampere_core::message::{create_user_message, Message, UserInputMessage};
 use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 use futures_core::Stream;
 
-use crate::contract::Input;
-use crate::driver::{lock, INPUT_CAPACITY};
+use crate::contract::{input_closed_error, Input};
+use crate::driver::lock;
 use crate::execution::Execution;
 use crate::runtime::Runtime;
 
@@ -39,14 +39,6 @@ impl<R: Runtime> fmt::Debug for Session<R> {
     }
 }
 
-fn input_closed() -> AgentError {
-    AgentError::Io {
-        context: "sending a message to the Amp CLI".to_string(),
-        kind: std::io::ErrorKind::BrokenPipe,
-        message: "the session's input is closed".to_string(),
-    }
-}
-
 impl<R: Runtime> Session<R> {
     pub(crate) fn new(execution: Execution<R>) -> Session<R> {
         Session {
@@ -57,8 +49,8 @@ impl<R: Runtime> Session<R> {
         }
     }
 
-    /// Sends one user message (one turn). Waits while earlier messages are still being
-    /// written (up to 16 may wait).
+    /// Sends one user message (one turn). Waits while the previous message is still being
+    /// written (the CLI reads its input as it goes; nothing piles up in memory).
     ///
     /// Fails with [`AgentError::Io`] (kind `BrokenPipe`) when the input is closed: after
     /// [`close_input`](Session::close_input), or once the CLI has stopped reading (it exited
@@ -67,20 +59,19 @@ impl<R: Runtime> Session<R> {
         let mut message = Some(message);
         std::future::poll_fn(|cx| {
             let Some(shared) = self.execution.shared.as_ref().filter(|_| self.input_open) else {
-                return Poll::Ready(Err(input_closed()));
+                return Poll::Ready(Err(input_closed_error()));
             };
             let mut g = lock(shared);
             if !g.state.accepts_input() {
-                return Poll::Ready(Err(input_closed()));
+                return Poll::Ready(Err(input_closed_error()));
             }
-            if g.unwritten >= INPUT_CAPACITY {
+            if !g.state.wants_input() {
                 g.park_sender(cx);
                 return Poll::Pending;
             }
             let Some(message) = message.take() else {
                 return Poll::Ready(Ok(()));
             };
-            g.unwritten += 1;
             g.consumer_input(Input::Send(message), self.execution.runtime.now());
             Poll::Ready(Ok(()))
         })
