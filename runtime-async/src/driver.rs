@@ -36,8 +36,8 @@ pub(crate) struct Shared {
     consumer: Option<Waker>,
     /// The driver, to wake when the consumer queued work for it.
     driver: Option<Waker>,
-    /// A `Session::send` waiting for room.
-    sender: Option<Waker>,
+    /// `Session::send`s waiting for the input to be free (or closed).
+    senders: Vec<Waker>,
     /// The driver ended without `Finished` (its runtime shut down, or it panicked).
     pub(crate) driver_gone: bool,
     /// An error to yield after the machine's last item (a panicking input stream, a lost
@@ -73,7 +73,13 @@ impl Shared {
 
     /// The sender's side: wait for room (registers the sender's waker).
     pub(crate) fn park_sender(&mut self, cx: &Context<'_>) {
-        store(&mut self.sender, cx);
+        if !self.senders.iter().any(|w| w.will_wake(cx.waker())) {
+            self.senders.push(cx.waker().clone());
+        }
+    }
+
+    fn wake_senders(&mut self) {
+        self.senders.drain(..).for_each(Waker::wake);
     }
 
     /// Feeds one input from the consumer's side (a message, end of input, cancel, gone) and
@@ -95,7 +101,7 @@ impl Shared {
     fn feed(&mut self, input: Input<'_>, now: Instant) {
         self.state.handle(input, now);
         wake(&mut self.consumer);
-        wake(&mut self.sender);
+        self.wake_senders();
     }
 }
 
@@ -118,7 +124,7 @@ pub(crate) fn start<R: Runtime>(
         state: RunState::new(run, Some(pid), private_dir),
         consumer: None,
         driver: None,
-        sender: None,
+        senders: Vec::new(),
         driver_gone: false,
         late_error: None,
     }));
@@ -359,7 +365,7 @@ impl<R: Runtime> Driver<R> {
         self.exit = None;
         self.input = None;
         wake(&mut g.consumer);
-        wake(&mut g.sender);
+        g.wake_senders();
         tracing::debug!(target: "ampere", pid = self.pid, "the Amp CLI run is over");
     }
 }
@@ -404,6 +410,6 @@ impl<R: Runtime> Drop for Driver<R> {
             message: "the driver task ended early (its runtime shut down)".to_string(),
         });
         wake(&mut g.consumer);
-        wake(&mut g.sender);
+        g.wake_senders();
     }
 }
