@@ -1,20 +1,18 @@
 //! The Amp agent client: [`Amp`], its builder, run-to-completion and thread commands.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ampere_core::decode::DecoderConfig;
-use ampere_core::message::UserInputMessage;
 use ampere_core::options::{AmpOptions, Visibility};
-use ampere_core::run::{
-    command_outcome, AgentError, RunConfig, RunSummary, Signal, SummaryBuilder, TimeoutKind,
-};
+use ampere_core::plan::PromptKind;
+use ampere_core::run::SummaryBuilder;
+use ampere_core::run::{AgentError, AgentRun, RunConfig, RunMode, RunSummary, StdinSetup};
 use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
-use ampere_runtime_common::{exit_info, prepare_thread_command, signal_group, CliSettings};
+use ampere_runtime_common::{prepare_thread_command, CliSettings};
 
-use crate::execution::{Execution, Prompt, Step};
+use crate::execution::{Execution, Prompt};
 use crate::session::Session;
 
 /// The Amp agent client. Cheap to clone (clones share their settings).
@@ -107,6 +105,14 @@ impl AmpBuilder {
         self
     }
 
+    /// How many bytes of the CLI's output may wait for the consumer (decoded messages not
+    /// yet taken and the line being read) before ampere stops reading stdout, so that the
+    /// pipe makes the CLI wait. One line of any size can always complete. Default: 4 MiB.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.settings.run.max_buffered_bytes = bytes;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> Amp {
         Amp {
@@ -169,15 +175,14 @@ impl Amp {
         prompt: impl Into<Prompt>,
         options: AmpOptions,
     ) -> Result<RunSummary, AgentError> {
-        let mut execution = self.execute(prompt, options);
         let mut summary = SummaryBuilder::new();
-        while let Some(step) = execution.next_step() {
-            match step {
-                Step::Item(Ok(message)) => summary.observe(&message),
-                Step::Item(Err(error)) => {
+        for item in self.execute(prompt, options) {
+            match item {
+                Ok(message) => summary.observe(&message),
+                Err(AgentError::Decode(error)) => {
                     tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
                 }
-                Step::Final(error) => return summary.finish_with(Err(error)),
+                Err(error) => return summary.finish_with(Err(error)),
             }
         }
         summary.finish()
@@ -203,9 +208,14 @@ impl Amp {
     /// # Ok::<(), ampere_blocking::AgentError>(())
     /// ```
     pub fn session(&self, options: AmpOptions) -> Session {
-        let (tx, rx) = std::sync::mpsc::channel::<UserInputMessage>();
-        let execution = self.execute(Prompt::messages(rx), options);
-        Session::new(execution, tx)
+        let (cli, run) = (&self.inner.cli, &self.inner.run);
+        Session::new(Execution::spawn(
+            PromptKind::Stream,
+            None,
+            &options,
+            cli,
+            run,
+        ))
     }
 
     /// Creates a new empty thread (`threads new`) and returns its id.
@@ -234,58 +244,32 @@ impl Amp {
     }
 
     /// Runs one thread command to completion: its trimmed stdout, or the process error.
-    /// With an overall timeout, a command still running after it is killed (its process
-    /// group gets `SIGKILL`) and the result is [`AgentError::Timeout`].
+    /// With an overall timeout, a command still running after it is ended like an
+    /// execution (`SIGTERM` to its process group, `SIGKILL` after the grace period) and
+    /// the result is [`AgentError::Timeout`].
     fn thread_command(&self, command: &ThreadCommand) -> Result<String, AgentError> {
         let mut cmd = prepare_thread_command(command, &self.inner.cli, None)?;
         let program = cmd.get_program().to_string_lossy().into_owned();
         let child = cmd
             .spawn()
             .map_err(|e| AgentError::io(format!("spawning {program}"), &e))?;
-        let pid = child.id();
-        let (tx, rx) = mpsc::channel();
-        // `wait_with_output` drains stdout and stderr together (neither pipe can fill up)
-        // and reaps the child.
-        let waiter = std::thread::Builder::new()
-            .name(format!("ampere-thread-cmd-{pid}"))
-            .spawn(move || {
-                let _ = tx.send(child.wait_with_output());
-            });
-        if let Err(e) = waiter {
-            // The closure (and the child in it) is gone; make sure the process is too.
-            let _ = signal_group(pid, Signal::Kill);
-            return Err(AgentError::io("starting the thread command monitor", &e));
-        }
-        let output = match self.inner.run.overall_timeout {
-            Some(after) => match rx.recv_timeout(after) {
-                Ok(output) => output,
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = signal_group(pid, Signal::Kill);
-                    // The monitor reaps it.
-                    let _ = rx.recv();
-                    return Err(AgentError::Timeout {
-                        kind: TimeoutKind::Overall,
-                        after,
-                    });
-                }
-                Err(RecvTimeoutError::Disconnected) => Err(std::io::Error::other(
-                    "the thread command monitor ended without a result",
-                )),
-            },
-            None => rx.recv().unwrap_or_else(|_| {
-                Err(std::io::Error::other(
-                    "the thread command monitor ended without a result",
-                ))
-            }),
-        }
-        .map_err(|e| AgentError::io(format!("running {program}"), &e))?;
-        command_outcome(
-            command,
-            exit_info(output.status),
-            &output.stdout,
-            &output.stderr,
-            self.inner.run.stderr_tail_bytes,
-        )
+        let mode = RunMode::Command(command.clone());
+        let run = AgentRun::new(
+            self.inner.run.clone(),
+            mode,
+            StdinSetup::Closed,
+            Instant::now(),
+        );
+        // This thread fires the deadlines while it waits: no clock thread.
+        let shared = crate::driver::start(child, run, None, false)?;
+        let outcome = shared.wait_finished().rs.run_mut().take_command_outcome();
+        outcome.unwrap_or_else(|| {
+            Err(AgentError::Io {
+                context: format!("running {program}"),
+                kind: std::io::ErrorKind::Other,
+                message: "the thread command ended without an outcome".to_string(),
+            })
+        })
     }
 }
 
