@@ -16,15 +16,19 @@
 //!   wait on the condition variables ends at the deadline too and fires it when it is due.
 //! - feeder (`Prompt::messages` only): pulls the caller's iterator, one message at a time,
 //!   only when no write is pending (the input never piles up in memory).
+//!
+//! Everything but the pipes is carried out under the lock by whoever fed the input, so
+//! dropping the consumer's [`Handle`] sends `SIGTERM` and removes the private folder before
+//! `drop` returns; the threads finish the grace period, `SIGKILL` and reaping.
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
+use std::ops::Deref;
 use std::process::{Child, ChildStdin};
 use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread;
 use std::time::Instant;
 
-use ampere_core::message::UserInputMessage;
+use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::run::{AgentError, AgentRun, Input, IoFailure, Signal};
 use ampere_runtime_common::shared::{PipeOp, RunState};
 use ampere_runtime_common::{exit_info, signal_group, PrivateDir};
@@ -50,10 +54,9 @@ pub(crate) struct Inner {
     pub(crate) rs: RunState,
     /// Stdout reading is paused (backpressure).
     paused: bool,
-    /// Writes and the close for the stdin writer, in order.
+    /// Writes and the close for the stdin writer, in order; a write stays queued until it
+    /// is done (so an empty queue means the input is idle).
     stdin: VecDeque<PipeOp>,
-    /// The stdin writer is writing.
-    writing: bool,
 }
 
 impl Shared {
@@ -66,11 +69,10 @@ impl Shared {
     pub(crate) fn feed(&self, g: &mut Inner, input: Input<'_>) {
         let before = g.rs.deadline();
         g.rs.handle(input, Instant::now());
-        let earlier = match (before, g.rs.deadline()) {
-            (Some(b), Some(a)) => a < b,
-            (None, Some(_)) => true,
-            _ => false,
-        };
+        // A later deadline needs nobody woken: whoever waits for it finds it moved.
+        let earlier =
+            g.rs.deadline()
+                .is_some_and(|d| before.is_none_or(|b| d < b));
         self.settle(g, earlier);
     }
 
@@ -92,12 +94,12 @@ impl Shared {
     }
 
     /// The consumer's side: the next item, or `None` once the stream is over. Blocks.
-    pub(crate) fn next_item(&self) -> Option<Result<ampere_core::message::Message, AgentError>> {
+    pub(crate) fn next_item(&self) -> Option<Result<Message, AgentError>> {
         let mut g = self.lock();
         loop {
             if let Some(item) = g.rs.take_item() {
                 if g.rs.needs_driver() {
-                    self.settle(&mut g, false);
+                    self.settle(&mut g, false); // taking items may resume stdout
                 }
                 return Some(item);
             }
@@ -110,29 +112,48 @@ impl Shared {
 
     /// Blocks until the process side is over (reaped, folder removed), firing deadlines.
     pub(crate) fn wait_finished(&self) -> MutexGuard<'_, Inner> {
+        self.finished_on(&self.consumer)
+    }
+
+    fn finished_on(&self, cv: &Condvar) -> MutexGuard<'_, Inner> {
         let mut g = self.lock();
         while !g.rs.is_finished() {
-            g = self.wait(&self.consumer, g);
+            g = self.wait(cv, g);
         }
         g
     }
 
-    /// Waits on `cv` until woken or until the machine's deadline; fires a deadline that has
-    /// passed (core moves it past `now`, so this never spins).
+    /// Waits on `cv` until woken or until the machine's deadline, or fires the deadline if
+    /// it has passed (core then moves it past now, so no caller spins).
     fn wait<'a>(&self, cv: &Condvar, mut g: MutexGuard<'a, Inner>) -> MutexGuard<'a, Inner> {
-        let Some(deadline) = g.rs.deadline() else {
-            return cv.wait(g).unwrap_or_else(PoisonError::into_inner);
-        };
         let now = Instant::now();
-        if now >= deadline {
-            g.rs.handle(Input::Timeout, now);
-            self.settle(&mut g, true);
-            return g;
+        match g.rs.deadline() {
+            None => cv.wait(g).unwrap_or_else(PoisonError::into_inner),
+            Some(d) if d > now => cv
+                .wait_timeout(g, d - now)
+                .map_or_else(|e| e.into_inner().0, |(g, _)| g),
+            Some(_) => {
+                self.feed(&mut g, Input::Timeout);
+                g
+            }
         }
-        match cv.wait_timeout(g, deadline - now) {
-            Ok((g, _)) => g,
-            Err(poisoned) => poisoned.into_inner().0,
-        }
+    }
+}
+
+/// The consumer's handle on a run: dropping it tells core the consumer is gone (`SIGTERM`
+/// to the group and the private folder removed, inside `drop`).
+pub(crate) struct Handle(Arc<Shared>);
+
+impl Deref for Handle {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.feed(&mut self.lock(), Input::ConsumerGone);
     }
 }
 
@@ -142,124 +163,111 @@ impl Shared {
 pub(crate) fn start(
     mut child: Child,
     run: AgentRun,
-    private_dir: Option<PrivateDir>,
+    dir: Option<PrivateDir>,
     clock: bool,
-) -> Result<Arc<Shared>, AgentError> {
+) -> Result<Handle, AgentError> {
     let pid = child.id();
-    let (stdout, stderr, stdin) = (child.stdout.take(), child.stderr.take(), child.stdin.take());
+    let (out, err, input) = (child.stdout.take(), child.stderr.take(), child.stdin.take());
+    let rs = RunState::new(run, Some(pid), dir);
+    let inner = Inner {
+        rs,
+        paused: false,
+        stdin: VecDeque::new(),
+    };
+    let (consumer, driver) = (Condvar::new(), Condvar::new());
     let shared = Arc::new(Shared {
-        inner: Mutex::new(Inner {
-            rs: RunState::new(run, Some(pid), private_dir),
-            paused: false,
-            stdin: VecDeque::new(),
-            writing: false,
-        }),
-        consumer: Condvar::new(),
-        driver: Condvar::new(),
+        inner: Mutex::new(inner),
+        consumer,
+        driver,
     });
     shared.settle(&mut shared.lock(), true);
 
-    // The waiter first: it must own the child so it is always reaped. The child is handed
-    // over through a channel so that a failed thread spawn leaves it with us.
+    // The waiter first: it owns the child, so it is always reaped. The child goes over a
+    // channel so that a failed thread spawn leaves it here.
     let (tx, rx) = mpsc::channel::<Child>();
-    let waiter = spawn(&shared, format!("ampere-wait-{pid}"), move |s| {
-        if let Ok(mut child) = rx.recv() {
-            let input = match child.wait() {
-                Ok(status) => Input::Exited(exit_info(status)),
-                Err(e) => Input::WaitFailed(IoFailure::from(&e)),
-            };
-            s.feed(&mut s.lock(), input);
-        }
+    let waiter = spawn(&shared, "wait", pid, move |s| {
+        let Ok(mut child) = rx.recv() else { return };
+        let input = match child.wait() {
+            Ok(status) => Input::Exited(exit_info(status)),
+            Err(e) => Input::WaitFailed(IoFailure::from(&e)),
+        };
+        s.feed(&mut s.lock(), input);
     });
-    let monitored = match waiter {
-        Ok(()) => tx
-            .send(child)
-            .map_err(|mpsc::SendError(c)| (c, std::io::Error::other("the monitor ended early"))),
-        Err(e) => Err((child, e)),
-    };
-    if let Err((mut child, e)) = monitored {
+    if let Err(e) = waiter {
         let _ = signal_group(pid, Signal::Kill);
-        let _ = child.wait();
+        if let Ok(status) = child.wait() {
+            shared.feed(&mut shared.lock(), Input::Exited(exit_info(status)));
+        }
         return Err(AgentError::io("starting the Amp CLI's process monitor", &e));
     }
+    let _ = tx.send(child); // cannot fail: the waiter holds the receiver until it receives
 
-    let mut started = Ok(());
-    if let Some(err) = stderr {
-        started = spawn(&shared, format!("ampere-stderr-{pid}"), |s| {
-            pump(s, err, false)
-        });
-    } else {
-        shared.feed(&mut shared.lock(), Input::StderrEnd(None));
-    }
-    if let (Ok(()), Some(input)) = (&started, stdin) {
-        started = spawn(&shared, format!("ampere-stdin-{pid}"), |s| {
-            write_stdin(s, input)
-        });
-    }
-    if let (Ok(()), true) = (&started, clock) {
-        started = spawn(&shared, format!("ampere-clock-{pid}"), |s| {
-            let mut g = s.lock();
-            while !g.rs.is_finished() {
-                g = s.wait(&s.driver, g);
-            }
-        });
-    }
-    if let (Ok(()), Some(out)) = (&started, stdout) {
-        started = spawn(&shared, format!("ampere-stdout-{pid}"), |s| {
-            pump(s, out, true)
-        });
-    }
+    let started = (|| {
+        spawn(&shared, "stderr", pid, move |s| pump(s, err, false))?;
+        if let Some(input) = input {
+            spawn(&shared, "stdin", pid, move |s| write_stdin(s, input))?;
+        }
+        if clock {
+            spawn(&shared, "clock", pid, |s| drop(s.finished_on(&s.driver)))?;
+        }
+        spawn(&shared, "stdout", pid, move |s| pump(s, out, true))
+    })();
     if let Err(e) = started {
         // Core fails the run and terminates the CLI; the waiter reaps it.
         let failure = IoFailure::from(&e);
         shared.feed(&mut shared.lock(), Input::StdoutEnd(Some(failure)));
     }
-    Ok(shared)
+    Ok(Handle(shared))
 }
 
-/// Starts the thread that feeds the caller's messages as the input asks for them.
-pub(crate) fn feed_messages(shared: &Arc<Shared>, pid: u32, mut messages: Messages) {
-    let started = spawn(shared, format!("ampere-input-{pid}"), move |s| loop {
-        {
-            let mut g = s.lock();
-            let open = |g: &Inner| g.rs.accepts_input() && !g.rs.is_finished();
-            while open(&g) && (g.writing || !g.stdin.is_empty()) {
-                g = s.wait(&s.driver, g);
-            }
-            if !open(&g) {
-                return;
-            }
-        }
-        let next = messages.next();
+/// Starts the thread that pulls the caller's messages whenever the input is idle.
+pub(crate) fn feed_messages(handle: &Handle, pid: u32, mut messages: Messages) {
+    let started = spawn(&handle.0, "input", pid, move |s| loop {
         let mut g = s.lock();
-        match next {
-            Some(message) => s.feed(&mut g, Input::Send(message)),
-            None => return s.feed(&mut g, Input::EndInput),
+        let open = |g: &Inner| g.rs.accepts_input() && !g.rs.is_finished();
+        while open(&g) && !g.stdin.is_empty() {
+            g = s.wait(&s.driver, g);
+        }
+        if !open(&g) {
+            return;
+        }
+        drop(g);
+        let input = messages.next().map_or(Input::EndInput, Input::Send);
+        let last = matches!(input, Input::EndInput);
+        s.feed(&mut s.lock(), input);
+        if last {
+            return;
         }
     });
     if started.is_err() {
-        shared.feed(&mut shared.lock(), Input::EndInput);
+        handle.feed(&mut handle.lock(), Input::EndInput);
     }
 }
 
-/// Starts a named thread running `f` on the shared run.
+/// Starts the thread `ampere-{role}-{pid}` running `f` on the shared run.
 fn spawn(
     shared: &Arc<Shared>,
-    name: String,
+    role: &str,
+    pid: u32,
     f: impl FnOnce(&Shared) + Send + 'static,
 ) -> std::io::Result<()> {
     let shared = Arc::clone(shared);
-    thread::Builder::new()
-        .name(name)
-        .spawn(move || f(&shared))
-        .map(drop)
+    let thread = std::thread::Builder::new().name(format!("ampere-{role}-{pid}"));
+    thread.spawn(move || f(&shared)).map(drop)
 }
 
-/// Reads stdout (or stderr) into the machine until its end or the end of the run.
-fn pump(s: &Shared, mut pipe: impl Read, stdout: bool) {
-    let end = |failure| match stdout {
-        true => Input::StdoutEnd(failure),
-        false => Input::StderrEnd(failure),
+/// Reads stdout (or stderr) into the machine until its end or the end of the run. Stdout is
+/// not read while paused.
+fn pump(s: &Shared, pipe: Option<impl Read>, stdout: bool) {
+    let end = |f| {
+        if stdout {
+            Input::StdoutEnd(f)
+        } else {
+            Input::StderrEnd(f)
+        }
+    };
+    let Some(mut pipe) = pipe else {
+        return s.feed(&mut s.lock(), end(None));
     };
     let mut buf = vec![0u8; READ_CHUNK];
     let mut g = s.lock();
@@ -287,24 +295,26 @@ fn pump(s: &Shared, mut pipe: impl Read, stdout: bool) {
     }
 }
 
-/// Carries out core's stdin operations; closing (or the end of the run) drops the pipe.
+/// Carries out core's stdin operations; the close (or the end of the run) drops the pipe.
 fn write_stdin(s: &Shared, mut input: ChildStdin) {
     let mut g = s.lock();
     loop {
-        match g.stdin.pop_front() {
-            Some(PipeOp::Write(bytes)) => {
-                g.writing = true;
-                drop(g);
-                let result = input.write_all(&bytes).map_err(|e| IoFailure::from(&e));
-                g = s.lock();
-                g.writing = false;
-                s.feed(&mut g, Input::StdinWritten(result));
-                // The feeder waits for the input to be idle.
-                s.driver.notify_all();
+        if g.stdin.is_empty() {
+            if g.rs.is_finished() {
+                return;
             }
-            Some(_) => return,
-            None if g.rs.is_finished() => return,
-            None => g = s.wait(&s.driver, g),
+            g = s.wait(&s.driver, g);
+            continue;
         }
+        let Some(PipeOp::Write(bytes)) = g.stdin.front_mut() else {
+            return; // CloseStdin
+        };
+        let bytes = std::mem::take(bytes);
+        drop(g);
+        let result = input.write_all(&bytes).map_err(|e| IoFailure::from(&e));
+        g = s.lock();
+        g.stdin.pop_front();
+        s.feed(&mut g, Input::StdinWritten(result));
+        s.driver.notify_all(); // the feeder waits for an idle input
     }
 }

@@ -1,16 +1,16 @@
 //! One running Amp CLI as an [`Iterator`]: the consumer's side of the loop in `driver`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::options::AmpOptions;
 use ampere_core::plan::PromptKind;
-use ampere_core::run::{AgentError, AgentRun, Input, RunConfig, RunMode, StdinSetup};
-use ampere_runtime_common::{prepare_execution, CliSettings};
+use ampere_core::run::{AgentError, AgentRun, Input, RunMode, StdinSetup};
+use ampere_runtime_common::prepare_execution;
 
-use crate::driver::{self, Messages, Shared};
+use crate::agent::Settings;
+use crate::driver::{self, Handle, Messages};
 
 /// The prompt of one execution: one text, or a stream of user messages.
 ///
@@ -109,9 +109,10 @@ impl From<&String> for Prompt {
 /// }
 /// # Ok::<(), ampere_blocking::AgentError>(())
 /// ```
+#[derive(Default)]
 pub struct Execution {
     /// The running side; `None` when nothing was spawned.
-    pub(crate) shared: Option<Arc<Shared>>,
+    pub(crate) run: Option<Handle>,
     /// The error that kept it from spawning, yielded once.
     failed: Option<AgentError>,
     pid: Option<u32>,
@@ -121,82 +122,52 @@ pub struct Execution {
 
 impl std::fmt::Debug for Execution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Execution")
-            .field("pid", &self.pid)
-            .field("private_dir", &self.private_dir)
-            .field("finished", &self.is_finished())
-            .finish()
+        let mut f = f.debug_struct("Execution");
+        f.field("pid", &self.pid)
+            .field("private_dir", &self.private_dir);
+        f.field("finished", &self.is_finished()).finish()
     }
 }
 
 impl Execution {
-    fn failed(error: AgentError) -> Self {
+    /// An execution that never started: `error` is its only item.
+    pub(crate) fn failed(error: AgentError) -> Execution {
+        let failed = Some(error);
         Execution {
-            shared: None,
-            failed: Some(error),
-            pid: None,
-            private_dir: None,
-            warnings: Vec::new(),
+            failed,
+            ..Execution::default()
         }
     }
 
-    /// Plans, spawns and starts driving one execution. Never blocks on the child.
+    /// Plans, spawns and starts driving one stream-JSON execution; `messages` feeds a
+    /// streamed input (a session feeds its input itself). Never blocks on the child.
     pub(crate) fn start(
-        prompt: Prompt,
-        options: &AmpOptions,
-        cli: &CliSettings,
-        config: &RunConfig,
-    ) -> Execution {
-        match prompt {
-            Prompt::Text(text) => Self::spawn(PromptKind::Text(text), None, options, cli, config),
-            Prompt::Messages(m) => Self::spawn(PromptKind::Stream, Some(m), options, cli, config),
-        }
-    }
-
-    /// Starts a stream-JSON execution; `messages` feeds a streamed input (a session feeds
-    /// its input itself).
-    pub(crate) fn spawn(
         kind: PromptKind,
         messages: Option<Messages>,
         options: &AmpOptions,
-        cli: &CliSettings,
-        config: &RunConfig,
-    ) -> Execution {
-        let prepared = match prepare_execution(options, kind, cli) {
-            Ok(p) => p,
-            Err(e) => return Execution::failed(e),
-        };
-        let mut command = prepared.command;
-        let child = match command.spawn() {
-            Ok(child) => child,
-            Err(e) => {
-                let program = prepared.cli.program.display();
-                return Execution::failed(AgentError::io(format!("spawning {program}"), &e));
-            }
-        };
+        settings: &Settings,
+    ) -> Result<Execution, AgentError> {
+        let prepared = prepare_execution(options, kind, &settings.cli)?;
+        let (mut command, program) = (prepared.command, prepared.cli.program.display());
+        let spawned = command.spawn();
+        let child = spawned.map_err(|e| AgentError::io(format!("spawning {program}"), &e))?;
         let pid = child.id();
         tracing::debug!(target: "ampere", pid, cwd = ?command.get_current_dir(), "spawned the Amp CLI");
-        let private_dir = prepared
-            .private_dir
-            .as_ref()
-            .map(|d| d.path().to_path_buf());
+        let private_dir = prepared.private_dir.as_ref().map(|d| d.path().to_owned());
         let stdin = StdinSetup::from(prepared.stdin);
-        let run = AgentRun::new(config.clone(), RunMode::Stream, stdin, Instant::now());
-        match driver::start(child, run, prepared.private_dir, true) {
-            Ok(shared) => {
-                if let Some(messages) = messages {
-                    driver::feed_messages(&shared, pid, messages);
-                }
-                Execution {
-                    shared: Some(shared),
-                    failed: None,
-                    pid: Some(pid),
-                    private_dir,
-                    warnings: prepared.warnings,
-                }
-            }
-            Err(e) => Execution::failed(e),
+        let run = AgentRun::new(settings.run.clone(), RunMode::Stream, stdin, Instant::now());
+        let run = driver::start(child, run, prepared.private_dir, true)?;
+        if let Some(messages) = messages {
+            driver::feed_messages(&run, pid, messages);
         }
+        let (pid, warnings) = (Some(pid), prepared.warnings);
+        Ok(Execution {
+            run: Some(run),
+            failed: None,
+            pid,
+            private_dir,
+            warnings,
+        })
     }
 
     /// The process id of the CLI (also its process group id), if it was spawned.
@@ -220,10 +191,17 @@ impl Execution {
         &self.warnings
     }
 
+    /// Whether the CLI still reads user messages (a streamed input that is still open).
+    pub(crate) fn accepts_input(&self) -> bool {
+        self.run
+            .as_ref()
+            .is_some_and(|run| run.lock().rs.accepts_input())
+    }
+
     /// Whether the run is over (its final item was yielded, or it was never started).
     pub fn is_finished(&self) -> bool {
-        match &self.shared {
-            Some(shared) => shared.lock().rs.is_ended(),
+        match &self.run {
+            Some(run) => run.lock().rs.is_ended(),
             None => self.failed.is_none(),
         }
     }
@@ -232,9 +210,9 @@ impl Execution {
     /// process group, `SIGKILL` after the grace period if it is still running, the child
     /// reaped, the private folder removed. Undelivered messages are discarded.
     pub fn cancel(self) {
-        if let Some(shared) = &self.shared {
-            shared.feed(&mut shared.lock(), Input::Cancel);
-            drop(shared.wait_finished());
+        if let Some(run) = &self.run {
+            run.feed(&mut run.lock(), Input::Cancel);
+            drop(run.wait_finished());
         }
     }
 }
@@ -246,18 +224,8 @@ impl Iterator for Execution {
         if let Some(error) = self.failed.take() {
             return Some(Err(error));
         }
-        self.shared.as_ref()?.next_item()
+        self.run.as_ref()?.next_item()
     }
 }
 
 impl std::iter::FusedIterator for Execution {}
-
-impl Drop for Execution {
-    fn drop(&mut self) {
-        // SIGTERM and the removal of the private folder happen inside (core decides, the
-        // run state carries it out); the IO threads finish the grace, SIGKILL and reaping.
-        if let Some(shared) = self.shared.take() {
-            shared.feed(&mut shared.lock(), Input::ConsumerGone);
-        }
-    }
-}

@@ -36,7 +36,7 @@ fn input_closed() -> AgentError {
 impl Session {
     pub(crate) fn new(execution: Execution) -> Self {
         Session {
-            input_open: execution.shared.is_some(),
+            input_open: execution.run.is_some(),
             execution,
             summary: SummaryBuilder::new(),
             final_error: None,
@@ -51,17 +51,14 @@ impl Session {
     /// its stdin or exited). `Ok` means queued: a CLI that exits right then never sees the
     /// message, and the session's messages and final error tell what happened.
     pub fn send(&self, message: UserInputMessage) -> Result<(), AgentError> {
-        match &self.execution.shared {
-            Some(shared) if self.input_open => {
-                let mut g = shared.lock();
-                if !g.rs.accepts_input() {
-                    return Err(input_closed());
-                }
-                shared.feed(&mut g, Input::Send(message));
-                Ok(())
-            }
-            _ => Err(input_closed()),
+        let open = self.execution.run.as_ref().filter(|_| self.input_open);
+        let run = open.ok_or_else(input_closed)?;
+        let mut g = run.lock();
+        if !g.rs.accepts_input() {
+            return Err(input_closed());
         }
+        run.feed(&mut g, Input::Send(message));
+        Ok(())
     }
 
     /// Sends a text message ([`create_user_message`]).
@@ -72,7 +69,7 @@ impl Session {
     /// Closes the input: the CLI's stdin is closed once every message sent so far has been
     /// written, and the CLI exits after its last turn.
     pub fn close_input(&mut self) {
-        if let (true, Some(shared)) = (self.input_open, &self.execution.shared) {
+        if let (true, Some(shared)) = (self.input_open, &self.execution.run) {
             shared.feed(&mut shared.lock(), Input::EndInput);
         }
         self.input_open = false;
@@ -81,8 +78,7 @@ impl Session {
     /// Whether the input is still open (not closed by [`close_input`](Self::close_input),
     /// and the CLI still reads it).
     pub fn is_input_open(&self) -> bool {
-        let reading = |s: &crate::driver::Shared| s.lock().rs.accepts_input();
-        self.input_open && self.execution.shared.as_deref().is_some_and(reading)
+        self.input_open && self.execution.accepts_input()
     }
 
     /// Closes the input, reads the remaining messages, and returns the summary of the
