@@ -14,16 +14,8 @@
 #![warn(missing_docs)]
 
 pub mod action;
-pub mod decode;
+pub mod agent;
 pub mod error;
-pub mod locate;
-pub mod mcp;
-pub mod message;
-pub mod options;
-pub mod permission;
-pub mod plan;
-pub mod run;
-pub mod settings;
-pub mod threads;
 
+pub use agent::{decode, locate, mcp, message, options, permission, plan, run, settings, threads};
 pub use error::ValidationError;

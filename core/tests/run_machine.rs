@@ -5,9 +5,131 @@ use std::time::{Duration, Instant};
 
 use ampere_core::message::Message;
 use ampere_core::run::{
-    signal_name, AgentError, AgentRun, ExitInfo, RunConfig, RunOutput, Signal, TailBuffer,
-    TimeoutKind,
+    signal_name, AgentError, ExitInfo, RunConfig, Signal, TailBuffer, TimeoutKind,
 };
+use shim::{AgentRun, RunOutput};
+
+/// The machine seen as one sequence of outputs (signals, then items, then how it finished),
+/// so each test reads as the timeline it checks. Every call goes through the real
+/// `Input`/`Output`/`poll_item` API.
+mod shim {
+    use std::collections::VecDeque;
+    use std::time::Instant;
+
+    use ampere_core::message::Message;
+    use ampere_core::run::{
+        AgentError, ExitInfo, Input, IoFailure, Output, RunConfig, RunMode, Signal, StdinSetup,
+    };
+
+    #[derive(Debug)]
+    pub enum RunOutput {
+        Item(Result<Message, AgentError>),
+        Signal(Signal),
+        Finished(Result<(), AgentError>),
+    }
+
+    pub struct AgentRun {
+        run: ampere_core::run::AgentRun,
+        outputs: VecDeque<Output>,
+        deadline: Option<Instant>,
+        now: Instant,
+        reported: bool,
+    }
+
+    impl AgentRun {
+        pub fn new(config: RunConfig, now: Instant) -> Self {
+            let run =
+                ampere_core::run::AgentRun::new(config, RunMode::Stream, StdinSetup::Closed, now);
+            let mut shim = AgentRun {
+                run,
+                outputs: VecDeque::new(),
+                deadline: None,
+                now,
+                reported: false,
+            };
+            shim.pump();
+            shim
+        }
+        fn input(&mut self, input: Input<'_>, now: Instant) {
+            self.now = now;
+            self.run.handle_input(input, now);
+            self.pump();
+        }
+        fn pump(&mut self) {
+            loop {
+                match self.run.poll_output() {
+                    Output::Wait(deadline) => {
+                        self.deadline = deadline;
+                        return;
+                    }
+                    other => self.outputs.push_back(other),
+                }
+            }
+        }
+        pub fn handle_stdout(&mut self, bytes: &[u8], now: Instant) {
+            self.input(Input::Stdout(bytes), now)
+        }
+        pub fn handle_stdout_eof(&mut self, now: Instant) {
+            self.input(Input::StdoutEnd(None), now)
+        }
+        pub fn handle_stderr(&mut self, bytes: &[u8]) {
+            let now = self.now;
+            self.input(Input::Stderr(bytes), now)
+        }
+        pub fn handle_stderr_eof(&mut self, now: Instant) {
+            self.input(Input::StderrEnd(None), now)
+        }
+        pub fn handle_exit(&mut self, exit: ExitInfo, now: Instant) {
+            self.input(Input::Exited(exit), now)
+        }
+        pub fn handle_timeout(&mut self, now: Instant) {
+            self.input(Input::Timeout, now);
+            if let Some(d) = self.deadline {
+                assert!(
+                    d > now,
+                    "after Timeout at {now:?} the deadline {d:?} must be later"
+                );
+            }
+        }
+        pub fn cancel(&mut self, now: Instant) {
+            self.input(Input::Cancel, now)
+        }
+        pub fn fail_stdin(&mut self, failure: IoFailure, now: Instant) {
+            self.input(Input::StdinWritten(Err(failure)), now)
+        }
+        pub fn poll_timeout(&self) -> Option<Instant> {
+            self.deadline
+        }
+        pub fn got_success_result(&self) -> bool {
+            self.run.got_success_result()
+        }
+        pub fn poll_output(&mut self) -> Option<RunOutput> {
+            self.pump();
+            while let Some(output) = self.outputs.pop_front() {
+                if let Output::Signal(signal) = output {
+                    return Some(RunOutput::Signal(signal));
+                }
+            }
+            if self.reported {
+                return None;
+            }
+            if let Some(item) = self.run.poll_item(self.now) {
+                return Some(match item {
+                    Err(error) if !matches!(error, AgentError::Decode(_)) => {
+                        self.reported = true;
+                        RunOutput::Finished(Err(error))
+                    }
+                    other => RunOutput::Item(other),
+                });
+            }
+            if self.run.is_finished() {
+                self.reported = true;
+                return Some(RunOutput::Finished(Ok(())));
+            }
+            None
+        }
+    }
+}
 use proptest::prelude::*;
 
 const INIT: &str = r#"{"type":"system","subtype":"init","cwd":"/w","session_id":"T-1","tools":["Bash"],"mcp_servers":[]}"#;
@@ -297,7 +419,7 @@ fn runtime_failure_terminates_and_is_reported() {
     let mut run = AgentRun::new(RunConfig::default(), t0);
     let mut d = Drained::default();
     let io = std::io::Error::other("disk on fire");
-    run.fail(AgentError::io("writing the prompt", &io), t0);
+    run.fail_stdin(ampere_core::run::IoFailure::from(&io), t0);
     drain(&mut run, &mut d);
     assert_eq!(d.signals, vec![Signal::Terminate]);
     run.handle_exit(ExitInfo::signal(15), t0);
@@ -305,7 +427,10 @@ fn runtime_failure_terminates_and_is_reported() {
     run.handle_stderr_eof(t0);
     drain(&mut run, &mut d);
     let err = d.finished.unwrap().unwrap_err();
-    assert_eq!(err.to_string(), "writing the prompt: disk on fire");
+    assert_eq!(
+        err.to_string(),
+        "writing to the Amp CLI's stdin: disk on fire"
+    );
 }
 
 #[test]
@@ -390,6 +515,13 @@ fn extreme_timeouts_never_overflow() {
     run.handle_timeout(t0 + Duration::from_secs(1_000_000));
     run.handle_exit(ExitInfo::code(0), t0);
     run.handle_timeout(t0 + Duration::from_secs(1_000_000));
+    drain(&mut run, &mut d);
+    assert!(
+        d.finished.is_none(),
+        "an endless drain grace waits for the pipes"
+    );
+    run.handle_stdout_eof(t0);
+    run.handle_stderr_eof(t0);
     drain(&mut run, &mut d);
     assert!(matches!(d.finished, Some(Err(AgentError::Cancelled))));
 }

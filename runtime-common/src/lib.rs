@@ -11,6 +11,10 @@
 //!   `async_process::Command::from`) or spawns it as is.
 //! - [`prepare_thread_command`]: the same for `threads new / markdown / share multiplayer`.
 //! - [`PrivateDir`]: the private folder, removed on drop however the execution ends.
+//! - [`RunState`]: one run's shared state; carries out core's outputs (signals, folder
+//!   removal) and queues the pipe operations for the driver. Written once for every runtime.
+//! - [`Registration`]: the live-group registry; groups still running when the program exits
+//!   get `SIGKILL` from an `atexit` hook.
 //! - [`signal_group`], [`exit_info`]: carrying out `ampere_core::run::Signal`s and reporting
 //!   exits to the core.
 //! - [`env_lookup`] / [`env_lookup_os`]: the process environment, for the core's functions
@@ -20,15 +24,19 @@
 //! decided by `ampere-core`.
 #![warn(missing_docs)]
 
+mod groups;
 mod locate;
 mod prepare;
 mod private_dir;
 mod process;
+mod shared;
 
+pub use groups::{live_groups, Registration};
 pub use locate::{locate_cli, CliProgram};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
+pub use shared::{input_closed_error, PipeOp, RunState};
 
 use std::ffi::OsString;
 

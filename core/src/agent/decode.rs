@@ -103,8 +103,10 @@ pub struct Decoder {
     config: DecoderConfig,
     /// The incomplete last line: holds no `\n`, never longer than the limit.
     partial: Vec<u8>,
-    /// Decoded items not yet polled.
-    ready: VecDeque<Result<Message, DecodeError>>,
+    /// Decoded items not yet polled, each with the length of its line in bytes.
+    ready: VecDeque<(Result<Message, DecodeError>, usize)>,
+    /// The sum of the line lengths in `ready`.
+    ready_bytes: usize,
     /// Lines framed so far.
     lines: u64,
     /// Dropping the rest of an overlong line, up to its `\n`.
@@ -214,7 +216,21 @@ impl Decoder {
     /// The next decoded message or line error; `None` when more input is needed, or when
     /// everything was returned after end of input (see [`is_finished`](Self::is_finished)).
     pub fn poll_message(&mut self) -> Option<Result<Message, DecodeError>> {
-        self.ready.pop_front()
+        self.poll_message_with_len().map(|(item, _)| item)
+    }
+
+    /// As [`poll_message`](Self::poll_message), with the length in bytes of the line the item
+    /// was decoded from (0 for an overlong line, whose bytes were dropped).
+    pub fn poll_message_with_len(&mut self) -> Option<(Result<Message, DecodeError>, usize)> {
+        let (item, len) = self.ready.pop_front()?;
+        self.ready_bytes -= len;
+        Some((item, len))
+    }
+
+    /// Bytes held by the decoder that were not yet returned: the incomplete last line plus
+    /// the lines of the decoded items not yet polled.
+    pub fn undelivered_bytes(&self) -> usize {
+        self.partial.len() + self.ready_bytes
     }
 
     /// Whether end of input was pushed and every item was returned.
@@ -259,13 +275,17 @@ impl Decoder {
         if self.partial.capacity() > KEEP_CAPACITY {
             self.partial = Vec::new();
         }
-        self.ready.push_back(Err(DecodeError {
-            line: self.lines,
-            kind: DecodeErrorKind::LineTooLong {
-                limit: self.config.max_line_len,
-            },
-            excerpt,
-        }));
+        // The line's bytes were dropped: the error holds only its excerpt.
+        self.ready.push_back((
+            Err(DecodeError {
+                line: self.lines,
+                kind: DecodeErrorKind::LineTooLong {
+                    limit: self.config.max_line_len,
+                },
+                excerpt,
+            }),
+            0,
+        ));
     }
 
     /// Handles one complete line (without its `\n`).
@@ -279,7 +299,8 @@ impl Decoder {
             return;
         }
         let item = decode_line(line, self.lines);
-        self.ready.push_back(item);
+        self.ready_bytes += line.len();
+        self.ready.push_back((item, line.len()));
     }
 }
 
