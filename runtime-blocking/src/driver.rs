@@ -30,8 +30,7 @@ use std::time::Instant;
 
 use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::run::{AgentError, AgentRun, Input, IoFailure, Signal};
-use ampere_runtime_common::shared::{PipeOp, RunState};
-use ampere_runtime_common::{exit_info, signal_group, PrivateDir};
+use ampere_runtime_common::{exit_info, signal_group, PipeOp, PrivateDir, RunState};
 
 /// Size of one read from the child's stdout or stderr.
 const READ_CHUNK: usize = 64 * 1024;
@@ -54,8 +53,7 @@ pub(crate) struct Inner {
     pub(crate) rs: RunState,
     /// Stdout reading is paused (backpressure).
     paused: bool,
-    /// Writes and the close for the stdin writer, in order; a write stays queued until it
-    /// is done (so an empty queue means the input is idle).
+    /// Writes and the close for the stdin writer, in order.
     stdin: VecDeque<PipeOp>,
 }
 
@@ -97,7 +95,7 @@ impl Shared {
     pub(crate) fn next_item(&self) -> Option<Result<Message, AgentError>> {
         let mut g = self.lock();
         loop {
-            if let Some(item) = g.rs.take_item() {
+            if let Some(item) = g.rs.take_item(Instant::now()) {
                 if g.rs.needs_driver() {
                     self.settle(&mut g, false); // taking items may resume stdout
                 }
@@ -224,11 +222,10 @@ pub(crate) fn start(
 pub(crate) fn feed_messages(handle: &Handle, pid: u32, mut messages: Messages) {
     let started = spawn(&handle.0, "input", pid, move |s| loop {
         let mut g = s.lock();
-        let open = |g: &Inner| g.rs.accepts_input() && !g.rs.is_finished();
-        while open(&g) && !g.stdin.is_empty() {
+        while g.rs.accepts_input() && !g.rs.wants_input() {
             g = s.wait(&s.driver, g);
         }
-        if !open(&g) {
+        if !g.rs.accepts_input() {
             return;
         }
         drop(g);
@@ -299,22 +296,17 @@ fn pump(s: &Shared, pipe: Option<impl Read>, stdout: bool) {
 fn write_stdin(s: &Shared, mut input: ChildStdin) {
     let mut g = s.lock();
     loop {
-        if g.stdin.is_empty() {
-            if g.rs.is_finished() {
-                return;
+        match g.stdin.pop_front() {
+            Some(PipeOp::Write(bytes)) => {
+                drop(g);
+                let result = input.write_all(&bytes).map_err(|e| IoFailure::from(&e));
+                g = s.lock();
+                s.feed(&mut g, Input::StdinWritten(result));
+                s.driver.notify_all(); // the feeder waits for an idle input
             }
-            g = s.wait(&s.driver, g);
-            continue;
+            Some(_) => return, // CloseStdin
+            None if g.rs.is_finished() => return,
+            None => g = s.wait(&s.driver, g),
         }
-        let Some(PipeOp::Write(bytes)) = g.stdin.front_mut() else {
-            return; // CloseStdin
-        };
-        let bytes = std::mem::take(bytes);
-        drop(g);
-        let result = input.write_all(&bytes).map_err(|e| IoFailure::from(&e));
-        g = s.lock();
-        g.stdin.pop_front();
-        s.feed(&mut g, Input::StdinWritten(result));
-        s.driver.notify_all(); // the feeder waits for an idle input
     }
 }

@@ -5,6 +5,8 @@ use std::path::Path;
 use ampere_core::message::{create_user_message, Message, UserInputMessage};
 use ampere_core::run::{AgentError, Input, RunSummary, SummaryBuilder};
 
+use ampere_runtime_common::input_closed_error;
+
 use crate::execution::Execution;
 
 /// An interactive execution (`--stream-json-input`), made by
@@ -23,14 +25,6 @@ pub struct Session {
     input_open: bool,
     summary: SummaryBuilder,
     final_error: Option<AgentError>,
-}
-
-fn input_closed() -> AgentError {
-    AgentError::Io {
-        context: "sending a message to the Amp CLI session".to_string(),
-        kind: std::io::ErrorKind::BrokenPipe,
-        message: "the session's input is closed".to_string(),
-    }
 }
 
 impl Session {
@@ -52,10 +46,10 @@ impl Session {
     /// message, and the session's messages and final error tell what happened.
     pub fn send(&self, message: UserInputMessage) -> Result<(), AgentError> {
         let open = self.execution.run.as_ref().filter(|_| self.input_open);
-        let run = open.ok_or_else(input_closed)?;
+        let run = open.ok_or_else(input_closed_error)?;
         let mut g = run.lock();
         if !g.rs.accepts_input() {
-            return Err(input_closed());
+            return Err(input_closed_error());
         }
         run.feed(&mut g, Input::Send(message));
         Ok(())
