@@ -15,11 +15,11 @@
 //! - clock (executions only): fires core's deadlines even if nobody calls `next`. Every other
 //!   wait on the condition variables ends at the deadline too and fires it when it is due.
 //! - feeder (`Prompt::messages` only): pulls the caller's iterator, one message at a time,
-//!   only when no write is pending (the input never piles up in memory).
+//!   only when core wants input (nothing waiting to be written), so it never piles up.
 //!
-//! Everything but the pipes is carried out under the lock by whoever fed the input, so
-//! dropping the consumer's [`Handle`] sends `SIGTERM` and removes the private folder before
-//! `drop` returns; the threads finish the grace period, `SIGKILL` and reaping.
+//! So dropping the consumer's [`Handle`] sends `SIGTERM` and removes the private folder
+//! before `drop` returns; the threads finish the grace period, `SIGKILL` and reaping (and
+//! runtime-common's exit hook `SIGKILL`s the group if the program exits first).
 
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
@@ -189,6 +189,8 @@ pub(crate) fn start(
             Ok(status) => Input::Exited(exit_info(status)),
             Err(e) => Input::WaitFailed(IoFailure::from(&e)),
         };
+        // Between the reap and this lock a signal could still reach the (reused) group id;
+        // core sends nothing after `Exited` but the leftover-group SIGKILL.
         s.feed(&mut s.lock(), input);
     });
     if let Err(e) = waiter {
