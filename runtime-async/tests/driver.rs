@@ -289,7 +289,7 @@ impl Stream for Counting {
     type Item = UserInputMessage;
     fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<UserInputMessage>> {
         let n = self.0.fetch_add(1, Ordering::SeqCst);
-        Poll::Ready(Some(create_user_message(&format!("turn {n}"))))
+        Poll::Ready(Some(create_user_message(format!("turn {n}"))))
     }
 }
 
