@@ -862,3 +862,36 @@ fn a_slow_consumer_does_not_make_a_chatty_cli_look_idle() {
     assert!(errors.is_empty(), "{errors:?}");
     assert!(messages.len() >= 3, "{messages:?}");
 }
+
+#[test]
+fn timeouts_fire_while_nobody_calls_next() {
+    // The loop's clock thread ends a hung CLI at its idle timeout even though the consumer
+    // is not in `next`; the private folder goes with it.
+    let scratch = Scratch::new();
+    let amp = Amp::builder()
+        .cli_path(STUB)
+        .temp_dir(scratch.dir.path().join("private"))
+        .idle_timeout(Duration::from_millis(300))
+        .build();
+    let execution = amp.execute("[[scenario:hang]] x", scratch.options());
+    let pid = execution.pid().expect("pid");
+    let private = execution.private_dir().expect("private").to_path_buf();
+    assert_gone_soon(pid);
+    assert_removed_soon(&private);
+    assert!(!execution.is_finished(), "its items wait for the consumer");
+    let (messages, errors) = collect(execution);
+    assert!(
+        matches!(messages.first(), Some(Message::System(_))),
+        "{messages:?}"
+    );
+    assert!(
+        matches!(
+            errors.last(),
+            Some(AgentError::Timeout {
+                kind: TimeoutKind::Idle,
+                ..
+            })
+        ),
+        "{errors:?}"
+    );
+}
