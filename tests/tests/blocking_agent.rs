@@ -895,3 +895,28 @@ fn timeouts_fire_while_nobody_calls_next() {
         "{errors:?}"
     );
 }
+
+#[test]
+fn above_the_buffer_bound_the_pipe_makes_the_cli_wait() {
+    // 320 KB of output: with a 16 KiB bound and nobody reading, ampere stops reading stdout
+    // and the stub blocks on its full pipe instead of finishing; once the consumer reads,
+    // everything arrives. With the default bound (4 MiB) it runs to its end unread.
+    let spec = "[[scenario:tools count=400]] lots";
+    let bounded = Amp::builder()
+        .cli_path(STUB)
+        .max_buffered_bytes(16 * 1024)
+        .build();
+    let execution = bounded.execute(spec, AmpOptions::default());
+    let pid = execution.pid().expect("pid");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!process_gone(pid), "the stub waits on its full pipe");
+    let (messages, errors) = collect(execution);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(messages.len(), 2 + 2 * 400 + 2);
+    assert_gone_soon(pid);
+
+    let execution = amp().execute(spec, AmpOptions::default());
+    let pid = execution.pid().expect("pid");
+    assert_gone_soon(pid);
+    assert_eq!(collect(execution).0.len(), 2 + 2 * 400 + 2);
+}
