@@ -920,3 +920,55 @@ fn above_the_buffer_bound_the_pipe_makes_the_cli_wait() {
     assert_gone_soon(pid);
     assert_eq!(collect(execution).0.len(), 2 + 2 * 400 + 2);
 }
+
+/// Where [`drop_then_exit_child`] puts its private folders (set only for that child).
+const DROP_EXIT_DIR: &str = "AMPERE_TEST_DROP_EXIT_DIR";
+
+#[test]
+fn a_program_exiting_right_after_a_drop_leaves_nothing() {
+    // The CLI ignores SIGTERM and the grace is long: only the exit hook's SIGKILL can stop
+    // it before the test gives up. The private folder is removed inside `drop`.
+    let scratch = Scratch::new();
+    let private_root = scratch.dir.path().join("private");
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "drop_then_exit_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(DROP_EXIT_DIR, &private_root)
+        .output()
+        .expect("run the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let pid: u32 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cli pid "))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {stdout}"));
+    assert_gone_soon(pid);
+    assert_eq!(scratch.private_entries(), 0, "no private folder left");
+}
+
+#[test]
+#[ignore = "the child of a_program_exiting_right_after_a_drop_leaves_nothing"]
+fn drop_then_exit_child() {
+    let Some(root) = std::env::var_os(DROP_EXIT_DIR) else {
+        return;
+    };
+    let amp = Amp::builder()
+        .cli_path(STUB)
+        .kill_grace(Duration::from_secs(120))
+        .temp_dir(root)
+        .build();
+    let options = AmpOptions {
+        system_prompt: Some("be terse".into()),
+        ..AmpOptions::default()
+    };
+    let mut execution = amp.execute("[[scenario:ignore-sigterm]] x", options);
+    assert!(execution.private_dir().is_some());
+    execution.next().expect("init").expect("ok");
+    println!("cli pid {}", execution.pid().expect("pid"));
+    drop(execution);
+    std::process::exit(0);
+}
