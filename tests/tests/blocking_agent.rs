@@ -972,3 +972,52 @@ fn drop_then_exit_child() {
     drop(execution);
     std::process::exit(0);
 }
+
+#[test]
+fn a_thread_command_past_its_timeout_gets_sigterm_first_and_its_group_goes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mark, grandchild) = (dir.path().join("term"), dir.path().join("sleep.pid"));
+    let script = dir.path().join("amp");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntrap 'echo term > {}; exit 3' TERM\nsleep 60 &\necho $! > {}\nwait\n",
+            mark.display(),
+            grandchild.display()
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let amp = Amp::builder()
+        .cli_path(&script)
+        .overall_timeout(Duration::from_millis(500))
+        .kill_grace(Duration::from_secs(10))
+        .build();
+    let start = Instant::now();
+    let err = amp.thread_markdown("T-x").expect_err("timeout");
+    assert!(
+        matches!(
+            err,
+            AgentError::Timeout {
+                kind: TimeoutKind::Overall,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "SIGTERM, not the grace's SIGKILL"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mark).expect("trapped").trim(),
+        "term"
+    );
+    let pid: u32 = std::fs::read_to_string(&grandchild)
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("pid");
+    assert_gone_soon(pid);
+}
