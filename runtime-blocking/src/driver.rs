@@ -68,10 +68,8 @@ impl Shared {
         let before = g.rs.deadline();
         g.rs.handle(input, Instant::now());
         // A later deadline needs nobody woken: whoever waits for it finds it moved.
-        let earlier =
-            g.rs.deadline()
-                .is_some_and(|d| before.is_none_or(|b| d < b));
-        self.settle(g, earlier);
+        let after = g.rs.deadline();
+        self.settle(g, after.is_some_and(|a| before.is_none_or(|b| a < b)));
     }
 
     /// Routes queued pipe operations to their threads and wakes the waiters.
