@@ -1021,3 +1021,14 @@ fn a_thread_command_past_its_timeout_gets_sigterm_first_and_its_group_goes() {
         .expect("pid");
     assert_gone_soon(pid);
 }
+
+#[test]
+fn handles_can_move_between_threads() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    send::<ampere_blocking::Execution>();
+    send::<ampere_blocking::Session>();
+    send::<Prompt>();
+    send_sync::<Amp>();
+    send_sync::<ampere_blocking::ActionExecutor>();
+}
