@@ -192,10 +192,9 @@ pub(crate) fn start(
         s.feed(&mut s.lock(), input);
     });
     if let Err(e) = waiter {
+        // Dropping the run state unregisters the group and removes the private folder.
         let _ = signal_group(pid, Signal::Kill);
-        if let Ok(status) = child.wait() {
-            shared.feed(&mut shared.lock(), Input::Exited(exit_info(status)));
-        }
+        let _ = child.wait();
         return Err(AgentError::io("starting the Amp CLI's process monitor", &e));
     }
     let _ = tx.send(child); // cannot fail: the waiter holds the receiver until it receives
