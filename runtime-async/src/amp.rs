@@ -1,15 +1,12 @@
 //! The agent client: [`Amp`], its builder, run-to-completion and thread commands.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use ampere_core::decode::DecoderConfig;
 use ampere_core::options::{AmpOptions, Visibility};
 use ampere_core::plan::PromptKind;
-use ampere_core::run::{AgentError, RunConfig, RunSummary, SummaryBuilder};
+use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
-use ampere_runtime_common::{prepare_execution, prepare_thread_command, CliSettings};
+use ampere_runtime_common::{prepare_execution, prepare_thread_command, AmpSettings};
 
 use crate::contract::{AgentRun, RunMode, StdinSetup};
 use crate::driver::start;
@@ -25,98 +22,18 @@ use crate::session::Session;
 #[derive(Debug, Clone, Default)]
 pub struct Amp<R: Runtime> {
     runtime: R,
-    inner: Arc<Settings>,
-}
-
-#[derive(Debug, Clone, Default)]
-struct Settings {
-    cli: CliSettings,
-    run: RunConfig,
+    inner: Arc<AmpSettings>,
 }
 
 /// Builds an [`Amp`] client. Every setting has a sensible default.
 #[derive(Debug, Clone, Default)]
 pub struct AmpBuilder<R: Runtime> {
     runtime: R,
-    settings: Settings,
+    settings: AmpSettings,
 }
 
 impl<R: Runtime> AmpBuilder<R> {
-    /// Runs this CLI (a native binary, or a `.js` file run with `node`) instead of searching
-    /// for one.
-    #[must_use]
-    pub fn cli_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.settings.cli.cli_path = Some(path.into());
-        self
-    }
-
-    /// Ends an execution (`SIGTERM`, then `SIGKILL`) that has run this long; it then fails
-    /// with [`AgentError::Timeout`] unless a success result already arrived. Also bounds
-    /// each thread command. Default: none.
-    #[must_use]
-    pub fn overall_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.run.overall_timeout = Some(timeout);
-        self
-    }
-
-    /// Ends an execution whose stdout has been silent this long. Default: none.
-    ///
-    /// It measures the CLI's own silence while ampere reads: a slow consumer (reading
-    /// paused by `max_buffered_bytes`) never trips it.
-    #[must_use]
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.run.idle_timeout = Some(timeout);
-        self
-    }
-
-    /// Time between `SIGTERM` and `SIGKILL` when an execution is ended early. Default: 5 s.
-    #[must_use]
-    pub fn kill_grace(mut self, grace: Duration) -> Self {
-        self.settings.run.kill_grace = grace;
-        self
-    }
-
-    /// The longest stdout line accepted, in bytes; longer lines are reported as a decode
-    /// error and skipped. Default: 64 MiB.
-    #[must_use]
-    pub fn max_line_len(mut self, bytes: usize) -> Self {
-        self.settings.run.decoder = DecoderConfig {
-            max_line_len: bytes,
-        };
-        self
-    }
-
-    /// How many trailing bytes of the CLI's stderr a process error keeps. Default: 64 KiB.
-    #[must_use]
-    pub fn stderr_tail_bytes(mut self, bytes: usize) -> Self {
-        self.settings.run.stderr_tail_bytes = bytes;
-        self
-    }
-
-    /// After the CLI has exited, how long to wait for its stdout and stderr to close (a
-    /// grandchild may hold them open) before finishing anyway. Default: 2 s.
-    #[must_use]
-    pub fn exit_drain_grace(mut self, grace: Duration) -> Self {
-        self.settings.run.exit_drain_grace = grace;
-        self
-    }
-
-    /// How many bytes of the CLI's output may wait undelivered (read but not yet taken by
-    /// the consumer) before ampere stops reading stdout until the consumer catches up. One
-    /// line of any length can always complete. Default: 4 MiB.
-    #[must_use]
-    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
-        self.settings.run.max_buffered_bytes = bytes;
-        self
-    }
-
-    /// Creates the private folders (generated settings and MCP files) in this folder
-    /// instead of the system's temporary folder.
-    #[must_use]
-    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.settings.cli.temp_root = Some(dir.into());
-        self
-    }
+    ampere_runtime_common::amp_builder_setters!();
 
     /// The client.
     pub fn build(self) -> Amp<R> {
@@ -181,6 +98,7 @@ impl<R: Runtime> Amp<R> {
             true,
             prepared.private_dir,
             input,
+            self.inner.stderr_sink.clone(),
         ) {
             Ok((shared, pid)) => Execution::new(runtime, shared, pid, dir, prepared.warnings),
             Err(error) => Execution::failed(runtime, error),
@@ -263,7 +181,7 @@ impl<R: Runtime> Amp<R> {
             StdinSetup::Closed,
             runtime.now(),
         );
-        let (shared, pid) = start(&runtime, std_command, run, false, None, None)?;
+        let (shared, pid) = start(&runtime, std_command, run, false, None, None, None)?;
         let mut execution = Execution::new(runtime, shared, pid, None, Vec::new());
         std::future::poll_fn(|cx| execution.poll_outcome(cx)).await
     }

@@ -18,7 +18,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use ampere_core::run::AgentError;
-use ampere_runtime_common::{exit_info, PrivateDir};
+use ampere_runtime_common::{exit_info, PrivateDir, StderrSink};
 
 use crate::contract::{AgentRun, Input, IoFailure, PipeOp, RunState};
 use crate::execution::InputStream;
@@ -113,6 +113,7 @@ pub(crate) fn start<R: Runtime>(
     stdin: bool,
     private_dir: Option<PrivateDir>,
     input: Option<InputStream>,
+    stderr_sink: Option<StderrSink>,
 ) -> Result<(SharedRef, u32), AgentError> {
     let program = command.get_program().to_string_lossy().into_owned();
     let child = runtime
@@ -121,7 +122,7 @@ pub(crate) fn start<R: Runtime>(
     let pid = child.pid;
     tracing::debug!(target: "ampere", pid, "spawned the Amp CLI");
     let shared = Arc::new(Mutex::new(Shared {
-        state: RunState::new(run, Some(pid), private_dir),
+        state: RunState::new(run, Some(pid), private_dir).with_stderr_sink(stderr_sink),
         consumer: None,
         driver: None,
         senders: Vec::new(),

@@ -165,7 +165,28 @@ impl PipeWrite for In {
     }
 }
 
+/// The driver tests send no HTTP.
+#[derive(Clone)]
+struct NoHttp;
+
+impl ampere_runtime_async::HttpTransport for NoHttp {
+    fn send(
+        &self,
+        _request: ampere_core::action::HttpRequest,
+    ) -> BoxFuture<
+        'static,
+        Result<ampere_core::action::HttpResponse, ampere_core::action::TransportError>,
+    > {
+        Box::pin(async { unreachable!("the driver tests send no HTTP") })
+    }
+}
+
 impl Runtime for Fake {
+    type Http = NoHttp;
+
+    fn http_client(&self) -> Result<NoHttp, String> {
+        Ok(NoHttp)
+    }
     fn now(&self) -> Instant {
         world(|w| w.now)
     }

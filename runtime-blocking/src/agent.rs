@@ -1,16 +1,14 @@
 //! The Amp agent client: [`Amp`], its builder, run-to-completion and thread commands.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use ampere_core::decode::DecoderConfig;
 use ampere_core::options::{AmpOptions, Visibility};
 use ampere_core::plan::PromptKind;
 use ampere_core::run::SummaryBuilder;
-use ampere_core::run::{AgentError, AgentRun, RunConfig, RunMode, RunSummary, StdinSetup};
+use ampere_core::run::{AgentError, AgentRun, RunMode, RunSummary, StdinSetup};
 use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
-use ampere_runtime_common::{prepare_thread_command, CliSettings};
+use ampere_runtime_common::{prepare_thread_command, AmpSettings};
 
 use crate::execution::{Execution, Prompt};
 use crate::session::Session;
@@ -31,61 +29,17 @@ use crate::session::Session;
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Amp {
-    inner: Arc<Settings>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Settings {
-    pub(crate) cli: CliSettings,
-    pub(crate) run: RunConfig,
+    inner: Arc<AmpSettings>,
 }
 
 /// Builds an [`Amp`] client. Every setting is optional.
 #[derive(Debug, Clone, Default)]
 pub struct AmpBuilder {
-    settings: Settings,
-}
-
-/// Builder setters: `name(value)` stores `expr` in the settings.
-macro_rules! setters {
-    ($($(#[$doc:meta])* $name:ident($v:ident: $t:ty) $($field:ident).+ = $e:expr;)*) => {
-        $($(#[$doc])* pub fn $name(mut self, $v: $t) -> Self { self.settings.$($field).+ = $e; self })*
-    };
+    settings: AmpSettings,
 }
 
 impl AmpBuilder {
-    setters! {
-        /// Run this CLI instead of searching for one (`AMP_CLI_PATH`, `~/.amp/...`, `PATH`,
-        /// npm packages). A `.js` file runs with `node`.
-        cli_path(path: impl Into<PathBuf>) cli.cli_path = Some(path.into());
-        /// Create the private folders (generated settings / MCP files) under this folder
-        /// instead of the system temporary folder.
-        temp_dir(dir: impl Into<PathBuf>) cli.temp_root = Some(dir.into());
-        /// End an execution (with [`AgentError::Timeout`]) when it has lasted this long; a
-        /// thread command is ended after this long too. Default: no limit.
-        overall_timeout(timeout: Duration) run.overall_timeout = Some(timeout);
-        /// End an execution (with [`AgentError::Timeout`]) when its stdout has been silent
-        /// this long while ampere was reading it (a slow consumer does not count). Default:
-        /// no limit.
-        idle_timeout(timeout: Duration) run.idle_timeout = Some(timeout);
-        /// Time between `SIGTERM` and `SIGKILL` when an execution is ended early.
-        /// Default: 5 s.
-        kill_grace(grace: Duration) run.kill_grace = grace;
-        /// The longest stdout line accepted, in bytes; a longer one is a per-line
-        /// [`AgentError::Decode`] and the stream goes on. Default: 64 MiB.
-        max_line_len(bytes: usize) run.decoder = DecoderConfig { max_line_len: bytes };
-        /// How many trailing bytes of the CLI's stderr a process error keeps.
-        /// Default: 64 KiB.
-        stderr_tail_bytes(bytes: usize) run.stderr_tail_bytes = bytes;
-        /// After the CLI has exited, how long to wait for its stdout to close (a grandchild
-        /// may hold it open) before finishing anyway. Default: 2 s.
-        exit_drain_grace(grace: Duration) run.exit_drain_grace = grace;
-        /// How many bytes of the CLI's output may wait for the consumer (decoded messages
-        /// not yet taken and the line being read) before ampere stops reading stdout, so
-        /// that the pipe makes the CLI wait. One line of any size can always complete.
-        /// Default: 4 MiB.
-        max_buffered_bytes(bytes: usize) run.max_buffered_bytes = bytes;
-    }
+    ampere_runtime_common::amp_builder_setters!();
 
     /// The client.
     pub fn build(self) -> Amp {
@@ -228,7 +182,7 @@ impl Amp {
         let (config, mode) = (self.inner.run.clone(), RunMode::Command(command.clone()));
         let run = AgentRun::new(config, mode, StdinSetup::Closed, Instant::now());
         // This thread fires the deadlines while it waits: no clock thread.
-        let shared = crate::driver::start(child, run, None, false)?;
+        let shared = crate::driver::start(child, run, None, false, None)?;
         let outcome = shared.wait_finished().rs.run_mut().take_command_outcome();
         outcome.unwrap_or(Err(AgentError::NoResult)) // core gives one once finished
     }

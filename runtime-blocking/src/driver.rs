@@ -30,7 +30,7 @@ use std::time::Instant;
 
 use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::run::{AgentError, AgentRun, Input, IoFailure, Signal};
-use ampere_runtime_common::{exit_info, signal_group, PipeOp, PrivateDir, RunState};
+use ampere_runtime_common::{exit_info, signal_group, PipeOp, PrivateDir, RunState, StderrSink};
 
 /// Size of one read from the child's stdout or stderr.
 const READ_CHUNK: usize = 64 * 1024;
@@ -161,10 +161,11 @@ pub(crate) fn start(
     run: AgentRun,
     dir: Option<PrivateDir>,
     clock: bool,
+    stderr_sink: Option<StderrSink>,
 ) -> Result<Handle, AgentError> {
     let pid = child.id();
     let (out, err, input) = (child.stdout.take(), child.stderr.take(), child.stdin.take());
-    let rs = RunState::new(run, Some(pid), dir);
+    let rs = RunState::new(run, Some(pid), dir).with_stderr_sink(stderr_sink);
     let inner = Inner {
         rs,
         paused: false,

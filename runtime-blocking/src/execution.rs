@@ -9,8 +9,8 @@ use ampere_core::plan::PromptKind;
 use ampere_core::run::{AgentError, AgentRun, Input, RunMode, StdinSetup};
 use ampere_runtime_common::prepare_execution;
 
-use crate::agent::Settings;
 use crate::driver::{self, Handle, Messages};
+use ampere_runtime_common::AmpSettings as Settings;
 
 /// The prompt of one execution: one text, or a stream of user messages.
 ///
@@ -156,7 +156,8 @@ impl Execution {
         let private_dir = prepared.private_dir.as_ref().map(|d| d.path().to_owned());
         let stdin = StdinSetup::from(prepared.stdin);
         let run = AgentRun::new(settings.run.clone(), RunMode::Stream, stdin, Instant::now());
-        let run = driver::start(child, run, prepared.private_dir, true)?;
+        let sink = settings.stderr_sink.clone();
+        let run = driver::start(child, run, prepared.private_dir, true, sink)?;
         if let Some(messages) = messages {
             driver::feed_messages(&run, pid, messages);
         }

@@ -29,6 +29,7 @@ mod locate;
 mod prepare;
 mod private_dir;
 mod process;
+mod settings;
 mod shared;
 #[cfg(feature = "ureq")]
 mod ureq_http;
@@ -38,6 +39,7 @@ pub use locate::{locate_cli, CliProgram};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
+pub use settings::{AmpSettings, LIVE_STDERR_LINE};
 pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
 #[cfg(feature = "ureq")]
 pub use ureq_http::{ureq_agent, ureq_send};
@@ -60,4 +62,10 @@ pub fn home_dir() -> Option<std::path::PathBuf> {
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(std::path::PathBuf::from)
+}
+
+#[doc(hidden)]
+/// Paths the exported macros use.
+pub mod reexport {
+    pub use ampere_core::decode::DecoderConfig;
 }

@@ -1,0 +1,147 @@
+//! [`AmpSettings`]: what every runtime's `Amp` client is configured with, and the builder
+//! setters, written once ([`amp_builder_setters!`](crate::amp_builder_setters)).
+
+use std::fmt;
+
+use ampere_core::run::RunConfig;
+
+use crate::prepare::CliSettings;
+use crate::shared::StderrSink;
+
+/// Everything an `Amp` client is configured with.
+#[derive(Clone, Default)]
+pub struct AmpSettings {
+    /// Where the CLI is and where private folders go.
+    pub cli: CliSettings,
+    /// Limits, timeouts and guards of each execution.
+    pub run: RunConfig,
+    /// Live stderr: called with each line of the CLI's stderr.
+    pub stderr_sink: Option<StderrSink>,
+}
+
+impl fmt::Debug for AmpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AmpSettings")
+            .field("cli", &self.cli)
+            .field("run", &self.run)
+            .field("stderr_sink", &self.stderr_sink.is_some())
+            .finish()
+    }
+}
+
+/// The longest live stderr line handed to an `on_stderr` callback (longer lines are cut).
+pub const LIVE_STDERR_LINE: usize = 16 * 1024;
+
+/// Expands, inside the `impl` of a builder with a field `settings: AmpSettings`, to every
+/// builder setter of an `Amp` client, so the three runtimes have the same ones with the same
+/// docs.
+#[macro_export]
+macro_rules! amp_builder_setters {
+    () => {
+        /// Runs this CLI (a native binary, or a `.js` file run with `node`) instead of
+        /// searching for one (`AMP_CLI_PATH`, `~/.amp`, `PATH`, npm packages).
+        #[must_use]
+        pub fn cli_path(mut self, path: impl Into<::std::path::PathBuf>) -> Self {
+            self.settings.cli.cli_path = Some(path.into());
+            self
+        }
+
+        /// Creates the private folders (generated settings and MCP files) in this folder
+        /// instead of the system's temporary folder.
+        #[must_use]
+        pub fn temp_dir(mut self, dir: impl Into<::std::path::PathBuf>) -> Self {
+            self.settings.cli.temp_root = Some(dir.into());
+            self
+        }
+
+        /// Ends an execution (`SIGTERM`, then `SIGKILL`) that has run this long; it then
+        /// fails with a timeout error unless a success result already arrived. Also bounds
+        /// each thread command. Default: none.
+        #[must_use]
+        pub fn overall_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.settings.run.overall_timeout = Some(timeout);
+            self
+        }
+
+        /// Ends an execution whose stdout has been silent this long while ampere was
+        /// reading it: a slow consumer (reading paused by `max_buffered_bytes`) never trips
+        /// it. Default: none.
+        #[must_use]
+        pub fn idle_timeout(mut self, timeout: ::std::time::Duration) -> Self {
+            self.settings.run.idle_timeout = Some(timeout);
+            self
+        }
+
+        /// Time between `SIGTERM` and `SIGKILL` when an execution is ended early.
+        /// Default: 5 s.
+        #[must_use]
+        pub fn kill_grace(mut self, grace: ::std::time::Duration) -> Self {
+            self.settings.run.kill_grace = grace;
+            self
+        }
+
+        /// The longest stdout line accepted, in bytes; a longer one is a per-line decode
+        /// error and the stream goes on. Default: 64 MiB.
+        #[must_use]
+        pub fn max_line_len(mut self, bytes: usize) -> Self {
+            self.settings.run.decoder = $crate::reexport::DecoderConfig {
+                max_line_len: bytes,
+            };
+            self
+        }
+
+        /// How many trailing bytes of the CLI's stderr a process error keeps.
+        /// Default: 64 KiB.
+        #[must_use]
+        pub fn stderr_tail_bytes(mut self, bytes: usize) -> Self {
+            self.settings.run.stderr_tail_bytes = bytes;
+            self
+        }
+
+        /// After the CLI has exited, how long to wait for its stdout and stderr to close (a
+        /// grandchild may hold them open) before finishing anyway and killing what is left
+        /// of its process group. Default: 2 s.
+        #[must_use]
+        pub fn exit_drain_grace(mut self, grace: ::std::time::Duration) -> Self {
+            self.settings.run.exit_drain_grace = grace;
+            self
+        }
+
+        /// How many bytes of the CLI's output may wait for the consumer (read but not yet
+        /// taken) before ampere stops reading stdout, so that the pipe makes the CLI wait.
+        /// One line of any size can always complete. Default: 4 MiB.
+        #[must_use]
+        pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+            self.settings.run.max_buffered_bytes = bytes;
+            self
+        }
+
+        /// Run guard: ends an execution once the main thread has produced more than `turns`
+        /// assistant messages; the run then fails with a guard error naming the limit and
+        /// the value observed, after every message received was delivered. Default: none.
+        #[must_use]
+        pub fn max_turns(mut self, turns: u64) -> Self {
+            self.settings.run.max_turns = Some(turns);
+            self
+        }
+
+        /// Run guard: ends an execution once the assistant messages' usage adds up to more
+        /// than `tokens` tokens (counted as they arrive). Default: none.
+        #[must_use]
+        pub fn max_tokens(mut self, tokens: u64) -> Self {
+            self.settings.run.max_tokens = Some(tokens);
+            self
+        }
+
+        /// Live stderr: calls `sink` with each line of the CLI's stderr as it comes (lines of
+        /// at most 16 KiB; longer ones are cut and end with `…`), in addition to the tail
+        /// kept for process errors. It runs on ampere's driver: keep it quick, and do not
+        /// call back into the execution from it.
+        #[must_use]
+        pub fn on_stderr(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
+            self.settings.run.stderr_lines = Some($crate::LIVE_STDERR_LINE);
+            self.settings.stderr_sink = Some(::std::sync::Arc::new(sink));
+            self
+        }
+    };
+}
