@@ -27,26 +27,6 @@ pub use http::HttpTransport;
 pub use runtime::Runtime;
 pub use session::Session;
 
-/// The core types every async runtime crate re-exports at its top level.
-pub mod reexports {
-    pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
-    pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
-    pub use ampere_core::error::ValidationError;
-    pub use ampere_core::mcp::{
-        McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
-    };
-    pub use ampere_core::message::{
-        create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
-        Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
-        UserInputMessage, UserMessage,
-    };
-    pub use ampere_core::options::{
-        AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
-    };
-    pub use ampere_core::permission::{
-        create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
-        PermissionContext, PermissionOptions,
-    };
-    pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
-    pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
-}
+/// The core types every runtime crate re-exports at its top level (the same list in all
+/// three, so their surfaces cannot drift).
+pub use ampere_runtime_common::reexports;

@@ -50,23 +50,4 @@ pub use session::Session;
 /// The sans-IO core, for everything not re-exported at the top level.
 pub use ampere_core as core;
 
-pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
-pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
-pub use ampere_core::error::ValidationError;
-pub use ampere_core::mcp::{
-    McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
-};
-pub use ampere_core::message::{
-    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
-    Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
-    UserInputMessage, UserMessage,
-};
-pub use ampere_core::options::{
-    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
-};
-pub use ampere_core::permission::{
-    create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
-    PermissionContext,
-};
-pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
-pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
+pub use ampere_runtime_common::reexports::*;

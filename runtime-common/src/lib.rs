@@ -69,3 +69,30 @@ pub fn home_dir() -> Option<std::path::PathBuf> {
 pub mod reexport {
     pub use ampere_core::decode::DecoderConfig;
 }
+
+/// The core types every runtime crate (`ampere-tokio`, `ampere-async-std`, `ampere-blocking`)
+/// re-exports at its top level: one list, so their surfaces cannot drift.
+pub mod reexports {
+    pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
+    pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
+    pub use ampere_core::error::ValidationError;
+    pub use ampere_core::mcp::{
+        McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
+    };
+    pub use ampere_core::message::{
+        create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
+        Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
+        UserInputMessage, UserMessage,
+    };
+    pub use ampere_core::options::{
+        AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
+    };
+    pub use ampere_core::permission::{
+        create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
+        PermissionContext, PermissionOptions,
+    };
+    pub use ampere_core::run::{
+        AgentError, Guard, GuardTrip, RunSummary, TimeoutKind, ToolCallRecord,
+    };
+    pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
+}
