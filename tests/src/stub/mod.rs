@@ -9,6 +9,8 @@
 //! first streamed user message) wins over the environment variable `AMP_STUB_SCENARIO`
 //! (`NAME key=value ...`); the default is `echo`. Every scenario accepts `delay_ms=N` (pause
 //! after each stdout message).
+//! The names are [`scenario::StubScenario`]; tests build directives with it
+//! (`StubScenario::Crash.param("after", 3).directive("go")`) instead of writing them out.
 //!
 //! | scenario | what it does | parameters |
 //! |---|---|---|
@@ -56,7 +58,7 @@ use serde_json::{Map, Value};
 
 use self::args::{Command, Invocation, MultiplayerAction};
 use self::json::{b, n, null, obj, s, J};
-use self::scenario::Scenario;
+use self::scenario::{Scenario, StubScenario};
 
 /// The version the stub reports (the real CLI's pinned version, marked as the stub).
 pub const STUB_VERSION: &str = "0.0.1790142911-g7618fb (amp-stub)";
@@ -650,26 +652,28 @@ impl Stub {
 
     /// Things a scenario does before anything is read.
     fn apply_scenario_setup(&mut self) -> Result<(), Fail> {
-        self.record
-            .insert("scenario".into(), Value::String(self.scenario.name.clone()));
+        self.record.insert(
+            "scenario".into(),
+            Value::String(self.scenario.name.as_str().into()),
+        );
         self.out.delay = self.scenario.delay();
-        match self.scenario.name.as_str() {
-            "ignore-sigterm" => {
+        match self.scenario.name {
+            StubScenario::IgnoreSigterm => {
                 // SAFETY: setting a signal disposition to SIG_IGN has no preconditions.
                 unsafe {
                     libc::signal(libc::SIGTERM, libc::SIG_IGN);
                 }
             }
-            "slow-drip" => {
+            StubScenario::SlowDrip => {
                 self.out.drip = Some(Duration::from_micros(
                     self.scenario.num("byte_delay_us", 500),
                 ));
             }
-            "crash" => {
+            StubScenario::Crash => {
                 self.out.crash_after = Some(self.scenario.num("after", 3));
                 self.crash_scenario = Some(self.scenario.clone());
             }
-            "stderr-flood" => {
+            StubScenario::StderrFlood => {
                 let total = self
                     .scenario
                     .num("mb", 10)
@@ -789,7 +793,7 @@ impl Stub {
             .iter()
             .map(|name| obj(vec![("name", s(name.clone())), ("status", s("connected"))]))
             .collect();
-        if self.scenario.name == "unknown-types" {
+        if self.scenario.name == StubScenario::UnknownTypes {
             servers.push(obj(vec![
                 ("name", s("future-server")),
                 ("status", s("hibernating")),
@@ -836,7 +840,10 @@ impl Stub {
     }
 
     fn assistant(&mut self, mut content: Vec<J>, stop: &str) -> Result<(), Fail> {
-        if self.inv.stream_json_thinking && self.scenario.name != "thinking" && stop == "end_turn" {
+        if self.inv.stream_json_thinking
+            && self.scenario.name != StubScenario::Thinking
+            && stop == "end_turn"
+        {
             content.insert(0, thinking_block("Let me think about how to answer this."));
         }
         let usage = self.usage_for(8 + content.len() as u64);
@@ -879,7 +886,7 @@ impl Stub {
                 ]),
             ),
         ];
-        if self.scenario.name == "unknown-types" {
+        if self.scenario.name == StubScenario::UnknownTypes {
             fields.push(("permission_denials", J::A(vec![])));
             fields.push(("future_field", obj(vec![("nested", b(true))])));
         }
@@ -1019,12 +1026,12 @@ impl Stub {
 
     /// Scenarios that act before the user echo.
     fn early_scenarios(&mut self) -> Result<(), Fail> {
-        match self.scenario.name.as_str() {
-            "hang" | "ignore-sigterm" => {
+        match self.scenario.name {
+            StubScenario::Hang | StubScenario::IgnoreSigterm => {
                 self.init()?;
                 self.hang();
             }
-            "crash" if self.scenario.num("after", 3) == 0 => self.crash(),
+            StubScenario::Crash if self.scenario.num("after", 3) == 0 => self.crash(),
             _ => Ok(()),
         }
     }
@@ -1033,22 +1040,22 @@ impl Stub {
     fn turn(&mut self, text: &str) -> Result<i32, Fail> {
         let sc = self.scenario.clone();
         self.num_turns += 1;
-        match sc.name.as_str() {
-            "tools" | "crash" => {
-                let count = if sc.name == "crash" {
+        match sc.name {
+            StubScenario::Tools | StubScenario::Crash => {
+                let count = if sc.name == StubScenario::Crash {
                     sc.num("after", 3) + 2
                 } else {
                     sc.num("count", 2)
                 };
                 self.tools_turn(count)?;
-                if sc.name == "crash" {
+                if sc.name == StubScenario::Crash {
                     self.crash()?;
                 }
                 let done = format!("Done: ran {count} tools.");
                 self.assistant(vec![text_block(&done)], "end_turn")?;
                 self.success(&done)?;
             }
-            "thinking" => {
+            StubScenario::Thinking => {
                 let mut content = Vec::new();
                 if self.inv.stream_json_thinking {
                     for i in 0..sc.num("blocks", 2) {
@@ -1062,7 +1069,7 @@ impl Stub {
                 self.assistant(content, "end_turn")?;
                 self.success(text)?;
             }
-            "multi" if !self.inv.stream_json_input => {
+            StubScenario::Multi if !self.inv.stream_json_input => {
                 let turns = sc.num("turns", 3).max(1);
                 self.num_turns += turns - 1;
                 for i in 1..=turns {
@@ -1070,7 +1077,7 @@ impl Stub {
                 }
                 self.success(&format!("turn {turns}: {text}"))?;
             }
-            "error-result" => {
+            StubScenario::ErrorResult => {
                 self.assistant(vec![text_block("Working on it...")], "end_turn")?;
                 let subtype = sc
                     .text("subtype")
@@ -1083,7 +1090,7 @@ impl Stub {
                 self.error_result(&subtype, &message)?;
                 return Ok(sc.num("code", 1) as i32);
             }
-            "garbage" => {
+            StubScenario::Garbage => {
                 self.emit_bytes(b"this is not json\n")?;
                 self.emit_bytes(b"   \n")?;
                 self.assistant(vec![text_block("first part")], "end_turn")?;
@@ -1096,7 +1103,7 @@ impl Stub {
                 self.emit_bytes(b"null\n")?;
                 self.success(text)?;
             }
-            "big-line" => {
+            StubScenario::BigLine => {
                 let bytes = sc
                     .params
                     .get("bytes")
@@ -1127,12 +1134,12 @@ impl Stub {
                 self.assistant(vec![text_block(&summary)], "end_turn")?;
                 self.success(&summary)?;
             }
-            "echo-env" => {
+            StubScenario::EchoEnv => {
                 let report = self.env_report();
                 self.assistant(vec![text_block(&report)], "end_turn")?;
                 self.success(&report)?;
             }
-            "unknown-types" => {
+            StubScenario::UnknownTypes => {
                 let sid = self.session_id.clone();
                 self.emit(obj(vec![
                     ("type", s("telemetry")),
@@ -1193,7 +1200,7 @@ impl Stub {
                 self.assistant(vec![text_block(text)], "end_turn")?;
                 self.success(text)?;
             }
-            "exit-after-success" => {
+            StubScenario::ExitAfterSuccess => {
                 self.assistant(vec![text_block(text)], "end_turn")?;
                 self.success(text)?;
                 return Ok(sc.num("code", 3) as i32);

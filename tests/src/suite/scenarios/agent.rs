@@ -1,7 +1,8 @@
 //! Agent scenarios: the Amp CLI (played by `amp-stub`) driven through a runtime.
 //!
 //! The stub's scenario is chosen with a `[[scenario:NAME key=value]]` directive in the
-//! prompt; `AMP_STUB_RECORD` (set through `AmpOptions::env`) makes it write what it saw.
+//! prompt, built from [`StubScenario`]; `AMP_STUB_RECORD` (set through `AmpOptions::env`)
+//! makes it write what it saw.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use ampere_core::run::{AgentError, RunSummary, TimeoutKind};
 use ampere_core::threads::{MultiplayerSetting, TtlDuration};
 use serde_json::{json, Value};
 
+use crate::stub::scenario::{Scenario, StubScenario};
 use crate::stub::{self, big_line_content, fnv1a64};
 use crate::suite::{
     env_lock, eventually, process_exists, tag, tags, AmpCfg, EnvPatch, Item, PromptSpec, Record,
@@ -29,8 +31,8 @@ use crate::suite::{
 // ---------------------------------------------------------------------------------------------
 
 /// A text prompt selecting a stub scenario.
-fn directive(spec: &str, text: &str) -> PromptSpec {
-    PromptSpec::Text(format!("[[scenario:{spec}]] {text}"))
+fn directive(scenario: impl Into<Scenario>, text: &str) -> PromptSpec {
+    PromptSpec::Text(scenario.into().directive(text))
 }
 
 fn ok_messages(items: &[Item]) -> Vec<&Message> {
@@ -274,7 +276,7 @@ pub fn stream_ends_for_good<R: Runtime>(s: &Suite) {
         ),
         (
             "crash",
-            directive("crash after=1 code=9", "x"),
+            directive(StubScenario::Crash.param("after", 1).param("code", 9), "x"),
             AmpOptions::new(),
             &["system/init", "process"],
         ),
@@ -484,7 +486,7 @@ pub fn run_summary_tools<R: Runtime>(s: &Suite) {
     let started = std::time::Instant::now();
     let summary: RunSummary = R::run(
         &s.cfg(),
-        directive("tools count=3", "use three tools"),
+        directive(StubScenario::Tools.param("count", 3), "use three tools"),
         AmpOptions::new(),
     )
     .unwrap_or_else(|e| panic!("[{}] run failed: {e:?}", R::NAME));
@@ -537,7 +539,7 @@ pub fn run_summary_tools<R: Runtime>(s: &Suite) {
 pub fn run_summary_usage_adds_up<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("multi turns=4", "count"),
+        directive(StubScenario::Multi.param("turns", 4), "count"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -566,7 +568,7 @@ pub fn run_summary_usage_adds_up<R: Runtime>(s: &Suite) {
     let sum = sum_assistant_usage(&c.items);
     let summary = R::run(
         &s.cfg(),
-        directive("multi turns=4", "count"),
+        directive(StubScenario::Multi.param("turns", 4), "count"),
         AmpOptions::new(),
     )
     .unwrap_or_else(|e| panic!("[{}] run failed: {e:?}", R::NAME));
@@ -587,7 +589,7 @@ pub fn run_summary_usage_adds_up<R: Runtime>(s: &Suite) {
 pub fn tool_calls_stream<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("tools count=2", "go"),
+        directive(StubScenario::Tools.param("count", 2), "go"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -652,7 +654,7 @@ pub fn thinking_blocks<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let c = R::execute(
         &s.cfg(),
-        directive("thinking blocks=2", "ponder"),
+        directive(StubScenario::Thinking.param("blocks", 2), "ponder"),
         scratch.recorded(AmpOptions::new().thinking(true)),
     );
     assert_tags::<R>(
@@ -689,7 +691,7 @@ pub fn thinking_off_by_default<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let c = R::execute(
         &s.cfg(),
-        directive("thinking blocks=2", "ponder"),
+        directive(StubScenario::Thinking.param("blocks", 2), "ponder"),
         scratch.recorded(AmpOptions::new()),
     );
     assert_tags::<R>(
@@ -712,7 +714,7 @@ pub fn thinking_off_by_default<R: Runtime>(s: &Suite) {
 pub fn unknown_types_pass_through<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("unknown-types", "still fine"),
+        directive(StubScenario::UnknownTypes, "still fine"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -759,7 +761,7 @@ pub fn unknown_types_pass_through<R: Runtime>(s: &Suite) {
 pub fn garbage_lines<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("garbage", "survived"),
+        directive(StubScenario::Garbage, "survived"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -794,7 +796,7 @@ pub fn crash_mid_stream<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let c = R::execute(
         &s.cfg(),
-        directive("crash after=3 code=7", "go"),
+        directive(StubScenario::Crash.param("after", 3).param("code", 7), "go"),
         scratch.recorded(AmpOptions::new()),
     );
     assert_tags::<R>(
@@ -818,7 +820,13 @@ pub fn crash_mid_stream<R: Runtime>(s: &Suite) {
 pub fn crash_partial_line<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("crash after=3 code=2 partial=1", "go"),
+        directive(
+            StubScenario::Crash
+                .param("after", 3)
+                .param("code", 2)
+                .param("partial", 1),
+            "go",
+        ),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -839,7 +847,12 @@ pub fn crash_partial_line<R: Runtime>(s: &Suite) {
 pub fn killed_by_signal<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("crash after=2 signal=KILL", "go"),
+        directive(
+            StubScenario::Crash
+                .param("after", 2)
+                .param("signal", "KILL"),
+            "go",
+        ),
         AmpOptions::new(),
     );
     assert_tags::<R>("killed", &c.items, &["system/init", "user", "process"]);
@@ -859,7 +872,7 @@ pub fn exit_nonzero_after_success<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let c = R::execute(
         &s.cfg(),
-        directive("exit-after-success code=3", "done"),
+        directive(StubScenario::ExitAfterSuccess.param("code", 3), "done"),
         scratch.recorded(AmpOptions::new()),
     );
     assert_tags::<R>(
@@ -870,7 +883,7 @@ pub fn exit_nonzero_after_success<R: Runtime>(s: &Suite) {
     assert_eq!(record_of::<R>(&scratch).0["exit_code"], json!(3));
     let summary = R::run(
         &s.cfg(),
-        directive("exit-after-success code=3", "done"),
+        directive(StubScenario::ExitAfterSuccess.param("code", 3), "done"),
         AmpOptions::new(),
     )
     .unwrap_or_else(|e| panic!("[{}] run failed: {e:?}", R::NAME));
@@ -880,7 +893,12 @@ pub fn exit_nonzero_after_success<R: Runtime>(s: &Suite) {
 /// An error result is delivered as a message (then the exit 1 is a process error); `run`
 /// gives `AgentError::ErrorResult`.
 pub fn error_result<R: Runtime>(s: &Suite) {
-    let prompt = || directive("error-result message=kaboom", "fail please");
+    let prompt = || {
+        directive(
+            StubScenario::ErrorResult.param("message", "kaboom"),
+            "fail please",
+        )
+    };
     let c = R::execute(&s.cfg(), prompt(), AmpOptions::new());
     assert_tags::<R>(
         "error result",
@@ -915,7 +933,10 @@ pub fn error_result<R: Runtime>(s: &Suite) {
 pub fn error_result_unknown_subtype<R: Runtime>(s: &Suite) {
     let prompt = || {
         directive(
-            "error-result subtype=error_from_the_future code=4 message=odd",
+            StubScenario::ErrorResult
+                .param("subtype", "error_from_the_future")
+                .param("code", 4)
+                .param("message", "odd"),
             "x",
         )
     };
@@ -955,7 +976,7 @@ pub fn big_line_20mb<R: Runtime>(s: &Suite) {
     let bytes = 20usize << 20;
     let c = R::execute(
         &s.cfg(),
-        directive("big-line mb=20", "read it"),
+        directive(StubScenario::BigLine.param("mb", 20), "read it"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -995,7 +1016,7 @@ pub fn big_line_20mb<R: Runtime>(s: &Suite) {
 pub fn stderr_flood<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("stderr-flood mb=10", "flooded"),
+        directive(StubScenario::StderrFlood.param("mb", 10), "flooded"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -1015,7 +1036,7 @@ pub fn stderr_tail_bounded<R: Runtime>(s: &Suite) {
     };
     let c = R::execute(
         &cfg,
-        directive("crash after=1 code=5", "go"),
+        directive(StubScenario::Crash.param("after", 1).param("code", 5), "go"),
         AmpOptions::new(),
     );
     assert_tags::<R>("tail", &c.items, &["system/init", "process"]);
@@ -1029,7 +1050,10 @@ pub fn stderr_tail_bounded<R: Runtime>(s: &Suite) {
 pub fn slow_drip<R: Runtime>(s: &Suite) {
     let c = R::execute(
         &s.cfg(),
-        directive("slow-drip byte_delay_us=100", "drip drop"),
+        directive(
+            StubScenario::SlowDrip.param("byte_delay_us", 100),
+            "drip drop",
+        ),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -1050,7 +1074,7 @@ pub fn slow_drip_not_idle<R: Runtime>(s: &Suite) {
     };
     let c = R::execute(
         &cfg,
-        directive("slow-drip byte_delay_us=1000", "drip"),
+        directive(StubScenario::SlowDrip.param("byte_delay_us", 1000), "drip"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -1074,7 +1098,7 @@ pub fn max_line_len_small<R: Runtime>(s: &Suite) {
     };
     let c = R::execute(
         &cfg,
-        directive("big-line bytes=200000", "too long"),
+        directive(StubScenario::BigLine.param("bytes", 200_000), "too long"),
         AmpOptions::new(),
     );
     assert_tags::<R>(
@@ -1110,7 +1134,11 @@ pub fn idle_timeout_hang<R: Runtime>(s: &Suite) {
         kill_grace: Some(Duration::from_secs(2)),
         ..cfg_in(s, &scratch)
     };
-    let c = R::execute(&cfg, directive("hang", "wait"), with_private_dir(&scratch));
+    let c = R::execute(
+        &cfg,
+        directive(StubScenario::Hang, "wait"),
+        with_private_dir(&scratch),
+    );
     assert_tags::<R>("idle timeout", &c.items, &["system/init", "timeout:idle"]);
     assert_eq!(
         c.items[1].as_ref().unwrap_err(),
@@ -1142,7 +1170,12 @@ pub fn overall_timeout<R: Runtime>(s: &Suite) {
     };
     let c = R::execute(
         &cfg,
-        directive("multi turns=200 delay_ms=50", "tick"),
+        directive(
+            StubScenario::Multi
+                .param("turns", 200)
+                .param("delay_ms", 50),
+            "tick",
+        ),
         with_private_dir(&scratch),
     );
     let (last, before) = c.items.split_last().expect("items");
@@ -1180,7 +1213,7 @@ pub fn ignore_sigterm_kill_after_grace<R: Runtime>(s: &Suite) {
     };
     let c = R::execute(
         &cfg,
-        directive("ignore-sigterm", "stubborn"),
+        directive(StubScenario::IgnoreSigterm, "stubborn"),
         scratch.recorded(AmpOptions::new()),
     );
     assert_tags::<R>("ignore sigterm", &c.items, &["system/init", "timeout:idle"]);
@@ -1201,7 +1234,7 @@ pub fn drop_after_first_message<R: Runtime>(s: &Suite) {
     let mut seen: Option<(Record, PathBuf)> = None;
     let items = R::execute_then_drop(
         &cfg_in(s, &scratch),
-        directive("hang", "drop me"),
+        directive(StubScenario::Hang, "drop me"),
         with_private_dir(&scratch),
         1,
         &mut |_items| {
@@ -1236,7 +1269,7 @@ pub fn drop_ignoring_sigterm<R: Runtime>(s: &Suite) {
     let mut seen: Option<(Record, PathBuf)> = None;
     R::execute_then_drop(
         &cfg,
-        directive("ignore-sigterm", "drop me"),
+        directive(StubScenario::IgnoreSigterm, "drop me"),
         with_private_dir(&scratch),
         1,
         &mut |_| {
@@ -1261,7 +1294,7 @@ pub fn default_kill_grace_5s<R: Runtime>(s: &Suite) {
     let mut pid = None;
     R::execute_then_drop(
         &cfg,
-        directive("ignore-sigterm", "stubborn"),
+        directive(StubScenario::IgnoreSigterm, "stubborn"),
         scratch.recorded(AmpOptions::new()),
         1,
         &mut |_| pid = Some(record_of::<R>(&scratch).pid()),
@@ -1287,7 +1320,7 @@ pub fn cancel_reaps_and_cleans<R: Runtime>(s: &Suite) {
     let mut seen: Option<(Record, PathBuf)> = None;
     let items = R::execute_then_cancel(
         &cfg_in(s, &scratch),
-        directive("hang", "cancel me"),
+        directive(StubScenario::Hang, "cancel me"),
         with_private_dir(&scratch),
         1,
         &mut |_| {
@@ -1332,7 +1365,7 @@ pub fn env_user_wins_and_sdk_version<R: Runtime>(s: &Suite) {
             .env("AMPERE_SUITE_VAR", "from options")
             .toolbox(&toolbox),
     );
-    let c = R::execute(&s.cfg(), directive("echo-env", "env"), options);
+    let c = R::execute(&s.cfg(), directive(StubScenario::EchoEnv, "env"), options);
     assert_tags::<R>(
         "env",
         &c.items,
@@ -1406,7 +1439,7 @@ pub fn secrets_not_on_command_line<R: Runtime>(s: &Suite) {
     let mut seen: Option<(Record, PathBuf)> = None;
     R::execute_then_drop(
         &cfg_in(s, &scratch),
-        directive("hang", "keep it secret"),
+        directive(StubScenario::Hang, "keep it secret"),
         options,
         1,
         &mut |_| {
@@ -1808,7 +1841,10 @@ pub fn concurrent_executions<R: Runtime>(s: &Suite) {
     let runs = (0..n)
         .map(|i| {
             (
-                directive("echo delay_ms=200", &format!("run {i}")),
+                directive(
+                    StubScenario::Echo.param("delay_ms", 200),
+                    &format!("run {i}"),
+                ),
                 AmpOptions::new(),
             )
         })
@@ -1838,7 +1874,12 @@ pub fn concurrent_executions<R: Runtime>(s: &Suite) {
 
 /// A CLI that exits 0 without a result: no error in the stream; `run` gives `NoResult`.
 pub fn exit_zero_without_result<R: Runtime>(s: &Suite) {
-    let prompt = || directive("crash after=2 code=0", "quiet");
+    let prompt = || {
+        directive(
+            StubScenario::Crash.param("after", 2).param("code", 0),
+            "quiet",
+        )
+    };
     let c = R::execute(&s.cfg(), prompt(), AmpOptions::new());
     assert_tags::<R>("exit 0, no result", &c.items, &["system/init", "user"]);
     assert_eq!(
@@ -1910,7 +1951,10 @@ pub fn session_send_after_exit<R: Runtime>(s: &Suite) {
         &s.cfg(),
         AmpOptions::new(),
         vec![
-            "[[scenario:crash after=2 code=3]] die".into(),
+            StubScenario::Crash
+                .param("after", 2)
+                .param("code", 3)
+                .directive("die"),
             "too late".into(),
         ],
         SessionEnd::Finish,
@@ -1948,7 +1992,9 @@ pub fn session_error_result<R: Runtime>(s: &Suite) {
     let out = R::session(
         &s.cfg(),
         AmpOptions::new(),
-        vec!["[[scenario:error-result message=nope]] try".into()],
+        vec![StubScenario::ErrorResult
+            .param("message", "nope")
+            .directive("try")],
         SessionEnd::Finish,
     );
     assert_tags::<R>(
@@ -2184,7 +2230,7 @@ pub fn drop_kills_process_group<R: Runtime>(s: &Suite) {
     let items = retry_text_busy(|| {
         R::execute_then_drop(
             &cfg,
-            directive("hang", "family"),
+            directive(StubScenario::Hang, "family"),
             scratch.recorded(AmpOptions::new()),
             1,
             &mut |_| {
@@ -2259,7 +2305,7 @@ pub fn drop_before_reading<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let items = R::execute_then_drop(
         &cfg_in(s, &scratch),
-        directive("hang", "never read"),
+        directive(StubScenario::Hang, "never read"),
         with_private_dir(&scratch),
         0,
         &mut |_| {},
@@ -2372,7 +2418,7 @@ pub fn slow_consumer_backpressure<R: Runtime>(s: &Suite) {
     };
     let c = R::execute_paused(
         &cfg,
-        directive("tools count=400", "lots of output"),
+        directive(StubScenario::Tools.param("count", 400), "lots of output"),
         AmpOptions::new(),
         1,
         Duration::from_secs(2),
@@ -2399,9 +2445,11 @@ pub fn stderr_complete_at_exit<R: Runtime>(s: &Suite) {
     let runs = (0..12)
         .map(|i| {
             let spec = if i % 2 == 0 {
-                "crash after=2 code=4"
+                StubScenario::Crash.param("after", 2).param("code", 4)
             } else {
-                "crash after=2 signal=KILL"
+                StubScenario::Crash
+                    .param("after", 2)
+                    .param("signal", "KILL")
             };
             (directive(spec, "go"), AmpOptions::new())
         })
@@ -2430,7 +2478,7 @@ pub fn stderr_complete_at_exit<R: Runtime>(s: &Suite) {
 pub fn run_skips_garbage<R: Runtime>(s: &Suite) {
     let summary = R::run(
         &s.cfg(),
-        directive("garbage", "survived"),
+        directive(StubScenario::Garbage, "survived"),
         AmpOptions::new(),
     )
     .unwrap_or_else(|e| panic!("[{}] run failed: {e:?}", R::NAME));
@@ -2448,7 +2496,7 @@ pub fn run_process_error<R: Runtime>(s: &Suite) {
     assert_eq!(
         R::run(
             &s.cfg(),
-            directive("crash after=3 code=7", "go"),
+            directive(StubScenario::Crash.param("after", 3).param("code", 7), "go"),
             AmpOptions::new()
         ),
         Err(AgentError::Process {
@@ -2469,7 +2517,11 @@ pub fn run_idle_timeout<R: Runtime>(s: &Suite) {
         ..s.cfg()
     };
     assert_eq!(
-        R::run(&cfg, directive("hang", "wait"), AmpOptions::new()),
+        R::run(
+            &cfg,
+            directive(StubScenario::Hang, "wait"),
+            AmpOptions::new()
+        ),
         Err(AgentError::Timeout {
             kind: TimeoutKind::Idle,
             after: Duration::from_millis(700)
@@ -2555,7 +2607,7 @@ pub fn cancel_before_reading<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
     let items = R::execute_then_cancel(
         &cfg_in(s, &scratch),
-        directive("hang", "never read"),
+        directive(StubScenario::Hang, "never read"),
         with_private_dir(&scratch),
         0,
         &mut |_| {},
