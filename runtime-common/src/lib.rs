@@ -32,7 +32,7 @@ pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepar
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
 #[cfg(feature = "ureq")]
-pub use ureq_http::{ureq_agent, ureq_send};
+pub use ureq_http::UreqAgent;
 
 use std::ffi::OsString;
 
