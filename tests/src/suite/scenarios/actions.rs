@@ -1008,3 +1008,29 @@ pub fn action_refused_same_text<R: Runtime>(_s: &Suite) {
         &format!("Network error: connection refused ({base}/actions)"),
     );
 }
+
+/// The free `execute_action` runs on one process-wide executor whose connections are kept
+/// alive: three actions one after the other (a create and polls each) use one connection.
+pub fn action_shared_executor_reuses_connections<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    mock.set_default(ActionScript {
+        running_polls: 1,
+        ..ActionScript::default()
+    });
+    let _env = env_lock();
+    let _patch = EnvPatch::apply(&[
+        ("ZAMP_BASE_URL", Some(mock.base_url().as_ref())),
+        ("ZAMP_AUTH_TOKEN", Some(mock.token().as_ref())),
+    ]);
+    for i in 0..3 {
+        let got = R::execute_action(&format!("reuse-{i}"), json!({}));
+        assert_eq!(got, Ok(json!({"ok": true})), "[{}] action {i}", R::NAME);
+    }
+    assert_eq!(mock.requests().len(), 9);
+    assert_eq!(
+        mock.connections(),
+        1,
+        "[{}] 9 sequential requests on the shared executor: connections reused",
+        R::NAME
+    );
+}
