@@ -141,6 +141,8 @@ fn transport_error(error: &ureq::Error) -> TransportError {
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => TransportErrorKind::Refused,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+            // std's resolver fails with "failed to lookup address information: ...".
+            _ if io.to_string().contains("lookup address") => TransportErrorKind::Dns,
             _ => TransportErrorKind::Other,
         },
         other => {

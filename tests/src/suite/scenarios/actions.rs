@@ -991,7 +991,8 @@ pub fn action_user_agent<R: Runtime>(_s: &Suite) {
     assert!(USER_AGENT.starts_with("ampere/"));
 }
 
-/// Connection refused reads exactly the same in every runtime (core writes the text).
+/// Connection refused and an unknown host read exactly the same in every runtime (core
+/// writes the text).
 pub fn action_refused_same_text<R: Runtime>(_s: &Suite) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -1006,6 +1007,17 @@ pub fn action_refused_same_text<R: Runtime>(_s: &Suite) {
         "refused",
         got,
         &format!("Network error: connection refused ({base}/actions)"),
+    );
+    // A host that cannot resolve (`.invalid` never does) reads the same too.
+    let base = "http://ampere-suite.invalid:9";
+    let got = R::action::<Value>(
+        &ActionCfg::explicit(base, "token"),
+        ActionRequest::new("nowhere", json!({})),
+    );
+    expect_network::<R>(
+        "dns",
+        got,
+        &format!("Network error: cannot resolve the host of {base}/actions"),
     );
 }
 
