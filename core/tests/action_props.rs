@@ -356,3 +356,84 @@ proptest! {
         prop_assert_eq!(harness::parse_iso8601_micros(&text), Some(u128::from(micros)), "{}", text);
     }
 }
+
+fn transport_kind(n: u8) -> TransportErrorKind {
+    match n % 7 {
+        0 => TransportErrorKind::Refused,
+        1 => TransportErrorKind::Dns,
+        2 => TransportErrorKind::Tls,
+        3 => TransportErrorKind::Timeout,
+        4 => TransportErrorKind::InvalidUrl,
+        5 => TransportErrorKind::BodyTooLarge,
+        _ => TransportErrorKind::Other,
+    }
+}
+
+proptest! {
+    /// Every transport failure ends the call at once with core's text: it names the URL,
+    /// starts with the spec's prefix, and carries no status or body.
+    #[test]
+    fn transport_failures_read_the_same_whatever_the_client_said(
+        kind in any::<u8>(),
+        detail in ".{0,40}",
+        poll in any::<bool>(),
+    ) {
+        let kind = transport_kind(kind);
+        let mut replies = Vec::new();
+        if poll {
+            replies.push(harness::created());
+        }
+        replies.push(harness::Reply::Transport(TransportError::new(kind, detail.clone())));
+        let run = harness::run(ActionRequest::new("x", json!({})), replies);
+        let url = if poll { "https://api.test/actions/act_1" } else { "https://api.test/actions" };
+        match run.result {
+            Err(ActionError::Http { status: None, message, body: None }) => {
+                prop_assert!(message.contains(url), "{}", message);
+                let prefix = if kind == TransportErrorKind::Timeout { "Request timed out: " } else { "Network error: " };
+                prop_assert!(message.starts_with(prefix), "{}", message);
+                // The client's text only where the kind needs it.
+                if matches!(kind, TransportErrorKind::Refused | TransportErrorKind::Dns | TransportErrorKind::Timeout | TransportErrorKind::BodyTooLarge) {
+                    let expected = TransportError::new(kind, "").message(url, Duration::from_secs(30), 64 * 1024 * 1024);
+                    prop_assert_eq!(message, expected);
+                }
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    /// The base URL check never panics; an accepted URL is http(s) with a host, and its
+    /// joined endpoints stay under it.
+    #[test]
+    fn base_url_check_is_total(url in "(https?://|ftp://|)[a-z0-9.:@\\[\\]/ ?#-]{0,24}") {
+        match ampere_core::action::ActionConfig::new(url.clone(), "t") {
+            Ok(config) => {
+                let lower = url.to_ascii_lowercase();
+                prop_assert!(lower.starts_with("http://") || lower.starts_with("https://"));
+                prop_assert!(!url.contains(' ') && !url.contains('@') && !url.contains('?'));
+                let joined = config.url("/actions");
+                prop_assert!(joined.starts_with(url.trim_end_matches('/')));
+                prop_assert!(joined.ends_with("/actions"));
+            }
+            Err(ActionError::Config { variable, message }) => {
+                prop_assert_eq!(variable, "ZAMP_BASE_URL");
+                prop_assert!(message.starts_with("invalid base URL"), "{}", message);
+            }
+            Err(other) => prop_assert!(false, "{:?}", other),
+        }
+    }
+
+    /// Action names: empty, blank or with a control character is a validation error naming
+    /// `action_name`; anything else is sent.
+    #[test]
+    fn action_names(name in "\\PC{0,8}|[\\x00-\\x1f\\x7f]{1,3}|\\PC{0,4}[\\n\\t\\r\\x00]\\PC{0,4}") {
+        let bad = name.trim().is_empty() || name.chars().any(char::is_control);
+        match ampere_core::action::ActionCall::new(ActionRequest::new(name.clone(), json!({})), config(), Instant::now()) {
+            Ok(_) => prop_assert!(!bad, "{:?} accepted", name),
+            Err(ActionError::Validation(v)) => {
+                prop_assert!(bad, "{:?} rejected", name);
+                prop_assert_eq!(v.field, "action_name");
+            }
+            Err(other) => prop_assert!(false, "{:?}", other),
+        }
+    }
+}

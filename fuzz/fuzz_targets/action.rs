@@ -1,5 +1,6 @@
 //! Drives the Zamp action machine with arbitrary answers, transport errors, timer wake-ups
-//! and wrong request ids. Asserts: no panic, `Done` exactly once, nothing after it, and
+//! and wrong request ids, with arbitrary action names and base URLs. Asserts: no panic, one
+//! thing to do at a time (`poll_output` is total), `Done` stays once reached, and
 //! termination within a step cap once the server starts answering sensibly.
 #![no_main]
 
@@ -8,13 +9,15 @@ use std::time::{Duration, Instant};
 
 use ampere_core::action::{
     ActionCall, ActionConfig, ActionError, ActionRequest, HttpResponse, Output, RequestId,
-    RetryPolicy, TransportError,
+    RetryPolicy, TransportError, TransportErrorKind, USER_AGENT,
 };
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
 struct Input {
+    name: Option<String>,
+    base_url: Option<String>,
     inline: bool,
     start_to_close: Option<(u64, u32)>,
     policy: Option<(u64, u32, u64, u32, u32, f64)>,
@@ -32,6 +35,7 @@ enum Event {
     },
     Network {
         wrong_id: u8,
+        kind: u8,
         text: String,
     },
     TimedOut {
@@ -105,47 +109,52 @@ fn mentions_token(events: &[Event]) -> bool {
 }
 
 impl Driver {
+    /// Asks the machine what to do; it always has exactly one answer.
     fn drain(&mut self) {
-        // Each input yields at most a few outputs; a long drain is a livelock.
-        for _ in 0..8 {
-            match self.call.poll_output() {
-                Some(Output::Send(req)) => {
-                    assert!(self.done.is_none(), "Send after Done");
-                    assert!(self.in_flight.is_none(), "two requests in flight");
-                    assert!(req.timeout > Duration::ZERO);
-                    // The token only travels in the (redacted) Authorization header.
-                    assert!(self.echoed || !format!("{req:?}").contains(TOKEN));
-                    assert!(req.header("authorization").is_some());
-                    self.in_flight = Some(req.id);
-                    self.deadline = None;
+        match self.call.poll_output() {
+            Output::Send(req) => {
+                assert!(self.done.is_none(), "Send after Done");
+                assert!(self.in_flight.is_none(), "two requests in flight");
+                assert!(req.timeout > Duration::ZERO);
+                // The token only travels in the (redacted) Authorization header.
+                assert!(self.echoed || !format!("{req:?}").contains(TOKEN));
+                assert!(req.header("authorization").is_some());
+                assert_eq!(req.header("user-agent"), Some(USER_AGENT));
+                assert_eq!(req.max_response_body, 64 * 1024 * 1024);
+                assert_eq!(self.call.poll_output(), Output::AwaitResponse(req.id));
+                self.in_flight = Some(req.id);
+                self.deadline = None;
+            }
+            Output::AwaitResponse(id) => {
+                assert_eq!(self.in_flight, Some(id), "awaiting an unknown request");
+            }
+            Output::WaitUntil(deadline) => {
+                assert!(self.done.is_none(), "WaitUntil after Done");
+                assert!(
+                    self.in_flight.is_none(),
+                    "wait while a request is in flight"
+                );
+                assert_eq!(self.call.poll_output(), Output::WaitUntil(deadline));
+                self.deadline = Some(deadline);
+            }
+            Output::Done(result) => {
+                if let Some(done) = &self.done {
+                    assert_eq!(done, &result, "Done changed");
+                    return;
                 }
-                Some(Output::WaitUntil(deadline)) => {
-                    assert!(self.done.is_none(), "WaitUntil after Done");
-                    assert!(
-                        self.in_flight.is_none(),
-                        "wait while a request is in flight"
-                    );
-                    assert_eq!(self.call.poll_timeout(), Some(deadline));
-                    self.deadline = Some(deadline);
-                }
-                Some(Output::Done(result)) => {
-                    self.done_count += 1;
-                    assert_eq!(self.done_count, 1, "Done twice");
-                    if let Err(err) = &result {
-                        // Unless the fuzzed server itself echoed the token, it never shows.
-                        if !self.echoed {
-                            assert!(!err.to_string().contains(TOKEN));
-                            assert!(!format!("{err:?}").contains(TOKEN));
-                        }
+                self.done_count += 1;
+                if let Err(err) = &result {
+                    // Unless the fuzzed server itself echoed the token, it never shows.
+                    if !self.echoed {
+                        assert!(!err.to_string().contains(TOKEN));
+                        assert!(!format!("{err:?}").contains(TOKEN));
                     }
-                    self.done = Some(result);
-                    self.in_flight = None;
-                    self.deadline = None;
                 }
-                None => return,
+                self.done = Some(result);
+                self.in_flight = None;
+                self.deadline = None;
             }
         }
-        panic!("poll_output never returned None");
     }
 
     fn target(&self, wrong_id: u8) -> RequestId {
@@ -163,7 +172,8 @@ impl Driver {
 }
 
 fuzz_target!(|input: Input| {
-    let mut request = ActionRequest::new("fuzz", serde_json::json!({"k": 1}));
+    let name = input.name.as_deref().unwrap_or("fuzz");
+    let mut request = ActionRequest::new(name, serde_json::json!({"k": 1}));
     if input.inline {
         request = request.inline();
     }
@@ -178,7 +188,15 @@ fuzz_target!(|input: Input| {
             backoff_coefficient: c,
         });
     }
-    let config = ActionConfig::new("https://fuzz.test/", TOKEN).expect("config");
+    let base_url = input.base_url.as_deref().unwrap_or("https://fuzz.test/");
+    let config = match ActionConfig::new(base_url, TOKEN) {
+        Ok(config) => config,
+        Err(ActionError::Config { message, .. }) => {
+            assert!(!message.contains(TOKEN) || base_url.contains(TOKEN));
+            return;
+        }
+        Err(other) => panic!("unexpected config error {other:?}"),
+    };
     let now = base_instant();
     let call = match ActionCall::new(request, config, now) {
         Ok(call) => call,
@@ -192,7 +210,8 @@ fuzz_target!(|input: Input| {
         deadline: None,
         done: None,
         done_count: 0,
-        echoed: mentions_token(&input.events),
+        // A fuzzed name or URL holding the token's text is not a leak of the token.
+        echoed: mentions_token(&input.events) || name.contains(TOKEN) || base_url.contains(TOKEN),
     };
     d.drain();
 
@@ -211,18 +230,28 @@ fuzz_target!(|input: Input| {
                         .handle_response(id, HttpResponse::new(*status, body.bytes()), d.now);
                 d.accepted(*wrong_id, ok);
             }
-            Event::Network { wrong_id, text } => {
+            Event::Network {
+                wrong_id,
+                kind,
+                text,
+            } => {
                 let id = d.target(*wrong_id);
-                let ok =
-                    d.call
-                        .handle_transport_error(id, TransportError::Network(text.clone()), d.now);
+                let kind = match kind % 6 {
+                    0 => TransportErrorKind::Refused,
+                    1 => TransportErrorKind::Dns,
+                    2 => TransportErrorKind::Tls,
+                    3 => TransportErrorKind::InvalidUrl,
+                    4 => TransportErrorKind::BodyTooLarge,
+                    _ => TransportErrorKind::Other,
+                };
+                let error = TransportError::new(kind, text.clone());
+                let ok = d.call.handle_transport_error(id, error, d.now);
                 d.accepted(*wrong_id, ok);
             }
             Event::TimedOut { wrong_id } => {
                 let id = d.target(*wrong_id);
-                let ok =
-                    d.call
-                        .handle_transport_error(id, TransportError::Timeout("t".into()), d.now);
+                let error = TransportError::new(TransportErrorKind::Timeout, "t");
+                let ok = d.call.handle_transport_error(id, error, d.now);
                 d.accepted(*wrong_id, ok);
             }
             Event::Wake { shift_ms } => {
@@ -272,5 +301,5 @@ fuzz_target!(|input: Input| {
         d.drain();
     }
     assert_eq!(d.done_count, 1, "no Done after a sane tail");
-    assert!(d.call.poll_output().is_none());
+    assert!(matches!(d.call.poll_output(), Output::Done(_)));
 });

@@ -7,12 +7,12 @@ use ampere_runtime_async::HttpTransport;
 
 /// One pooled `ureq` agent (connections kept alive and reused); clones share it.
 #[derive(Debug, Clone)]
-pub struct AsyncStdHttp(ureq::Agent);
+pub struct AsyncStdHttp(ampere_runtime_common::UreqAgent);
 
 impl AsyncStdHttp {
     /// An agent that never follows a redirect and adds no header of its own.
     pub fn new() -> Self {
-        Self(ampere_runtime_common::ureq_agent())
+        Self(ampere_runtime_common::UreqAgent::new())
     }
 }
 
@@ -25,8 +25,6 @@ impl Default for AsyncStdHttp {
 impl HttpTransport for AsyncStdHttp {
     fn send(&self, req: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
         let agent = self.0.clone();
-        Box::pin(blocking::unblock(move || {
-            ampere_runtime_common::ureq_send(&agent, &req)
-        }))
+        Box::pin(blocking::unblock(move || agent.send(&req)))
     }
 }

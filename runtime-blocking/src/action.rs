@@ -2,7 +2,7 @@
 //!
 //! [`ActionExecutor`] drives core's [`ActionCall`] machine: it sends each
 //! [`HttpRequest`](ampere_core::action::HttpRequest) the machine asks for on one pooled
-//! [`ureq::Agent`] (`ampere_runtime_common::ureq_send`, the same code as the async-std
+//! [`ureq::Agent`] (`ampere_runtime_common::UreqAgent`, the same code as the async-std
 //! runtime), feeds the answer (any status) or the transport failure back, and sleeps the
 //! calling thread for each `WaitUntil`. Every decision (retry, backoff, polling, the HTTP
 //! policy, error texts) is core's.
@@ -42,7 +42,7 @@ pub use ampere_core::action::MAX_RESPONSE_BODY;
 /// ```
 #[derive(Clone)]
 pub struct ActionExecutor {
-    agent: ureq::Agent,
+    agent: ampere_runtime_common::UreqAgent,
     credentials: ActionCredentials,
 }
 
@@ -84,7 +84,7 @@ impl ActionExecutorBuilder {
     /// The executor, with a fresh connection pool.
     pub fn build(self) -> ActionExecutor {
         ActionExecutor {
-            agent: ampere_runtime_common::ureq_agent(),
+            agent: ampere_runtime_common::UreqAgent::new(),
             credentials: self.credentials,
         }
     }
@@ -138,7 +138,7 @@ impl ActionExecutor {
             match call.poll_output() {
                 Output::Send(req) => {
                     tracing::debug!(target: "ampere", %action, method = %req.method, url = %req.url, "zamp request");
-                    match ampere_runtime_common::ureq_send(&self.agent, &req) {
+                    match self.agent.send(&req) {
                         Ok(resp) => {
                             tracing::debug!(target: "ampere", %action, status = resp.status, "zamp response");
                             call.handle_response(req.id, resp, Instant::now());
@@ -191,7 +191,6 @@ pub fn execute_action(
 mod tests {
     use super::*;
     use ampere_core::action::{HttpRequest, Method, RequestId, TransportErrorKind};
-    use ampere_runtime_common::ureq_send;
     use std::io::{Read, Write};
     use std::net::TcpListener;
     use std::time::Duration;
@@ -222,14 +221,13 @@ mod tests {
         });
         let exec = ActionExecutor::new();
         let start = Instant::now();
-        let err = ureq_send(
-            &exec.agent,
-            &request(
+        let err = exec
+            .agent
+            .send(&request(
                 format!("http://{addr}/actions/1"),
                 Duration::from_millis(300),
-            ),
-        )
-        .expect_err("timeout");
+            ))
+            .expect_err("timeout");
         assert_eq!(err.kind, TransportErrorKind::Timeout, "{err:?}");
         assert!(start.elapsed() < Duration::from_secs(2));
         let _ = server.join();
@@ -251,11 +249,13 @@ mod tests {
                 );
             }
         });
-        let resp = ureq_send(
-            &ActionExecutor::new().agent,
-            &request(format!("http://{addr}/actions/1"), Duration::from_secs(10)),
-        )
-        .expect("a response");
+        let resp = ActionExecutor::new()
+            .agent
+            .send(&request(
+                format!("http://{addr}/actions/1"),
+                Duration::from_secs(10),
+            ))
+            .expect("a response");
         assert_eq!(resp.status, 503);
         assert_eq!(resp.body, br#"{"message":"down"}"#);
         let _ = server.join();

@@ -42,7 +42,7 @@ pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
 pub use settings::{AmpSettings, LIVE_STDERR_LINE};
 pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
 #[cfg(feature = "ureq")]
-pub use ureq_http::{ureq_agent, ureq_send};
+pub use ureq_http::UreqAgent;
 
 use std::ffi::OsString;
 

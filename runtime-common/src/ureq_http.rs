@@ -5,38 +5,87 @@
 //! its own total timeout, the body is read up to the request's limit (beyond it:
 //! [`TransportErrorKind::BodyTooLarge`]), redirects are never followed, and every HTTP
 //! status is an answer.
+//!
+//! **The token never reaches ureq.** ureq hex-dumps every request it writes at TRACE level
+//! (through the `log` crate), `Authorization` included. So ureq is given a placeholder as the
+//! `Authorization` value, and the outermost transport of the agent (below ureq's logging,
+//! above TLS) puts the real value in place as the bytes go out.
 
+use std::collections::HashMap;
+use std::fmt;
 use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 use ureq::http;
+use ureq::unversioned::resolver::DefaultResolver;
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, DefaultConnector, NextTimeout, Transport,
+};
 
-/// A pooled agent set up for core's policy: statuses as answers, no redirects, no
-/// User-Agent of ureq's own, no global timeout (each request carries its own).
-pub fn ureq_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .user_agent(ureq::config::AutoHeaderValue::None)
-        .timeout_global(None)
-        .max_idle_connections(1024)
-        .max_idle_connections_per_host(1024)
-        .build()
-        .new_agent()
+/// A pooled ureq agent set up for core's policy (statuses as answers, no redirects, no
+/// User-Agent of ureq's own, no global timeout: each request carries its own), whose
+/// requests never show the token to ureq. Clones share the pool.
+#[derive(Clone, Debug)]
+pub struct UreqAgent {
+    agent: ureq::Agent,
+    secrets: Secrets,
 }
 
-/// Sends `request` on `agent` (made by [`ureq_agent`]), blocking until the whole answer is
-/// read or the request failed.
-pub fn ureq_send(
+impl Default for UreqAgent {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl UreqAgent {
+    /// A new agent with its own connection pool.
+    pub fn new() -> Self {
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(ureq::config::AutoHeaderValue::None)
+            .timeout_global(None)
+            .max_idle_connections(1024)
+            .max_idle_connections_per_host(1024)
+            .build();
+        let secrets = Secrets::default();
+        let connector = DefaultConnector::new().chain(Inject(secrets.clone()));
+        Self {
+            agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
+            secrets,
+        }
+    }
+
+    /// Sends `request`, blocking until the whole answer is read or the request failed.
+    pub fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let placeholder = request
+            .header("authorization")
+            .map(|value| self.secrets.hold(value));
+        let mut builder = http::Request::builder()
+            .method(request.method.as_str())
+            .uri(request.url.as_str());
+        for (name, value) in &request.headers {
+            let value = match &placeholder {
+                Some(p) if name.eq_ignore_ascii_case("authorization") => p.0.as_str(),
+                _ => value.as_str(),
+            };
+            builder = builder.header(name.as_str(), value);
+        }
+        let result = send_built(&self.agent, request, builder);
+        if let Some(placeholder) = placeholder {
+            self.secrets.release(&placeholder.0);
+        }
+        result
+    }
+}
+
+fn send_built(
     agent: &ureq::Agent,
     request: &HttpRequest,
+    builder: http::request::Builder,
 ) -> Result<HttpResponse, TransportError> {
-    let mut builder = http::Request::builder()
-        .method(request.method.as_str())
-        .uri(request.url.as_str());
-    for (name, value) in &request.headers {
-        builder = builder.header(name.as_str(), value.as_str());
-    }
     let response = match &request.body {
         Some(body) => run(agent, request, builder.body(body.as_slice())),
         None => run(agent, request, builder.body(())),
@@ -92,6 +141,8 @@ fn transport_error(error: &ureq::Error) -> TransportError {
         ureq::Error::Io(io) => match io.kind() {
             io::ErrorKind::ConnectionRefused => TransportErrorKind::Refused,
             io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => TransportErrorKind::Timeout,
+            // std's resolver fails with "failed to lookup address information: ...".
+            _ if io.to_string().contains("lookup address") => TransportErrorKind::Dns,
             _ => TransportErrorKind::Other,
         },
         other => {
@@ -104,4 +155,160 @@ fn transport_error(error: &ureq::Error) -> TransportError {
         }
     };
     TransportError::new(kind, error.to_string())
+}
+
+/// The header values ureq must not see, by the placeholder it sees instead.
+#[derive(Clone, Default)]
+struct Secrets(Arc<Mutex<HashMap<String, String>>>);
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secrets(<redacted>)")
+    }
+}
+
+/// A placeholder handed to ureq.
+struct Placeholder(String);
+
+/// How a placeholder's header line starts on the wire (ureq writes names in lowercase).
+const PLACEHOLDER_LINE: &[u8] = b"authorization: ampere-redacted-";
+/// The hex digits after `ampere-redacted-`.
+const PLACEHOLDER_DIGITS: usize = 24;
+
+impl Secrets {
+    fn hold(&self, value: &str) -> Placeholder {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let salt = std::process::id();
+        let placeholder = format!("ampere-redacted-{salt:08x}{n:016x}");
+        self.lock().insert(placeholder.clone(), value.to_owned());
+        Placeholder(placeholder)
+    }
+
+    fn release(&self, placeholder: &str) {
+        self.lock().remove(placeholder);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `data` with the `authorization: <placeholder>` line of its head holding the real
+    /// value, or `None` when there is none.
+    fn restore(&self, data: &[u8]) -> Option<Vec<u8>> {
+        let head_end = find(data, b"\r\n\r\n").map_or(data.len(), |at| at + 4);
+        let at = find(&data[..head_end], PLACEHOLDER_LINE)?;
+        let start = at + b"authorization: ".len();
+        let end = at + PLACEHOLDER_LINE.len() + PLACEHOLDER_DIGITS;
+        let placeholder = std::str::from_utf8(data.get(start..end)?).ok()?;
+        let secrets = self.lock();
+        let value = secrets.get(placeholder)?;
+        let mut out = Vec::with_capacity(data.len() + value.len());
+        out.extend_from_slice(&data[..start]);
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(&data[end..]);
+        Some(out)
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack
+        .windows(needle.len())
+        .position(|window| window.eq_ignore_ascii_case(needle))
+}
+
+/// The outermost connector: wraps each connection in [`Injecting`].
+#[derive(Debug)]
+struct Inject(Secrets);
+
+impl<In: Transport> Connector<In> for Inject {
+    type Out = Injecting<In>;
+
+    fn connect(
+        &self,
+        _details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| Injecting {
+            inner,
+            secrets: self.0.clone(),
+        }))
+    }
+}
+
+/// A connection that puts the real `Authorization` value in place of the placeholder as the
+/// request goes out.
+#[derive(Debug)]
+struct Injecting<T> {
+    inner: T,
+    secrets: Secrets,
+}
+
+impl<T: Transport> Transport for Injecting<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        let restored = {
+            let output = self.inner.buffers().output();
+            self.secrets.restore(&output[..amount.min(output.len())])
+        };
+        let Some(data) = restored else {
+            return self.inner.transmit_output(amount, timeout);
+        };
+        let mut rest = data.as_slice();
+        while !rest.is_empty() {
+            let output = self.inner.buffers().output();
+            let n = output.len().min(rest.len());
+            if n == 0 {
+                return Err(ureq::Error::Io(io::Error::other("no output buffer")));
+            }
+            output[..n].copy_from_slice(&rest[..n]);
+            self.inner.transmit_output(n, timeout)?;
+            rest = &rest[n..];
+        }
+        Ok(())
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.inner.maybe_await_input(timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.inner.await_input(timeout)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_placeholder_is_replaced_in_the_head_only() {
+        let secrets = Secrets::default();
+        let p = secrets.hold("Bearer real-token");
+        let head = format!(
+            "GET /a HTTP/1.1\r\nauthorization: {}\r\nuser-agent: x\r\n\r\n",
+            p.0
+        );
+        let restored = secrets.restore(head.as_bytes()).expect("restored");
+        assert_eq!(
+            String::from_utf8(restored).expect("utf8"),
+            "GET /a HTTP/1.1\r\nauthorization: Bearer real-token\r\nuser-agent: x\r\n\r\n"
+        );
+        let body = format!("\r\n\r\nauthorization: {}", p.0);
+        assert_eq!(secrets.restore(body.as_bytes()), None, "not in a body");
+        secrets.release(&p.0);
+        assert_eq!(secrets.restore(head.as_bytes()), None, "released");
+        assert!(!format!("{secrets:?}").contains("real-token"));
+    }
 }

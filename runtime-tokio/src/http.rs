@@ -14,13 +14,13 @@ use ampere_runtime_async::HttpTransport;
 pub struct TokioHttp(reqwest::Client);
 
 impl TokioHttp {
-    /// A client that never follows a redirect and adds no header of its own.
+    /// A client that never follows a redirect (and sends no `User-Agent` of its own).
     pub fn new() -> Result<Self, String> {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map(Self)
-            .map_err(|e| chain(&e))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -40,22 +40,18 @@ impl HttpTransport for TokioHttp {
                 builder = builder.body(body);
             }
             let mut response = builder.send().await.map_err(transport_error)?;
+            let limit = req.max_response_body;
             let too_large = || TransportError::new(Kind::BodyTooLarge, "");
-            if response
-                .content_length()
-                .is_some_and(|n| n > req.max_response_body)
-            {
+            if response.content_length().is_some_and(|n| n > limit) {
                 return Err(too_large());
             }
             let status = response.status().as_u16();
-            let headers = response
-                .headers()
-                .iter()
+            let headers = (response.headers().iter())
                 .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
                 .collect();
             let mut body = Vec::new();
             while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-                if (body.len() + chunk.len()) as u64 > req.max_response_body {
+                if (body.len() + chunk.len()) as u64 > limit {
                     return Err(too_large());
                 }
                 body.extend_from_slice(&chunk);
@@ -69,38 +65,28 @@ impl HttpTransport for TokioHttp {
     }
 }
 
-/// Which core kind a reqwest error is.
+/// Which core kind a reqwest error is (the text is the error and its sources).
 fn transport_error(error: reqwest::Error) -> TransportError {
-    let text = chain(&error);
-    let refused = std::iter::successors(error.source(), |e| (*e).source())
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
-    let lower = text.to_ascii_lowercase();
-    let kind = if error.is_timeout() {
-        Kind::Timeout
-    } else if error.is_builder() {
-        Kind::InvalidUrl
-    } else if refused {
-        Kind::Refused
-    } else if lower.contains("dns error") {
-        Kind::Dns
-    } else if lower.contains("certificate") || lower.contains("tls") {
-        Kind::Tls
-    } else {
-        Kind::Other
-    };
-    TransportError::new(kind, text)
-}
-
-/// The error and its sources, joined with `: `.
-fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let sources: Vec<&(dyn std::error::Error + 'static)> =
+        std::iter::successors(error.source(), |e| (*e).source()).collect();
     let mut text = error.to_string();
-    for source in std::iter::successors(error.source(), |e| (*e).source()) {
-        let more = source.to_string();
+    for more in sources.iter().map(ToString::to_string) {
         if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
+            text = format!("{text}: {more}");
         }
     }
-    text
+    let refused = (sources
+        .iter()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>()))
+    .any(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
+    let lower = text.to_ascii_lowercase();
+    let kind = match () {
+        _ if error.is_timeout() => Kind::Timeout,
+        _ if error.is_builder() => Kind::InvalidUrl,
+        _ if refused => Kind::Refused,
+        _ if lower.contains("dns error") => Kind::Dns,
+        _ if lower.contains("certificate") || lower.contains("tls") => Kind::Tls,
+        _ => Kind::Other,
+    };
+    TransportError::new(kind, text)
 }

@@ -296,3 +296,26 @@ async fn request_timeout_is_reported() {
     std::thread::sleep(Duration::from_millis(2500));
     assert_eq!(mock.count_creates("slow"), 1, "a timeout is not retried");
 }
+
+/// One executor (as the process-wide one of `execute_action`) used from one runtime after
+/// another: connections pooled under a runtime that is gone must not break the next call.
+#[test]
+fn one_executor_outlives_the_runtimes_that_used_it() {
+    let mock = ZampMock::start();
+    mock.set_default(ActionScript {
+        running_polls: 1,
+        ..ActionScript::default()
+    });
+    let executor = executor(&mock);
+    for i in 0..3 {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let got: Result<Value, ActionError> =
+            rt.block_on(executor.execute(format!("rt-{i}"), json!({})));
+        assert_eq!(got, Ok(json!({"ok": true})), "runtime {i}");
+        drop(rt);
+    }
+    assert_eq!(mock.requests().len(), 9);
+}

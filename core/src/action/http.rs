@@ -1,22 +1,5 @@
 //! The HTTP requests the machine asks for, the answers it is fed, and the HTTP policy every
-//! runtime carries out identically.
-//!
-//! # The HTTP policy (core's, the same in every runtime)
-//!
-//! - Every request carries `User-Agent: ampere/<version>` ([`USER_AGENT`]) and
-//!   `Authorization: Bearer <token>`; a request with a body also `Content-Type:
-//!   application/json`. The transport sends exactly these headers.
-//! - Each request has its own total timeout ([`HttpRequest::timeout`]): connecting, sending
-//!   and reading the whole answer.
-//! - A response body longer than [`HttpRequest::max_response_body`] ([`MAX_RESPONSE_BODY`],
-//!   64 MiB) is an error ([`TransportErrorKind::BodyTooLarge`]), never a silent truncation.
-//! - **Redirects are never followed**: the bearer token must not travel to another host. The
-//!   transport hands a 3xx answer back as is (with its `Location` header), and core turns it
-//!   into an [`ActionError::Http`](super::ActionError::Http) naming the status and the
-//!   location.
-//! - A request that gets no answer is a [`TransportError`]: the runtime only says which
-//!   [`TransportErrorKind`] it was (plus its client's text as `detail`); core composes the
-//!   error text, so it reads the same in every runtime.
+//! runtime carries out identically (described in the `action` module's docs).
 
 use std::fmt;
 use std::time::Duration;
@@ -79,7 +62,7 @@ impl fmt::Display for Method {
 ///
 /// The runtime sends it as is (method, URL, every header, body) with `timeout` as the
 /// total request timeout, reading at most `max_response_body` bytes of the answer and never
-/// following a redirect (see the [module's policy](self)), then feeds back either
+/// following a redirect (the policy in [`crate::action`]), then feeds back either
 /// [`ActionCall::handle_response`](super::ActionCall::handle_response) or
 /// [`ActionCall::handle_transport_error`](super::ActionCall::handle_transport_error) with
 /// this `id`.

@@ -15,8 +15,21 @@
 //! 5. [`ActionCall::resume`] keeps polling an action created earlier (after a timeout).
 //! 6. [`decode_result`] turns the result into the caller's type.
 //!
-//! The HTTP policy (User-Agent, per-request timeout, body limit, no redirects, the text of
-//! each transport failure) is core's too: see [`HttpRequest`] and [`TransportErrorKind`].
+//! # The HTTP policy (core's, the same in every runtime)
+//!
+//! - Every request carries `User-Agent: ampere/<version>` ([`USER_AGENT`]) and
+//!   `Authorization: Bearer <token>`; a request with a body also `Content-Type:
+//!   application/json`. The transport sends exactly these headers.
+//! - Each request has its own total timeout ([`HttpRequest::timeout`]): connecting, sending
+//!   and reading the whole answer.
+//! - A response body longer than [`HttpRequest::max_response_body`] ([`MAX_RESPONSE_BODY`],
+//!   64 MiB) is an error ([`TransportErrorKind::BodyTooLarge`]), never a silent truncation.
+//! - **Redirects are never followed**: the bearer token must not travel to another host. The
+//!   transport hands a 3xx answer back as is (with its `Location` header), and core turns it
+//!   into an [`ActionError::Http`] naming the status and the location.
+//! - A request that gets no answer is a [`TransportError`]: the runtime only says which
+//!   [`TransportErrorKind`] it was (plus its client's text as `detail`); core composes the
+//!   error text, so it reads the same in every runtime.
 //!
 //! # Interpretation notes
 //!

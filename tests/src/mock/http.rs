@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -44,6 +44,7 @@ const POLL: Duration = Duration::from_millis(100);
 /// threads end when their client closes, or within [`POLL`] of shutdown.
 pub struct Server {
     addr: SocketAddr,
+    accepted: Arc<AtomicUsize>,
     shutdown: Arc<AtomicBool>,
     acceptor: Option<JoinHandle<()>>,
 }
@@ -60,12 +61,15 @@ impl Server {
         let shutdown = Arc::new(AtomicBool::new(false));
         let handler = Arc::new(handler);
         let stop = Arc::clone(&shutdown);
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::clone(&accepted);
         let acceptor = std::thread::Builder::new()
             .name("zamp-mock-accept".into())
             .spawn(move || {
                 while !stop.load(Ordering::SeqCst) {
                     match listener.accept() {
                         Ok((stream, _)) => {
+                            counter.fetch_add(1, Ordering::SeqCst);
                             let handler = Arc::clone(&handler);
                             let stop = Arc::clone(&stop);
                             let _ = std::thread::Builder::new()
@@ -81,6 +85,7 @@ impl Server {
             })?;
         Ok(Server {
             addr,
+            accepted,
             shutdown,
             acceptor: Some(acceptor),
         })
@@ -89,6 +94,11 @@ impl Server {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many connections were accepted so far.
+    pub fn accepted(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
     }
 }
 

@@ -349,6 +349,12 @@ impl ZampMock {
             .count()
     }
 
+    /// How many TCP connections the mock accepted so far (a client that keeps connections
+    /// alive makes one for many sequential requests).
+    pub fn connections(&self) -> usize {
+        self.server.as_ref().map_or(0, http::Server::accepted)
+    }
+
     /// Ids of the actions created so far for `action_name`, oldest first.
     pub fn action_ids(&self, action_name: &str) -> Vec<String> {
         let state = self.inner.lock();

@@ -655,6 +655,7 @@ macro_rules! runtime_suite {
             action_bad_name,
             action_user_agent,
             action_refused_same_text,
+            action_shared_executor_reuses_connections,
         ]);
     };
     ($rt:ty, only: [$($name:ident),* $(,)?]) => {

@@ -991,7 +991,8 @@ pub fn action_user_agent<R: Runtime>(_s: &Suite) {
     assert!(USER_AGENT.starts_with("ampere/"));
 }
 
-/// Connection refused reads exactly the same in every runtime (core writes the text).
+/// Connection refused and an unknown host read exactly the same in every runtime (core
+/// writes the text).
 pub fn action_refused_same_text<R: Runtime>(_s: &Suite) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -1006,5 +1007,42 @@ pub fn action_refused_same_text<R: Runtime>(_s: &Suite) {
         "refused",
         got,
         &format!("Network error: connection refused ({base}/actions)"),
+    );
+    // A host that cannot resolve (`.invalid` never does) reads the same too.
+    let base = "http://ampere-suite.invalid:9";
+    let got = R::action::<Value>(
+        &ActionCfg::explicit(base, "token"),
+        ActionRequest::new("nowhere", json!({})),
+    );
+    expect_network::<R>(
+        "dns",
+        got,
+        &format!("Network error: cannot resolve the host of {base}/actions"),
+    );
+}
+
+/// The free `execute_action` runs on one process-wide executor whose connections are kept
+/// alive: three actions one after the other (a create and polls each) use one connection.
+pub fn action_shared_executor_reuses_connections<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    mock.set_default(ActionScript {
+        running_polls: 1,
+        ..ActionScript::default()
+    });
+    let _env = env_lock();
+    let _patch = EnvPatch::apply(&[
+        ("ZAMP_BASE_URL", Some(mock.base_url().as_ref())),
+        ("ZAMP_AUTH_TOKEN", Some(mock.token().as_ref())),
+    ]);
+    for i in 0..3 {
+        let got = R::execute_action(&format!("reuse-{i}"), json!({}));
+        assert_eq!(got, Ok(json!({"ok": true})), "[{}] action {i}", R::NAME);
+    }
+    assert_eq!(mock.requests().len(), 9);
+    assert_eq!(
+        mock.connections(),
+        1,
+        "[{}] 9 sequential requests on the shared executor: connections reused",
+        R::NAME
     );
 }
