@@ -311,7 +311,7 @@ fn decode_line(line: &[u8], line_no: u64) -> Result<Message, DecodeError> {
         kind,
         excerpt: excerpt(line),
     };
-    let text = std::str::from_utf8(line).map_err(|_| err(DecodeErrorKind::InvalidUtf8))?;
+    let text = simdutf8::basic::from_utf8(line).map_err(|_| err(DecodeErrorKind::InvalidUtf8))?;
     serde_json::from_str::<Message>(text).map_err(|e| {
         use serde_json::error::Category;
         err(match e.classify() {
