@@ -312,6 +312,10 @@ fn decode_line(line: &[u8], line_no: u64) -> Result<Message, DecodeError> {
         excerpt: excerpt(line),
     };
     let text = simdutf8::basic::from_utf8(line).map_err(|_| err(DecodeErrorKind::InvalidUtf8))?;
+    // The common shapes in one pass; anything else (and every error) through serde_json.
+    if let Some(msg) = crate::message::__decode_fast(text) {
+        return Ok(msg);
+    }
     serde_json::from_str::<Message>(text).map_err(|e| {
         use serde_json::error::Category;
         err(match e.classify() {
