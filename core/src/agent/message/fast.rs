@@ -64,6 +64,18 @@ fn once<T>(slot: &mut Option<T>, v: T) -> Option<()> {
 
 const ONES: u64 = u64::MAX / 255;
 
+/// The high bit of each byte of `c` that may be `"`, `\\` or a control character; the
+/// lowest one set is exact (Mycroft's zero-byte test, as serde_json does it).
+#[inline]
+fn special(c: u64) -> u64 {
+    let ctrl = c.wrapping_sub(ONES * 0x20) & !c;
+    let q = c ^ (ONES * u64::from(b'"'));
+    let q = q.wrapping_sub(ONES) & !q;
+    let bs = c ^ (ONES * u64::from(b'\\'));
+    let bs = bs.wrapping_sub(ONES) & !bs;
+    (ctrl | q | bs) & (ONES << 7)
+}
+
 /// The index of the first `"`, `\` or control character at or after `i` (or the end).
 #[inline]
 fn scan(b: &[u8], mut i: usize) -> usize {
@@ -71,13 +83,7 @@ fn scan(b: &[u8], mut i: usize) -> usize {
         let Ok(arr) = <[u8; 8]>::try_from(chunk) else {
             break;
         };
-        let c = u64::from_le_bytes(arr);
-        let ctrl = c.wrapping_sub(ONES * 0x20) & !c;
-        let q = c ^ (ONES * u64::from(b'"'));
-        let q = q.wrapping_sub(ONES) & !q;
-        let bs = c ^ (ONES * u64::from(b'\\'));
-        let bs = bs.wrapping_sub(ONES) & !bs;
-        let m = (ctrl | q | bs) & (ONES << 7);
+        let m = special(u64::from_le_bytes(arr));
         if m != 0 {
             return i + (m.trailing_zeros() / 8) as usize;
         }
