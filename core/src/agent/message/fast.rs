@@ -62,6 +62,9 @@ fn once<T>(slot: &mut Option<T>, v: T) -> Option<()> {
     Some(())
 }
 
+/// The first allocation of an unescaped string, at most.
+const START_CAPACITY: usize = 8192;
+
 const ONES: u64 = u64::MAX / 255;
 
 /// The high bit of each byte of `c` that may be `"`, `\\` or a control character; the
@@ -220,7 +223,10 @@ impl<'a> Parser<'a> {
             b'\\' => {}
             _ => return None,
         }
-        let mut out = String::with_capacity((stop - start) * 2 + 32);
+        // Room for the rest of a typical string at once (it never exceeds the line); the
+        // excess is given back at the end.
+        let room = (b.len() - start).min(START_CAPACITY);
+        let mut out = String::with_capacity(room.max((stop - start) * 2 + 32));
         out.push_str(s.get(start..stop)?);
         loop {
             // At a backslash.
@@ -262,6 +268,9 @@ impl<'a> Parser<'a> {
             match b.get(stop)? {
                 b'"' => {
                     self.i = stop + 1;
+                    if out.capacity() <= START_CAPACITY && out.capacity() > 2 * out.len() + 64 {
+                        out.shrink_to_fit();
+                    }
                     return Some(Cow::Owned(out));
                 }
                 b'\\' => {}
