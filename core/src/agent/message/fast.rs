@@ -62,6 +62,20 @@ fn once<T>(slot: &mut Option<T>, v: T) -> Option<()> {
     Some(())
 }
 
+/// What each one-character escape stands for (0: not one).
+const UNESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t[b'/' as usize] = b'/';
+    t[b'b' as usize] = 0x08;
+    t[b'f' as usize] = 0x0c;
+    t[b'n' as usize] = b'\n';
+    t[b'r' as usize] = b'\r';
+    t[b't' as usize] = b'\t';
+    t
+};
+
 /// The first allocation of an unescaped string, at most.
 const START_CAPACITY: usize = 8192;
 
@@ -231,36 +245,33 @@ impl<'a> Parser<'a> {
         loop {
             // At a backslash.
             let mut i = stop + 1;
-            match *b.get(i)? {
-                b'"' => out.push('"'),
-                b'\\' => out.push('\\'),
-                b'/' => out.push('/'),
-                b'b' => out.push('\u{8}'),
-                b'f' => out.push('\u{c}'),
-                b'n' => out.push('\n'),
-                b'r' => out.push('\r'),
-                b't' => out.push('\t'),
-                b'u' => {
-                    let hi = hex4(b, i + 1)?;
-                    i += 4;
-                    let c = match hi {
-                        0xD800..=0xDBFF => {
-                            if b.get(i + 1..i + 3)? != b"\\u" {
-                                return None;
-                            }
-                            let lo = hex4(b, i + 3)?;
-                            if !(0xDC00..=0xDFFF).contains(&lo) {
-                                return None;
-                            }
-                            i += 6;
-                            0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
-                        }
-                        0xDC00..=0xDFFF => return None,
-                        c => c,
-                    };
-                    out.push(char::from_u32(c)?);
+            let e = *b.get(i)?;
+            // A table, not a jump: which escape comes next is not predictable.
+            let simple = UNESCAPE[usize::from(e)];
+            if simple != 0 {
+                out.push(char::from(simple));
+            } else {
+                if e != b'u' {
+                    return None;
                 }
-                _ => return None,
+                let hi = hex4(b, i + 1)?;
+                i += 4;
+                let c = match hi {
+                    0xD800..=0xDBFF => {
+                        if b.get(i + 1..i + 3)? != b"\\u" {
+                            return None;
+                        }
+                        let lo = hex4(b, i + 3)?;
+                        if !(0xDC00..=0xDFFF).contains(&lo) {
+                            return None;
+                        }
+                        i += 6;
+                        0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                    }
+                    0xDC00..=0xDFFF => return None,
+                    c => c,
+                };
+                out.push(char::from_u32(c)?);
             }
             i += 1;
             stop = scan(b, i);
