@@ -31,6 +31,11 @@
 //! - a line that is not UTF-8, not JSON, or not a message yields one error naming its line
 //!   number, and decoding goes on with the next line.
 //!
+//! Each line is checked as UTF-8 once (simdutf8); the common shapes (`assistant` and `user`
+//! messages with the tag first) are then read by a one-pass parser that unescapes strings
+//! straight into their `String`s. Every other line, and every line with an error, is decoded
+//! by serde_json, so results and errors are exactly serde_json's.
+//!
 //! Lines are framed and decoded as they are pushed: a complete line inside a pushed chunk is
 //! decoded straight from the caller's bytes; only an incomplete last line is copied (up to the
 //! limit).
