@@ -1,24 +1,40 @@
 //! Throughput of the typed stream-JSON decoder against a `serde_json::Value` baseline.
 //!
-//! `cargo bench -p ampere-core --bench decode` generates a ~60 MB transcript with
-//! `ampere-transcript` (`--turns 5000`), then
-//! measures, interleaved, best of N runs (`AMPERE_BENCH_RUNS`, default 11), in wall time and in
-//! on-CPU time of the thread (robust on a busy machine):
+//! `cargo bench -p ampere-core --bench decode` generates, in memory with `ampere-transcript`,
+//! three transcripts of about 60 MB each: `--turns 5000` (plain), `--turns 5000 --thinking`
+//! and `--turns 500 --big-every 10` (a ~1 MB tool result every 10 turns). On each it
+//! measures, interleaved (alternating which side goes first), best of N runs
+//! (`AMPERE_BENCH_RUNS`, default 11), in on-CPU time of the thread (robust on a busy machine)
+//! and in wall time:
 //! (a) baseline: split lines with memchr and `serde_json::from_slice::<Value>` each line;
 //! (b) typed: `Decoder` fed 64 KiB chunks, every message polled.
-//! `AMPERE_BENCH_ONLY=typed|baseline` runs one side once (for a profiler);
-//! `AMPERE_BENCH_CHUNK=N` changes the chunk size of (b).
+//! It prints each side's throughput and the ratio typed/baseline, then one summary table.
+//! `AMPERE_BENCH_ONLY=typed|baseline` runs one side once per transcript (for a profiler);
+//! `AMPERE_BENCH_CHUNK=N` changes the chunk size of (b);
+//! `AMPERE_BENCH_TRANSCRIPTS=plain,thinking,big` picks the transcripts.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use ampere_core::decode::Decoder;
+use ampere_transcript::Options;
 
-/// The benchmark's transcript: `gen-transcript --turns 5000` (about 60 MB), generated in
-/// memory by `ampere-transcript` (deterministic, so every run measures the same bytes).
-fn transcript() -> Vec<u8> {
-    ampere_transcript::generate(&ampere_transcript::Options::new(5000))
+/// The benchmark's transcripts, by name (deterministic, so every run measures the same bytes).
+fn transcripts() -> [(&'static str, &'static str, Options); 3] {
+    [
+        ("plain", "--turns 5000", Options::new(5000)),
+        (
+            "thinking",
+            "--turns 5000 --thinking",
+            Options::new(5000).thinking(true),
+        ),
+        (
+            "big",
+            "--turns 500 --big-every 10",
+            Options::new(500).big_every(10),
+        ),
+    ]
 }
 
 fn baseline(bytes: &[u8]) -> usize {
@@ -113,73 +129,132 @@ impl Best {
     }
 }
 
-fn main() {
-    let bytes = transcript();
-    let runs: usize = std::env::var("AMPERE_BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(11);
-    let chunk: usize = std::env::var("AMPERE_BENCH_CHUNK")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .filter(|&c| c > 0)
-        .unwrap_or(64 * 1024);
-    let mb = bytes.len() as f64 / 1e6;
-    println!(
-        "transcript: {mb:.1} MB, {} lines; best of {runs} runs each, interleaved",
-        memchr::memchr_iter(b'\n', &bytes).count()
-    );
-    // `AMPERE_BENCH_ONLY=typed` (or `baseline`) runs one side, for profilers.
-    let only = std::env::var("AMPERE_BENCH_ONLY").unwrap_or_default();
-    if !only.is_empty() {
-        let n = if only == "typed" {
-            typed(&bytes, chunk)
-        } else {
-            baseline(&bytes)
-        };
-        println!("{only}: {n} messages");
-        return;
-    }
+/// One transcript's best times, per side.
+struct Row {
+    name: &'static str,
+    args: &'static str,
+    mb: f64,
+    base: Best,
+    typ: Best,
+}
+
+fn measure(bytes: &[u8], runs: usize, chunk: usize) -> (Best, Best) {
     let mut base = Best::default();
     let mut typ = Best::default();
     for round in 0..runs {
         // Alternate which side goes first.
         if round % 2 == 0 {
-            base.add(time(|| baseline(&bytes)));
-            typ.add(time(|| typed(&bytes, chunk)));
+            base.add(time(|| baseline(bytes)));
+            typ.add(time(|| typed(bytes, chunk)));
         } else {
-            typ.add(time(|| typed(&bytes, chunk)));
-            base.add(time(|| baseline(&bytes)));
+            typ.add(time(|| typed(bytes, chunk)));
+            base.add(time(|| baseline(bytes)));
         }
     }
     assert_eq!(base.n, typ.n, "both must see every message");
-    let typed_name = format!("typed Decoder ({} KiB chunks)", chunk / 1024);
-    for (label, pick) in [
-        (
-            "wall time",
-            (|b: &Best| b.wall) as fn(&Best) -> Option<Duration>,
-        ),
-        ("thread CPU time", |b: &Best| b.cpu),
-    ] {
-        let (Some(tb), Some(tt)) = (pick(&base), pick(&typ)) else {
+    (base, typ)
+}
+
+fn env_num(name: &str) -> Option<usize> {
+    std::env::var(name).ok().and_then(|s| s.parse().ok())
+}
+
+fn main() {
+    let runs = env_num("AMPERE_BENCH_RUNS")
+        .filter(|&r| r > 0)
+        .unwrap_or(11);
+    let chunk = env_num("AMPERE_BENCH_CHUNK")
+        .filter(|&c| c > 0)
+        .unwrap_or(64 * 1024);
+    let pick = std::env::var("AMPERE_BENCH_TRANSCRIPTS").unwrap_or_default();
+    // `AMPERE_BENCH_ONLY=typed` (or `baseline`) runs one side, for profilers.
+    let only = std::env::var("AMPERE_BENCH_ONLY").unwrap_or_default();
+    println!(
+        "decoder alone vs memchr split + serde_json::from_slice::<Value>; typed Decoder fed \
+         {} KiB chunks; best of {runs} runs each, interleaved",
+        chunk / 1024
+    );
+    let mut rows = Vec::new();
+    for (name, args, opts) in transcripts() {
+        if !pick.is_empty() && !pick.split(',').any(|p| p.trim() == name) {
             continue;
-        };
-        println!("-- best {label}");
-        for (name, t, n) in [
-            ("baseline (lines + Value)", tb, base.n),
-            (typed_name.as_str(), tt, typ.n),
+        }
+        let bytes = ampere_transcript::generate(&opts);
+        let mb = bytes.len() as f64 / 1e6;
+        println!(
+            "\n== {name} (gen-transcript {args}): {mb:.1} MB, {} lines",
+            memchr::memchr_iter(b'\n', &bytes).count()
+        );
+        if !only.is_empty() {
+            let n = if only == "typed" {
+                typed(&bytes, chunk)
+            } else {
+                baseline(&bytes)
+            };
+            println!("{only}: {n} messages");
+            continue;
+        }
+        let (base, typ) = measure(&bytes, runs, chunk);
+        for (label, get) in [
+            (
+                "thread CPU time",
+                (|b: &Best| b.cpu) as fn(&Best) -> Option<Duration>,
+            ),
+            ("wall time", |b: &Best| b.wall),
         ] {
-            let s = t.as_secs_f64();
+            let (Some(tb), Some(tt)) = (get(&base), get(&typ)) else {
+                continue;
+            };
+            println!("-- best {label}");
+            for (side, t, n) in [
+                ("baseline (lines + Value)", tb, base.n),
+                ("typed Decoder", tt, typ.n),
+            ] {
+                let s = t.as_secs_f64();
+                println!(
+                    "{side:<26} {:>8.1} ms  {:>8.1} MB/s  {:>10.0} msg/s",
+                    s * 1e3,
+                    mb / s,
+                    n as f64 / s
+                );
+            }
             println!(
-                "{name:<34} {:>8.1} ms  {:>8.1} MB/s  {:>10.0} msg/s",
-                s * 1e3,
-                mb / s,
-                n as f64 / s
+                "typed/baseline ratio ({label}): {:.2}",
+                tb.as_secs_f64() / tt.as_secs_f64()
             );
         }
+        rows.push(Row {
+            name,
+            args,
+            mb,
+            base,
+            typ,
+        });
+    }
+    if rows.is_empty() {
+        return;
+    }
+    println!("\n| transcript | MB | baseline MB/s | typed MB/s | ratio (CPU) | ratio (wall) |");
+    println!("|---|---|---|---|---|---|");
+    let ratio = |b: Option<Duration>, t: Option<Duration>| match (b, t) {
+        (Some(b), Some(t)) => format!("{:.2}", b.as_secs_f64() / t.as_secs_f64()),
+        _ => "-".to_owned(),
+    };
+    for r in &rows {
+        let speed = |b: &Best| {
+            b.cpu
+                .or(b.wall)
+                .map_or("-".to_owned(), |t| format!("{:.0}", r.mb / t.as_secs_f64()))
+        };
         println!(
-            "typed/baseline throughput ratio ({label}): {:.2}",
-            tb.as_secs_f64() / tt.as_secs_f64()
+            "| {} (`{}`) | {:.1} | {} | {} | {} | {} |",
+            r.name,
+            r.args,
+            r.mb,
+            speed(&r.base),
+            speed(&r.typ),
+            ratio(r.base.cpu, r.typ.cpu),
+            ratio(r.base.wall, r.typ.wall),
         );
     }
 }

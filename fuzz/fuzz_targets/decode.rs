@@ -1,6 +1,7 @@
 //! Fuzzes the stream-JSON decoder: arbitrary bytes pushed in arbitrary chunks with a small
 //! line limit. Checks: no panic, the buffer stays within `max_line_len + chunk_len` after every
-//! push, and the items equal those of a one-shot push.
+//! push, the items equal those of a one-shot push, and the decoder's fast path agrees with
+//! the serde path on every line it takes.
 #![no_main]
 
 use ampere_core::decode::{DecodeError, Decoder, DecoderConfig};
@@ -82,6 +83,19 @@ fn drain(d: &mut Decoder, out: &mut Vec<Item>) {
     }
 }
 
+/// The decoder's one-pass fast path must agree with the serde path on every line it takes.
+fn check_fast_path(data: &[u8]) {
+    for line in data.split(|&b| b == b'\n') {
+        let Ok(text) = std::str::from_utf8(line) else {
+            continue;
+        };
+        if let Some(fast) = ampere_core::message::__decode_fast(text) {
+            let slow: Message = serde_json::from_str(text).expect("serde path decodes a fast line");
+            assert_eq!(fast, slow, "fast and serde paths differ on {text:?}");
+        }
+    }
+}
+
 fuzz_target!(|input: Input| {
     let config = DecoderConfig {
         // Small limits, or large enough for every known line.
@@ -92,6 +106,7 @@ fuzz_target!(|input: Input| {
         },
     };
     let data = input.bytes();
+    check_fast_path(&data);
 
     let mut whole = Vec::new();
     let mut d = Decoder::new(config);

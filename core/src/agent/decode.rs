@@ -31,6 +31,11 @@
 //! - a line that is not UTF-8, not JSON, or not a message yields one error naming its line
 //!   number, and decoding goes on with the next line.
 //!
+//! Each line is checked as UTF-8 once (simdutf8); the common shapes (`assistant` and `user`
+//! messages with the tag first) are then read by a one-pass parser that unescapes strings
+//! straight into their `String`s. Every other line, and every line with an error, is decoded
+//! by serde_json, so results and errors are exactly serde_json's.
+//!
 //! Lines are framed and decoded as they are pushed: a complete line inside a pushed chunk is
 //! decoded straight from the caller's bytes; only an incomplete last line is copied (up to the
 //! limit).
@@ -311,7 +316,11 @@ fn decode_line(line: &[u8], line_no: u64) -> Result<Message, DecodeError> {
         kind,
         excerpt: excerpt(line),
     };
-    let text = std::str::from_utf8(line).map_err(|_| err(DecodeErrorKind::InvalidUtf8))?;
+    let text = simdutf8::basic::from_utf8(line).map_err(|_| err(DecodeErrorKind::InvalidUtf8))?;
+    // The common shapes in one pass; anything else (and every error) through serde_json.
+    if let Some(msg) = crate::message::__decode_fast(text) {
+        return Ok(msg);
+    }
     serde_json::from_str::<Message>(text).map_err(|e| {
         use serde_json::error::Category;
         err(match e.classify() {
