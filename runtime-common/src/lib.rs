@@ -26,6 +26,7 @@
 
 mod groups;
 mod locate;
+mod permission_host;
 mod prepare;
 mod private_dir;
 mod process;
@@ -33,6 +34,7 @@ mod shared;
 
 pub use groups::{live_groups, Registration};
 pub use locate::{locate_cli, CliProgram};
+pub use permission_host::{PermissionHandler, PermissionHost};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
