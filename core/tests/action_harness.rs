@@ -125,8 +125,13 @@ pub fn run_with(
     let mut waits = Vec::new();
     for _ in 0..STEP_CAP {
         match call.poll_output() {
-            Some(Output::Send(request)) => {
+            Output::Send(request) => {
                 on_send(&request);
+                assert_eq!(
+                    call.poll_output(),
+                    Output::AwaitResponse(request.id),
+                    "one thing at a time"
+                );
                 sent.push(Sent {
                     at: now - start,
                     request: request.clone(),
@@ -152,16 +157,24 @@ pub fn run_with(
                     }
                 }
             }
-            Some(Output::WaitUntil(deadline)) => {
+            Output::WaitUntil(deadline) => {
                 assert!(deadline >= now, "deadline in the past");
-                assert_eq!(call.poll_timeout(), Some(deadline));
-                assert_eq!(call.poll_output(), None, "one thing at a time");
+                assert_eq!(
+                    call.poll_output(),
+                    Output::WaitUntil(deadline),
+                    "the same deadline until it has come"
+                );
                 waits.push(deadline - now);
                 now = deadline;
                 assert!(call.handle_timeout(now));
             }
-            Some(Output::Done(result)) => {
-                assert_eq!(call.poll_output(), None, "Done comes once");
+            Output::AwaitResponse(id) => panic!("asked again before answering {id}"),
+            Output::Done(result) => {
+                assert_eq!(
+                    call.poll_output(),
+                    Output::Done(result.clone()),
+                    "Done stays"
+                );
                 assert!(call.is_done());
                 assert!(!call.handle_timeout(now));
                 assert!(!call.handle_response(
@@ -177,7 +190,6 @@ pub fn run_with(
                     action_id: call.action_id().map(str::to_owned),
                 };
             }
-            None => panic!("a sequential driver never sees None"),
         }
     }
     panic!("no Done within {STEP_CAP} steps");

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ampere_core::action::{
     iso8601_duration, ActionCall, ActionError, ActionRequest, HttpResponse, Output, RequestId,
-    RetryPolicy, TransportError,
+    RetryPolicy, TransportError, TransportErrorKind,
 };
 use harness::{config, create_schedule, poll_schedule};
 use proptest::prelude::*;
@@ -103,11 +103,9 @@ fn drive(request: ActionRequest, script: &[Step], start: Instant) -> Trace {
     let mut waits = Vec::new();
     let mut steps = script.iter();
     let mut early_next = false;
-    let mut done = None;
     for _ in 0..harness::STEP_CAP {
         match call.poll_output() {
-            Some(Output::Send(req)) => {
-                assert!(done.is_none());
+            Output::Send(req) => {
                 sent.push((
                     now - start,
                     req.method.to_string(),
@@ -125,7 +123,7 @@ fn drive(request: ActionRequest, script: &[Step], start: Instant) -> Trace {
                     let wrong = RequestId::from_raw(req.id.as_u64().wrapping_add(1));
                     assert!(!call.handle_response(wrong, HttpResponse::new(200, "{}"), now));
                     assert!(!call.handle_timeout(now));
-                    assert_eq!(call.poll_output(), None);
+                    assert_eq!(call.poll_output(), Output::AwaitResponse(req.id));
                 }
                 now += Duration::from_millis(u64::from(step.latency_ms));
                 let accepted = match step.reply {
@@ -134,36 +132,37 @@ fn drive(request: ActionRequest, script: &[Step], start: Instant) -> Trace {
                     }
                     Reply::Network => call.handle_transport_error(
                         req.id,
-                        TransportError::Network("down".into()),
+                        TransportError::new(TransportErrorKind::Refused, "down"),
                         now,
                     ),
                     Reply::Timeout => call.handle_transport_error(
                         req.id,
-                        TransportError::Timeout("slow".into()),
+                        TransportError::new(TransportErrorKind::Timeout, "slow"),
                         now,
                     ),
                 };
                 assert!(accepted);
             }
-            Some(Output::WaitUntil(deadline)) => {
+            Output::WaitUntil(deadline) => {
                 assert!(deadline >= now);
-                assert_eq!(call.poll_output(), None);
+                assert_eq!(call.poll_output(), Output::WaitUntil(deadline));
                 let wait = deadline - now;
                 if early_next && !wait.is_zero() {
                     early_next = false;
                     assert!(call.handle_timeout(now + wait / 2));
-                    assert_eq!(call.poll_output(), Some(Output::WaitUntil(deadline)));
+                    assert_eq!(call.poll_output(), Output::WaitUntil(deadline));
                 }
                 waits.push(wait);
                 now = deadline;
                 assert!(call.handle_timeout(now));
             }
-            Some(Output::Done(result)) => {
-                assert!(done.is_none(), "Done twice");
-                done = Some(result);
-            }
-            None => {
-                let result = done.expect("None before Done: the driver would hang");
+            Output::AwaitResponse(id) => panic!("asked again before answering {id}"),
+            Output::Done(result) => {
+                assert_eq!(
+                    call.poll_output(),
+                    Output::Done(result.clone()),
+                    "Done stays"
+                );
                 assert!(call.is_done());
                 return Trace {
                     sent,
@@ -329,13 +328,13 @@ proptest! {
                 // A handful of steps with 5xx answers and early, late and exact wake-ups.
                 for i in 0..300u32 {
                     match call.poll_output() {
-                        Some(Output::Send(req)) => {
+                        Output::Send(req) => {
                             prop_assert!(req.timeout >= Duration::from_secs(1));
                             call.handle_response(req.id, HttpResponse::new(if i == 0 { 200 } else { 500 }, r#"{"id":"a","status":"RUNNING"}"#), now);
                         }
-                        Some(Output::WaitUntil(d)) => { call.handle_timeout(d); }
-                        Some(Output::Done(_)) => break,
-                        None => prop_assert!(false, "None before Done"),
+                        Output::WaitUntil(d) => { call.handle_timeout(d); }
+                        Output::Done(_) => break,
+                        Output::AwaitResponse(_) => prop_assert!(false, "AwaitResponse after answering"),
                     }
                 }
             }

@@ -11,7 +11,7 @@ fn create_body(request: ActionRequest) -> String {
     let config = ActionConfig::new("https://api.zamp.ai", "your-api-token").unwrap();
     let mut call = ActionCall::new(request, config, Instant::now()).unwrap();
     match call.poll_output() {
-        Some(Output::Send(req)) => String::from_utf8(req.body.unwrap()).unwrap(),
+        Output::Send(req) => String::from_utf8(req.body.unwrap()).unwrap(),
         other => panic!("expected the create, got {other:?}"),
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use ampere_core::action::{
     ActionError, ActionRequest, HttpRequest, HttpResponse, Method, Output, RequestId,
-    TransportError,
+    TransportError, TransportErrorKind, MAX_RESPONSE_BODY, USER_AGENT,
 };
 use harness::*;
 use serde_json::json;
@@ -62,6 +62,7 @@ fn happy_path() {
         create.headers,
         [
             ("Authorization".to_owned(), format!("Bearer {TOKEN}")),
+            ("User-Agent".to_owned(), USER_AGENT.to_owned()),
             ("Content-Type".to_owned(), "application/json".to_owned()),
         ]
     );
@@ -71,7 +72,10 @@ fn happy_path() {
     assert_eq!(poll.body, None);
     assert_eq!(
         poll.headers,
-        [("Authorization".to_owned(), format!("Bearer {TOKEN}"))]
+        [
+            ("Authorization".to_owned(), format!("Bearer {TOKEN}")),
+            ("User-Agent".to_owned(), USER_AGENT.to_owned()),
+        ]
     );
     assert_eq!(poll.timeout, Duration::from_secs(30));
 }
@@ -237,8 +241,9 @@ fn poll_4xx_surfaces_at_once() {
 fn network_failure_surfaces_at_once() {
     let run = run(
         request(),
-        vec![Reply::Transport(TransportError::Network(
-            "connection refused".into(),
+        vec![Reply::Transport(TransportError::new(
+            TransportErrorKind::Refused,
+            "tcp connect error: Connection refused (os error 111)",
         ))],
     );
     assert_eq!(run.transcript(), ["0 POST /actions"]);
@@ -246,7 +251,7 @@ fn network_failure_surfaces_at_once() {
         run.result,
         Err(ActionError::Http {
             status: None,
-            message: "Network error: connection refused".into(),
+            message: "Network error: connection refused (https://api.test/actions)".into(),
             body: None,
         })
     );
@@ -255,26 +260,33 @@ fn network_failure_surfaces_at_once() {
         request(),
         vec![
             created(),
-            Reply::Transport(TransportError::Network("reset".into())),
+            Reply::Transport(TransportError::new(TransportErrorKind::Other, "reset")),
         ],
     );
     assert_eq!(
         run.transcript(),
         ["0 POST /actions", "0.1 GET /actions/act_1"]
     );
-    assert_eq!(run.error().to_string(), "Network error: reset");
+    assert_eq!(
+        run.error().to_string(),
+        "Network error: reset (https://api.test/actions/act_1)"
+    );
 }
 
 #[test]
 fn request_timeout_surfaces_at_once() {
     let run = run(
         request(),
-        vec![Reply::Transport(TransportError::Timeout(
-            "after 30s".into(),
+        vec![Reply::Transport(TransportError::new(
+            TransportErrorKind::Timeout,
+            "operation timed out",
         ))],
     );
     assert_eq!(run.transcript(), ["0 POST /actions"]);
-    assert_eq!(run.error().to_string(), "Request timed out: after 30s");
+    assert_eq!(
+        run.error().to_string(),
+        "Request timed out: no complete answer from https://api.test/actions within 30s"
+    );
     assert_eq!(run.error().http_status(), None);
 
     let run = harness::run(
@@ -282,11 +294,26 @@ fn request_timeout_surfaces_at_once() {
         vec![
             created(),
             status("RUNNING"),
-            Reply::Transport(TransportError::Timeout("after 30s".into())),
+            Reply::Transport(TransportError::new(TransportErrorKind::Timeout, "t")),
         ],
     );
     assert_eq!(run.sent.len(), 3);
-    assert_eq!(run.error().to_string(), "Request timed out: after 30s");
+    assert_eq!(
+        run.error().to_string(),
+        "Request timed out: no complete answer from https://api.test/actions/act_1 within 30s"
+    );
+    // An inline create's own, longer timeout is named.
+    let run = harness::run(
+        request().inline(),
+        vec![Reply::Transport(TransportError::new(
+            TransportErrorKind::Timeout,
+            "t",
+        ))],
+    );
+    assert_eq!(
+        run.error().to_string(),
+        "Request timed out: no complete answer from https://api.test/actions within 70s"
+    );
 }
 
 #[test]
@@ -699,30 +726,34 @@ fn stale_ids_and_wrong_state_inputs_are_ignored() {
     // Nothing in flight yet.
     assert!(!call.handle_response(RequestId::from_raw(0), HttpResponse::new(200, "{}"), now));
     assert!(!call.handle_timeout(now));
-    let Some(Output::Send(create)) = call.poll_output() else {
+    let Output::Send(create) = call.poll_output() else {
         panic!("create first")
     };
-    assert_eq!(call.poll_output(), None);
+    assert_eq!(call.poll_output(), Output::AwaitResponse(create.id));
     // Wrong id: ignored, the create stays in flight.
     let wrong = RequestId::from_raw(create.id.as_u64() + 1);
     assert!(!call.handle_response(wrong, HttpResponse::new(200, r#"{"id":"x"}"#), now));
-    assert!(!call.handle_transport_error(wrong, TransportError::Network("x".into()), now));
+    assert!(!call.handle_transport_error(
+        wrong,
+        TransportError::new(TransportErrorKind::Other, "x"),
+        now
+    ));
     assert!(!call.handle_timeout(now));
-    assert_eq!(call.poll_output(), None);
+    assert_eq!(call.poll_output(), Output::AwaitResponse(create.id));
     assert!(call.handle_response(create.id, HttpResponse::new(200, r#"{"id":"x"}"#), now));
     // The same id again is stale now.
     assert!(!call.handle_response(create.id, HttpResponse::new(200, r#"{"id":"y"}"#), now));
-    let Some(Output::WaitUntil(deadline)) = call.poll_output() else {
+    let Output::WaitUntil(deadline) = call.poll_output() else {
         panic!("wait before polling")
     };
     assert_eq!(deadline - now, Duration::from_millis(100));
-    // Early wake-up: the same deadline is announced again.
+    // Early wake-up: the same deadline again, as often as asked.
     assert!(call.handle_timeout(now + Duration::from_millis(50)));
-    assert_eq!(call.poll_output(), Some(Output::WaitUntil(deadline)));
-    assert_eq!(call.poll_output(), None);
+    assert_eq!(call.poll_output(), Output::WaitUntil(deadline));
+    assert_eq!(call.poll_output(), Output::WaitUntil(deadline));
     // Late wake-up is fine.
     assert!(call.handle_timeout(deadline + Duration::from_secs(5)));
-    let Some(Output::Send(poll)) = call.poll_output() else {
+    let Output::Send(poll) = call.poll_output() else {
         panic!("poll")
     };
     assert_ne!(poll.id, create.id);
@@ -732,11 +763,11 @@ fn stale_ids_and_wrong_state_inputs_are_ignored() {
         HttpResponse::new(200, r#"{"status":"COMPLETED","result":5}"#),
         now
     ));
-    assert_eq!(call.poll_output(), Some(Output::Done(Ok(json!(5)))));
-    assert_eq!(call.poll_output(), None);
+    assert_eq!(call.poll_output(), Output::Done(Ok(json!(5))));
+    assert_eq!(call.poll_output(), Output::Done(Ok(json!(5))), "Done stays");
     assert!(!call.handle_response(poll.id, HttpResponse::new(200, "{}"), now));
     assert!(!call.handle_timeout(now));
-    assert_eq!(call.poll_output(), None);
+    assert_eq!(call.poll_output(), Output::Done(Ok(json!(5))));
 }
 
 #[test]
@@ -766,12 +797,12 @@ fn resume_polls_an_existing_action() {
     let now = std::time::Instant::now();
     let mut call = ampere_core::action::ActionCall::resume("act_7", None, config(), now).unwrap();
     assert_eq!(call.action_id(), Some("act_7"));
-    let Some(Output::WaitUntil(deadline)) = call.poll_output() else {
+    let Output::WaitUntil(deadline) = call.poll_output() else {
         panic!("waits first")
     };
     assert_eq!(deadline - now, Duration::from_millis(100));
     assert!(call.handle_timeout(deadline));
-    let Some(Output::Send(poll)) = call.poll_output() else {
+    let Output::Send(poll) = call.poll_output() else {
         panic!("then polls")
     };
     assert_eq!(poll.method, Method::Get);
@@ -781,7 +812,7 @@ fn resume_polls_an_existing_action() {
         HttpResponse::new(200, r#"{"status":"COMPLETED","result":"r"}"#),
         deadline
     ));
-    assert_eq!(call.poll_output(), Some(Output::Done(Ok(json!("r")))));
+    assert_eq!(call.poll_output(), Output::Done(Ok(json!("r"))));
 
     assert!(matches!(
         ampere_core::action::ActionCall::resume("", None, config(), now),
@@ -791,4 +822,113 @@ fn resume_polls_an_existing_action() {
         ampere_core::action::ActionCall::resume("a", Some(Duration::ZERO), config(), now),
         Err(ActionError::Validation(_))
     ));
+}
+
+#[test]
+fn every_request_carries_the_http_policy() {
+    let mut seen: Vec<HttpRequest> = Vec::new();
+    run_with(
+        request(),
+        VecDeque::from(vec![created(), status("COMPLETED")]),
+        |r| seen.push(r.clone()),
+    );
+    assert_eq!(seen.len(), 2);
+    for r in &seen {
+        assert_eq!(r.header("user-agent"), Some(USER_AGENT));
+        assert!(USER_AGENT.starts_with("ampere/"));
+        assert_eq!(r.max_response_body, MAX_RESPONSE_BODY);
+        assert_eq!(r.max_response_body, 64 * 1024 * 1024);
+    }
+    let names: Vec<&str> = seen[0].headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Authorization", "User-Agent", "Content-Type"]);
+    let names: Vec<&str> = seen[1].headers.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["Authorization", "User-Agent"]);
+}
+
+#[test]
+fn a_redirect_is_not_followed() {
+    for status in [301, 302, 303, 307, 308] {
+        let mut call =
+            ampere_core::action::ActionCall::new(request(), config(), std::time::Instant::now())
+                .unwrap();
+        let Output::Send(create) = call.poll_output() else {
+            panic!("create first")
+        };
+        let mut answer = HttpResponse::new(status, "moved");
+        answer
+            .headers
+            .push(("location".into(), "https://elsewhere.test/actions".into()));
+        assert!(call.handle_response(create.id, answer, std::time::Instant::now()));
+        assert_eq!(
+            call.poll_output(),
+            Output::Done(Err(ActionError::Http {
+                status: Some(status),
+                message: format!(
+                    "HTTP {status} from https://api.test/actions: redirect to https://elsewhere.test/actions not followed"
+                ),
+                body: Some("moved".into()),
+            })),
+            "no retry, no poll: the call is over"
+        );
+    }
+    // While polling too, and without a Location.
+    let run = run(request(), vec![created(), http(302, "")]);
+    assert_eq!(
+        run.error().to_string(),
+        "HTTP 302 from https://api.test/actions/act_1: redirect not followed (no Location)"
+    );
+    assert_eq!(run.sent.len(), 2);
+}
+
+#[test]
+fn every_transport_kind_has_its_text() {
+    let cases = [
+        (TransportErrorKind::Refused, "Network error: connection refused (https://api.test/actions)"),
+        (TransportErrorKind::Dns, "Network error: cannot resolve the host of https://api.test/actions"),
+        (TransportErrorKind::Tls, "Network error: TLS failure with https://api.test/actions: the detail"),
+        (TransportErrorKind::Timeout, "Request timed out: no complete answer from https://api.test/actions within 30s"),
+        (TransportErrorKind::InvalidUrl, "Network error: invalid URL https://api.test/actions: the detail"),
+        (TransportErrorKind::BodyTooLarge, "Network error: the response from https://api.test/actions is larger than the limit of 67108864 bytes"),
+        (TransportErrorKind::Other, "Network error: the detail (https://api.test/actions)"),
+    ];
+    for (kind, text) in cases {
+        let run = run(
+            request(),
+            vec![Reply::Transport(TransportError::new(kind, " the detail "))],
+        );
+        assert_eq!(run.error().to_string(), text, "{kind:?}");
+        assert_eq!(run.error().http_status(), None);
+        assert_eq!(run.sent.len(), 1, "{kind:?}: no retry");
+    }
+}
+
+#[test]
+fn a_bad_action_name_is_rejected_before_sending() {
+    for (name, rule) in [
+        ("", "must not be empty"),
+        ("   ", "must not be empty"),
+        ("send\ninvoice", "control characters"),
+        ("nul\0", "control characters"),
+        ("tab\there", "control characters"),
+    ] {
+        let err = ampere_core::action::ActionCall::new(
+            ActionRequest::new(name, json!({})),
+            config(),
+            std::time::Instant::now(),
+        )
+        .expect_err(name);
+        match err {
+            ActionError::Validation(v) => {
+                assert_eq!(v.field, "action_name");
+                assert!(v.rule.contains(rule), "{name:?}: {}", v.rule);
+            }
+            other => panic!("{name:?}: {other:?}"),
+        }
+    }
+    assert!(ActionRequest::new("send_invoice", json!({}))
+        .validate()
+        .is_ok());
+    assert!(ActionRequest::new("Send invoice ü", json!({}))
+        .validate()
+        .is_ok());
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ampere_core::action::{
     classify, decode_result, iso8601_duration, total_seconds, ActionCall, ActionConfig,
-    ActionError, ActionRequest, HttpResponse, RetryPolicy,
+    ActionCredentials, ActionError, ActionRequest, HttpResponse, RetryPolicy,
 };
 use ampere_core::ValidationError;
 use serde_json::json;
@@ -43,15 +43,11 @@ fn config_missing_names_the_variable() {
     let none = env_with(&[]);
     assert_eq!(
         ActionConfig::resolve(None, Some("t"), &none),
-        Err(ActionError::Config {
-            variable: "ZAMP_BASE_URL".into()
-        })
+        Err(ActionError::missing_config("ZAMP_BASE_URL"))
     );
     assert_eq!(
         ActionConfig::resolve(Some("https://x"), None, &none),
-        Err(ActionError::Config {
-            variable: "ZAMP_AUTH_TOKEN".into()
-        })
+        Err(ActionError::missing_config("ZAMP_AUTH_TOKEN"))
     );
     let empty = env_with(&[("ZAMP_BASE_URL", ""), ("ZAMP_AUTH_TOKEN", "t")]);
     let err = ActionConfig::resolve(None, None, &empty).unwrap_err();
@@ -337,4 +333,53 @@ fn serialized_params_become_json_or_a_validation_error_naming_params() {
         }
         other => panic!("unexpected {other:?}"),
     }
+}
+
+#[test]
+fn an_unusable_base_url_is_a_config_error_naming_it() {
+    let env = env_with(&[("ZAMP_BASE_URL", "localhost:8080")]);
+    for (explicit, text) in [
+        (Some("api.zamp.ai"), "invalid base URL \"api.zamp.ai\" (ZAMP_BASE_URL): it has no scheme (expected http:// or https://)"),
+        (Some("ftp://files.zamp.ai"), "invalid base URL \"ftp://files.zamp.ai\" (ZAMP_BASE_URL): the scheme must be http or https (got \"ftp\")"),
+        (Some("http://"), "invalid base URL \"http://\" (ZAMP_BASE_URL): it has no host"),
+        (Some("http://a b"), "invalid base URL \"http://a b\" (ZAMP_BASE_URL): it contains spaces or control characters"),
+        (Some("http://user:pw@host"), "invalid base URL \"http://***@host\" (ZAMP_BASE_URL): it must not hold credentials (user:password@)"),
+        (None, "invalid base URL \"localhost:8080\" (ZAMP_BASE_URL): it has no scheme (expected http:// or https://)"),
+    ] {
+        let err = ActionConfig::resolve(explicit, Some("t"), &env).expect_err(text);
+        assert_eq!(err.to_string(), text);
+        assert!(matches!(&err, ActionError::Config { variable, .. } if variable == "ZAMP_BASE_URL"));
+    }
+    for ok in [
+        "http://127.0.0.1:8080",
+        "https://api.zamp.ai/api/v1/",
+        "http://[::1]:9",
+    ] {
+        assert!(ActionConfig::new(ok, "t").is_ok(), "{ok}");
+    }
+}
+
+#[test]
+fn credentials_resolve_and_redact() {
+    let env = env_with(&[
+        ("ZAMP_BASE_URL", "https://env"),
+        ("ZAMP_AUTH_TOKEN", "env-token"),
+    ]);
+    let given = ActionCredentials::default().auth_token("very-secret-token");
+    assert!(given.has_auth_token());
+    assert_eq!(given.explicit_base_url(), None);
+    let debug = format!("{given:?}");
+    assert!(!debug.contains("very-secret-token"), "{debug}");
+    assert!(debug.contains("<redacted>"));
+    let config = given.resolve(&env).unwrap();
+    assert_eq!(config.base_url(), "https://env");
+    let config = ActionCredentials::default()
+        .base_url("http://explicit")
+        .resolve(&env)
+        .unwrap();
+    assert_eq!(config.base_url(), "http://explicit");
+    assert_eq!(
+        ActionCredentials::default().resolve(&|_| None),
+        Err(ActionError::missing_config("ZAMP_BASE_URL"))
+    );
 }

@@ -65,7 +65,7 @@ fn main() {
         let executor = ActionExecutor::new();
         match executor.execute::<Value>("my_action", json!({})).await {
             Ok(result) => println!("{result}"),
-            Err(ActionError::Config { variable }) => eprintln!("set {variable}"),
+            Err(ActionError::Config { message, .. }) => eprintln!("{message}"),
             Err(e @ ActionError::Http { .. }) => {
                 eprintln!("HTTP error {:?}: {e}", e.http_status())
             }

@@ -59,7 +59,7 @@ fn main() {
         Err(ActionError::Timeout { action_id, seconds }) => {
             eprintln!("action {action_id} still running after {seconds}s; look it up later")
         }
-        Err(ActionError::Config { variable }) => eprintln!("set {variable}"),
+        Err(ActionError::Config { message, .. }) => eprintln!("{message}"),
         Err(other) => eprintln!("{other}"),
     }
 }

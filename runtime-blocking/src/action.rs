@@ -1,30 +1,30 @@
-//! Zamp platform actions over blocking HTTP ([`ureq`]).
+//! Zamp platform actions over blocking HTTP ([`ureq`] 3).
 //!
 //! [`ActionExecutor`] drives core's [`ActionCall`] machine: it sends each
-//! [`HttpRequest`] the machine asks for on one pooled [`ureq::Agent`], feeds the answer
-//! (any status) or the transport failure back, and sleeps the calling thread for each
-//! `WaitUntil`. Every decision (retry, backoff, polling, error classification) is core's.
+//! [`HttpRequest`](ampere_core::action::HttpRequest) the machine asks for on one pooled
+//! [`ureq::Agent`] (`ampere_runtime_common::ureq_send`, the same code as the async-std
+//! runtime), feeds the answer (any status) or the transport failure back, and sleeps the
+//! calling thread for each `WaitUntil`. Every decision (retry, backoff, polling, the HTTP
+//! policy, error texts) is core's.
 
 use std::fmt;
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ampere_core::action::{
-    decode_result, ActionCall, ActionConfig, ActionError, ActionRequest, HttpRequest, HttpResponse,
-    Method, Output, TransportError,
+    decode_result, ActionCall, ActionCredentials, ActionError, ActionRequest, Output,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
-/// The largest response body accepted (a bigger one is a network error, never an
-/// out-of-memory).
-pub const MAX_RESPONSE_BODY: u64 = 256 * 1024 * 1024;
+/// The largest response body accepted (core's limit; a bigger one is an error, never a
+/// truncation).
+pub use ampere_core::action::MAX_RESPONSE_BODY;
 
 /// Runs Zamp platform actions, blocking the calling thread until each is done.
 ///
-/// Cheap to clone: clones share one pooled HTTP client (connections are reused across
-/// calls and threads). Configuration is resolved per call: an explicit
+/// Cheap to clone: clones share one pooled HTTP client (connections are kept alive and
+/// reused across calls and threads). Configuration is resolved per call: an explicit
 /// [`base_url`](ActionExecutorBuilder::base_url) / [`auth_token`](ActionExecutorBuilder::auth_token)
 /// wins over the `ZAMP_BASE_URL` / `ZAMP_AUTH_TOKEN` environment variables.
 ///
@@ -43,18 +43,13 @@ pub const MAX_RESPONSE_BODY: u64 = 256 * 1024 * 1024;
 #[derive(Clone)]
 pub struct ActionExecutor {
     agent: ureq::Agent,
-    base_url: Option<String>,
-    auth_token: Option<String>,
+    credentials: ActionCredentials,
 }
 
 impl fmt::Debug for ActionExecutor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActionExecutor")
-            .field("base_url", &self.base_url)
-            .field(
-                "auth_token",
-                &self.auth_token.as_ref().map(|_| "<redacted>"),
-            )
+            .field("credentials", &self.credentials)
             .finish_non_exhaustive()
     }
 }
@@ -66,71 +61,33 @@ impl Default for ActionExecutor {
 }
 
 /// Builds an [`ActionExecutor`]. Every setting is optional.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ActionExecutorBuilder {
-    agent: Option<ureq::Agent>,
-    base_url: Option<String>,
-    auth_token: Option<String>,
-}
-
-impl fmt::Debug for ActionExecutorBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActionExecutorBuilder")
-            .field("base_url", &self.base_url)
-            .field(
-                "auth_token",
-                &self.auth_token.as_ref().map(|_| "<redacted>"),
-            )
-            .field("custom_agent", &self.agent.is_some())
-            .finish()
-    }
+    credentials: ActionCredentials,
 }
 
 impl ActionExecutorBuilder {
     /// The platform's base URL (default: `ZAMP_BASE_URL`, read at each call).
+    #[must_use]
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = Some(url.into());
+        self.credentials = self.credentials.base_url(url);
         self
     }
 
     /// The API token (default: `ZAMP_AUTH_TOKEN`, read at each call). Never logged.
+    #[must_use]
     pub fn auth_token(mut self, token: impl Into<String>) -> Self {
-        self.auth_token = Some(token.into());
+        self.credentials = self.credentials.auth_token(token);
         self
     }
 
-    /// Use this [`ureq::Agent`] instead of the default one (for a proxy or custom TLS).
-    ///
-    /// It must be configured with `http_status_as_error(false)`: ampere needs every
-    /// HTTP answer, whatever its status, to decide what to do (a 5xx is retried, a 4xx is
-    /// not). With the ureq default, error statuses would surface as network errors.
-    /// Per-request timeouts are set by ampere on each request.
-    pub fn agent(mut self, agent: ureq::Agent) -> Self {
-        self.agent = Some(agent);
-        self
-    }
-
-    /// The executor.
+    /// The executor, with a fresh connection pool.
     pub fn build(self) -> ActionExecutor {
         ActionExecutor {
-            agent: self.agent.unwrap_or_else(default_agent),
-            base_url: self.base_url,
-            auth_token: self.auth_token,
+            agent: ampere_runtime_common::ureq_agent(),
+            credentials: self.credentials,
         }
     }
-}
-
-/// The agent every executor uses unless given one: error statuses come back as
-/// responses, no global timeout (each request carries its own), a small idle pool.
-fn default_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(None)
-        .max_idle_connections(32)
-        .max_idle_connections_per_host(32)
-        .user_agent(concat!("ampere-blocking/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .new_agent()
 }
 
 impl ActionExecutor {
@@ -150,8 +107,9 @@ impl ActionExecutor {
     /// `ActionExecutor.execute`), and deserializes its result into `T` (use
     /// [`serde_json::Value`] to keep it untyped).
     ///
-    /// `params` that cannot be serialized are [`ActionError::Validation`]; a result that
-    /// does not fit `T` is [`ActionError::ResultType`], which keeps the raw value.
+    /// `params` that cannot be serialized, and an action name that is empty or holds a
+    /// control character, are [`ActionError::Validation`]; a result that does not fit `T`
+    /// is [`ActionError::ResultType`], which keeps the raw value.
     pub fn execute<T: DeserializeOwned>(
         &self,
         action_name: impl Into<String>,
@@ -170,148 +128,40 @@ impl ActionExecutor {
         decode_result(value)
     }
 
-    fn config(&self) -> Result<ActionConfig, ActionError> {
-        ActionConfig::resolve(
-            self.base_url.as_deref(),
-            self.auth_token.as_deref(),
-            &ampere_runtime_common::env_lookup,
-        )
-    }
-
     fn execute_raw(&self, request: ActionRequest) -> Result<Value, ActionError> {
-        let config = self.config()?;
-        let action_name = request.action_name.clone();
+        let config = self
+            .credentials
+            .resolve(&ampere_runtime_common::env_lookup)?;
+        let action = request.action_name.clone();
         let mut call = ActionCall::new(request, config, Instant::now())?;
-        tracing::debug!(action = %action_name, "zamp action: start");
-        let mut idle_polls = 0u32;
         loop {
             match call.poll_output() {
-                Some(Output::Send(req)) => {
-                    idle_polls = 0;
-                    tracing::debug!(
-                        action = %action_name,
-                        method = %req.method,
-                        url = %req.url,
-                        "zamp action: request"
-                    );
-                    match self.send(&req) {
+                Output::Send(req) => {
+                    tracing::debug!(target: "ampere", %action, method = %req.method, url = %req.url, "zamp request");
+                    match ampere_runtime_common::ureq_send(&self.agent, &req) {
                         Ok(resp) => {
+                            tracing::debug!(target: "ampere", %action, status = resp.status, "zamp response");
                             call.handle_response(req.id, resp, Instant::now());
                         }
                         Err(err) => {
+                            tracing::debug!(target: "ampere", %action, kind = ?err.kind, detail = %err.detail, "zamp request failed");
                             call.handle_transport_error(req.id, err, Instant::now());
                         }
                     }
                 }
-                Some(Output::WaitUntil(deadline)) => {
-                    idle_polls = 0;
-                    sleep_until(deadline);
+                Output::WaitUntil(deadline) => {
+                    std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
                     call.handle_timeout(Instant::now());
                 }
-                Some(Output::Done(result)) => {
-                    tracing::debug!(
-                        action = %action_name,
-                        ok = result.is_ok(),
-                        "zamp action: done"
-                    );
+                Output::AwaitResponse(_) => {
+                    unreachable!("every Send is answered before the machine is asked again")
+                }
+                Output::Done(result) => {
+                    tracing::debug!(target: "ampere", %action, ok = result.is_ok(), "zamp action done");
                     return result;
-                }
-                None => {
-                    // A sequential driver always has something to do; if the machine
-                    // ever says otherwise, give it its timer once, then stop rather
-                    // than spin.
-                    idle_polls += 1;
-                    if idle_polls > 1 {
-                        return Err(ActionError::Http {
-                            status: None,
-                            message: "internal error: the action state machine stalled".to_string(),
-                            body: None,
-                        });
-                    }
-                    if let Some(deadline) = call.poll_timeout() {
-                        sleep_until(deadline);
-                    }
-                    call.handle_timeout(Instant::now());
                 }
             }
         }
-    }
-
-    /// Sends one request as is; every HTTP answer (any status) is a response.
-    fn send(&self, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
-        let result = match (req.method, &req.body) {
-            (Method::Post, body) => {
-                let mut builder = self.agent.post(&req.url);
-                for (name, value) in &req.headers {
-                    builder = builder.header(name.as_str(), value.as_str());
-                }
-                let builder = builder.config().timeout_global(Some(req.timeout)).build();
-                match body {
-                    Some(bytes) => builder.send(&bytes[..]),
-                    None => builder.send_empty(),
-                }
-            }
-            (Method::Get, _) => {
-                let mut builder = self.agent.get(&req.url);
-                for (name, value) in &req.headers {
-                    builder = builder.header(name.as_str(), value.as_str());
-                }
-                builder
-                    .config()
-                    .timeout_global(Some(req.timeout))
-                    .build()
-                    .call()
-            }
-        };
-        let mut response = result.map_err(|e| transport_error(&req.url, e))?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_RESPONSE_BODY)
-            .read_to_vec()
-            .map_err(|e| transport_error(&req.url, e))?;
-        Ok(HttpResponse {
-            status,
-            headers,
-            body,
-        })
-    }
-}
-
-/// Maps a ureq failure to core's transport error: timeouts are `Timeout`, everything
-/// else is `Network`.
-fn transport_error(url: &str, error: ureq::Error) -> TransportError {
-    let timed_out = match &error {
-        ureq::Error::Timeout(_) => true,
-        ureq::Error::Io(io) => matches!(
-            io.kind(),
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-        ),
-        _ => false,
-    };
-    let text = format!("{error} ({url})");
-    if timed_out {
-        TransportError::Timeout(text)
-    } else {
-        TransportError::Network(text)
-    }
-}
-
-fn sleep_until(deadline: Instant) {
-    let wait = deadline.saturating_duration_since(Instant::now());
-    if wait > Duration::ZERO {
-        std::thread::sleep(wait);
     }
 }
 
@@ -331,7 +181,7 @@ pub fn execute_action(
     action_name: impl Into<String>,
     params: impl Serialize,
 ) -> Result<Value, ActionError> {
-    static SHARED: OnceLock<ActionExecutor> = OnceLock::new();
+    static SHARED: std::sync::OnceLock<ActionExecutor> = std::sync::OnceLock::new();
     SHARED
         .get_or_init(ActionExecutor::new)
         .execute(action_name, params)
@@ -340,9 +190,11 @@ pub fn execute_action(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ampere_core::action::RequestId;
+    use ampere_core::action::{HttpRequest, Method, RequestId, TransportErrorKind};
+    use ampere_runtime_common::ureq_send;
     use std::io::{Read, Write};
     use std::net::TcpListener;
+    use std::time::Duration;
 
     fn request(url: String, timeout: Duration) -> HttpRequest {
         HttpRequest {
@@ -352,6 +204,7 @@ mod tests {
             headers: vec![("Authorization".into(), "Bearer t".into())],
             body: None,
             timeout,
+            max_response_body: MAX_RESPONSE_BODY,
         }
     }
 
@@ -369,13 +222,15 @@ mod tests {
         });
         let exec = ActionExecutor::new();
         let start = Instant::now();
-        let err = exec
-            .send(&request(
+        let err = ureq_send(
+            &exec.agent,
+            &request(
                 format!("http://{addr}/actions/1"),
                 Duration::from_millis(300),
-            ))
-            .expect_err("timeout");
-        assert!(matches!(err, TransportError::Timeout(_)), "{err:?}");
+            ),
+        )
+        .expect_err("timeout");
+        assert_eq!(err.kind, TransportErrorKind::Timeout, "{err:?}");
         assert!(start.elapsed() < Duration::from_secs(2));
         let _ = server.join();
     }
@@ -396,12 +251,11 @@ mod tests {
                 );
             }
         });
-        let resp = ActionExecutor::new()
-            .send(&request(
-                format!("http://{addr}/actions/1"),
-                Duration::from_secs(10),
-            ))
-            .expect("a response");
+        let resp = ureq_send(
+            &ActionExecutor::new().agent,
+            &request(format!("http://{addr}/actions/1"), Duration::from_secs(10)),
+        )
+        .expect("a response");
         assert_eq!(resp.status, 503);
         assert_eq!(resp.body, br#"{"message":"down"}"#);
         let _ = server.join();

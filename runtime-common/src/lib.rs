@@ -31,6 +31,8 @@ mod prepare;
 mod private_dir;
 mod process;
 mod shared;
+#[cfg(feature = "ureq")]
+mod ureq_http;
 
 pub use groups::{live_groups, Registration};
 pub use locate::{locate_cli, CliProgram};
@@ -39,6 +41,8 @@ pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepar
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
 pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
+#[cfg(feature = "ureq")]
+pub use ureq_http::{ureq_agent, ureq_send};
 
 use std::ffi::OsString;
 

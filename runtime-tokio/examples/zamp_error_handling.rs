@@ -29,8 +29,8 @@ async fn main() {
         Err(ActionError::Timeout { action_id, seconds }) => {
             println!("Timed out after {seconds}s; action {action_id} may still complete");
         }
-        Err(ActionError::Config { variable }) => {
-            println!("Configuration missing: set {variable}");
+        Err(ActionError::Config { message, .. }) => {
+            println!("Configuration: {message}");
         }
         Err(error) => println!("Error: {error}"),
     }

@@ -234,12 +234,7 @@ async fn config_from_env_and_missing_config() {
         .execute::<Value>("x", json!({}))
         .await
         .expect_err("no base url");
-    assert_eq!(
-        err,
-        ActionError::Config {
-            variable: "ZAMP_BASE_URL".into()
-        }
-    );
+    assert_eq!(err, ActionError::missing_config("ZAMP_BASE_URL"));
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@ use serde_json::{Map, Value};
 
 use super::config::ActionConfig;
 use super::error::ActionError;
-use super::http::{HttpRequest, HttpResponse, Method, RequestId, TransportError};
+use super::http::{
+    HttpRequest, HttpResponse, Method, RequestId, TransportError, MAX_RESPONSE_BODY, USER_AGENT,
+};
 use super::request::{ActionRequest, ExecutionMode};
 use crate::error::ValidationError;
 
@@ -33,16 +35,22 @@ pub const INLINE_SERVER_DEFAULT: Duration = Duration::from_secs(60);
 /// Added to the inline server bound to get the inline request timeout.
 pub const INLINE_TIMEOUT_MARGIN: Duration = Duration::from_secs(10);
 
-/// What the machine wants next. Drained with [`ActionCall::poll_output`].
+/// What the machine wants next, from [`ActionCall::poll_output`]. There is always exactly
+/// one thing to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Output {
     /// Send this request, then feed its answer back with
-    /// [`ActionCall::handle_response`] or [`ActionCall::handle_transport_error`].
+    /// [`ActionCall::handle_response`] or [`ActionCall::handle_transport_error`]. Handed out
+    /// once per request.
     Send(HttpRequest),
-    /// Wait until this instant, then call [`ActionCall::handle_timeout`].
+    /// The request with this id is in flight: feed its answer. (A sequential driver, which
+    /// answers each `Send` before asking again, never sees this.)
+    AwaitResponse(RequestId),
+    /// Wait until this instant, then call [`ActionCall::handle_timeout`]. The only way the
+    /// machine says "wait": the same deadline is returned until it has come.
     WaitUntil(Instant),
     /// The action is over: its result (`null` when it completed without one), or the error.
-    /// Emitted exactly once; nothing follows it.
+    /// Returned again (a clone) if asked again; no input changes it.
     Done(Result<Value, ActionError>),
 }
 
@@ -59,14 +67,10 @@ enum State {
     Ready(Step),
     /// Sent; waiting for its answer.
     InFlight { id: RequestId, step: Step },
-    /// Waiting for a deadline; `announced` once `WaitUntil` was handed out.
-    Waiting {
-        deadline: Instant,
-        then: Step,
-        announced: bool,
-    },
-    /// Over; `Some` until `Done` is handed out.
-    Finished(Option<Result<Value, ActionError>>),
+    /// Waiting for a deadline.
+    Waiting { deadline: Instant, then: Step },
+    /// Over.
+    Finished(Result<Value, ActionError>),
 }
 
 /// A backoff schedule that counts the waiting it asked for.
@@ -115,15 +119,16 @@ impl Backoff {
 ///
 /// # Driving it
 ///
-/// After construction and after **every** input, drain [`poll_output`](Self::poll_output)
-/// until it returns `None`. At most one thing is outstanding at a time: either one request
-/// in flight or one deadline, so a sequential driver only ever sees `Send`, `WaitUntil` or
-/// `Done` before it must act; `None` means "nothing until the next input".
+/// After construction and after **every** input, ask [`poll_output`](Self::poll_output)
+/// what to do; it always has an answer. At most one thing is outstanding at a time: either
+/// one request in flight or one deadline, so a sequential driver only ever sees `Send`,
+/// `WaitUntil` or `Done`.
 ///
 /// Inputs that do not fit the current state — an answer with an unknown or stale
 /// [`RequestId`], an answer when no request is in flight, a timeout while not waiting, any
 /// input after `Done` — are **ignored** (the method returns `false`) and never panic. A
-/// timeout before the deadline returns `true` and re-announces the same `WaitUntil`.
+/// timeout before the deadline returns `true` and changes nothing: the same `WaitUntil`
+/// comes again.
 ///
 /// ```
 /// use std::time::Instant;
@@ -145,16 +150,17 @@ impl Backoff {
 ///     let mut call = ActionCall::new(request, config, clock())?;
 ///     loop {
 ///         match call.poll_output() {
-///             Some(Output::Send(req)) => match send(&req) {
+///             Output::Send(req) => match send(&req) {
 ///                 Ok(resp) => { call.handle_response(req.id, resp, clock()); }
 ///                 Err(err) => { call.handle_transport_error(req.id, err, clock()); }
 ///             },
-///             Some(Output::WaitUntil(deadline)) => {
+///             // Only a driver that asks again before answering sees this.
+///             Output::AwaitResponse(_) => unreachable!("answered every Send"),
+///             Output::WaitUntil(deadline) => {
 ///                 sleep_until(deadline);
 ///                 call.handle_timeout(clock());
 ///             }
-///             Some(Output::Done(result)) => return result,
-///             None => unreachable!("a sequential driver always has something to do"),
+///             Output::Done(result) => return result,
 ///         }
 ///     }
 /// }
@@ -187,6 +193,10 @@ impl ActionCall {
         // The first request goes out at once; the start instant is not needed.
         let _ = now;
         let create_body = request.create_body_bytes()?;
+        Ok(Self::start(&request, create_body, config))
+    }
+
+    fn start(request: &ActionRequest, create_body: Vec<u8>, config: ActionConfig) -> Self {
         let inline = request.execution_mode == ExecutionMode::Inline;
         let create_timeout = if inline {
             inline_request_timeout(request.start_to_close_timeout)
@@ -196,7 +206,7 @@ impl ActionCall {
         let poll_budget = request
             .start_to_close_timeout
             .map_or(POLL_BUDGET_MIN, |t| t.max(POLL_BUDGET_MIN));
-        Ok(Self {
+        Self {
             create_url: config.url("/actions"),
             config,
             create_body,
@@ -212,7 +222,7 @@ impl ActionCall {
                 CREATE_RETRY_BUDGET,
             ),
             poll_backoff: Backoff::new(POLL_INITIAL, POLL_COEFFICIENT, POLL_MAX, poll_budget),
-        })
+        }
     }
 
     /// Resumes polling an action that was already created (for example after
@@ -234,7 +244,8 @@ impl ActionCall {
         }
         let mut request = ActionRequest::new("", Value::Null);
         request.start_to_close_timeout = start_to_close_timeout;
-        let mut call = Self::new(request, config, now)?;
+        request.validate_settings()?;
+        let mut call = Self::start(&request, Vec::new(), config);
         call.action_id = Some(action_id);
         call.next_poll(now);
         Ok(call)
@@ -245,46 +256,24 @@ impl ActionCall {
         self.action_id.as_deref()
     }
 
-    /// Whether `Done` was already handed out.
+    /// Whether the action is over (`poll_output` says `Done`).
     pub fn is_done(&self) -> bool {
-        matches!(self.state, State::Finished(None))
+        matches!(self.state, State::Finished(_))
     }
 
-    /// The deadline the machine is waiting for, if it is waiting (quinn-style alternative to
-    /// tracking `WaitUntil`).
-    pub fn poll_timeout(&self) -> Option<Instant> {
-        match self.state {
-            State::Waiting { deadline, .. } => Some(deadline),
-            _ => None,
-        }
-    }
-
-    /// The next thing to do, or `None` when nothing is to be done until the next input.
-    ///
-    /// Drain it after construction and after every input.
-    pub fn poll_output(&mut self) -> Option<Output> {
-        match &mut self.state {
+    /// The next thing to do. Ask after construction and after every input.
+    pub fn poll_output(&mut self) -> Output {
+        match &self.state {
             State::Ready(step) => {
                 let step = *step;
                 let id = RequestId::from_raw(self.next_request);
                 self.next_request = self.next_request.wrapping_add(1);
                 self.state = State::InFlight { id, step };
-                Some(Output::Send(self.build(id, step)))
+                Output::Send(self.build(id, step))
             }
-            State::InFlight { .. } => None,
-            State::Waiting {
-                deadline,
-                announced,
-                ..
-            } => {
-                if *announced {
-                    None
-                } else {
-                    *announced = true;
-                    Some(Output::WaitUntil(*deadline))
-                }
-            }
-            State::Finished(result) => result.take().map(Output::Done),
+            State::InFlight { id, .. } => Output::AwaitResponse(*id),
+            State::Waiting { deadline, .. } => Output::WaitUntil(*deadline),
+            State::Finished(result) => Output::Done(result.clone()),
         }
     }
 
@@ -311,10 +300,7 @@ impl ActionCall {
         let Some(step) = self.take_in_flight(id) else {
             return false;
         };
-        let message = match error {
-            TransportError::Network(text) => format!("Network error: {text}"),
-            TransportError::Timeout(text) => format!("Request timed out: {text}"),
-        };
+        let message = error.message(&self.url_of(step), self.timeout_of(step), MAX_RESPONSE_BODY);
         let error = ActionError::Http {
             status: None,
             message,
@@ -325,19 +311,14 @@ impl ActionCall {
     }
 
     /// Tells the machine the time is `now`. When it is waiting and the deadline has come,
-    /// the next request becomes ready; before the deadline the same `WaitUntil` is
-    /// announced again. Returns `false` (and changes nothing) when it is not waiting.
+    /// the next request becomes ready; before the deadline nothing changes (the same
+    /// `WaitUntil` comes again). Returns `false` (and changes nothing) when it is not
+    /// waiting.
     pub fn handle_timeout(&mut self, now: Instant) -> bool {
-        match &mut self.state {
-            State::Waiting {
-                deadline,
-                then,
-                announced,
-            } => {
-                if now >= *deadline {
-                    self.state = State::Ready(*then);
-                } else {
-                    *announced = false;
+        match self.state {
+            State::Waiting { deadline, then } => {
+                if now >= deadline {
+                    self.state = State::Ready(then);
                 }
                 true
             }
@@ -362,6 +343,13 @@ impl ActionCall {
         }
     }
 
+    fn timeout_of(&self, step: Step) -> Duration {
+        match step {
+            Step::Create => self.create_timeout,
+            Step::Poll => REQUEST_TIMEOUT,
+        }
+    }
+
     fn poll_url(&self) -> String {
         let id = self.action_id.as_deref().unwrap_or_default();
         self.config
@@ -369,7 +357,10 @@ impl ActionCall {
     }
 
     fn build(&self, id: RequestId, step: Step) -> HttpRequest {
-        let mut headers = vec![("Authorization".to_owned(), self.config.authorization())];
+        let mut headers = vec![
+            ("Authorization".to_owned(), self.config.authorization()),
+            ("User-Agent".to_owned(), USER_AGENT.to_owned()),
+        ];
         match step {
             Step::Create => {
                 headers.push(("Content-Type".to_owned(), "application/json".to_owned()));
@@ -380,6 +371,7 @@ impl ActionCall {
                     headers,
                     body: Some(self.create_body.clone()),
                     timeout: self.create_timeout,
+                    max_response_body: MAX_RESPONSE_BODY,
                 }
             }
             Step::Poll => HttpRequest {
@@ -389,23 +381,20 @@ impl ActionCall {
                 headers,
                 body: None,
                 timeout: REQUEST_TIMEOUT,
+                max_response_body: MAX_RESPONSE_BODY,
             },
         }
     }
 
     fn finish(&mut self, result: Result<Value, ActionError>) {
-        self.state = State::Finished(Some(result));
+        self.state = State::Finished(result);
     }
 
     fn wait(&mut self, wait: Duration, then: Step, now: Instant) {
         // An instant that cannot be represented is clamped to `now`: the budget is counted
         // in requested waits, so the call still ends.
         let deadline = now.checked_add(wait).unwrap_or(now);
-        self.state = State::Waiting {
-            deadline,
-            then,
-            announced: false,
-        };
+        self.state = State::Waiting { deadline, then };
     }
 
     fn after(&mut self, step: Step, answer: Result<Value, ActionError>, now: Instant) {
@@ -574,8 +563,11 @@ const HEX: [u8; 16] = *b"0123456789ABCDEF";
 
 /// Classifies one HTTP answer into the protocol's "answer" (a JSON value) or an error.
 ///
-/// - non-2xx: [`ActionError::Http`] `HTTP {status} from {url}` (+ `: {message}` when the body
-///   is a JSON object with a non-blank string `message`), with the body;
+/// - 3xx (redirects are never followed, so the token never travels to another host):
+///   [`ActionError::Http`] `HTTP {status} from {url}: redirect to {location} not followed`
+///   (`: redirect not followed (no Location)` without one), with the body;
+/// - other non-2xx: [`ActionError::Http`] `HTTP {status} from {url}` (+ `: {message}` when
+///   the body is a JSON object with a non-blank string `message`), with the body;
 /// - 2xx, not JSON: [`ActionError::Decode`] naming the URL;
 /// - 2xx, an object with a non-null `error`: [`ActionError::Http`] whose message is
 ///   `error.message` (or the error's text) — except an action record whose `status` is a
@@ -585,6 +577,19 @@ const HEX: [u8; 16] = *b"0123456789ABCDEF";
 /// - otherwise the parsed body is the answer.
 pub fn classify(url: &str, response: &HttpResponse) -> Result<Value, ActionError> {
     let status = response.status;
+    if (300..=399).contains(&status) {
+        let message = match response.header("location") {
+            Some(location) => {
+                format!("HTTP {status} from {url}: redirect to {location} not followed")
+            }
+            None => format!("HTTP {status} from {url}: redirect not followed (no Location)"),
+        };
+        return Err(ActionError::Http {
+            status: Some(status),
+            message,
+            body: Some(String::from_utf8_lossy(&response.body).into_owned()),
+        });
+    }
     if !(200..=299).contains(&status) {
         let mut message = format!("HTTP {status} from {url}");
         if let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&response.body) {

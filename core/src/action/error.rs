@@ -13,7 +13,7 @@ use crate::error::ValidationError;
 /// | `HttpClientError(status_code, message, response_body)` | [`ActionError::Http`] (HTTP failure, network error, request timeout) |
 /// | `RuntimeError` | [`ActionError::Failed`] (terminal failure status), [`ActionError::UnexpectedStatus`] |
 /// | `TimeoutError` | [`ActionError::Timeout`] (polling exceeded its limit) |
-/// | `KeyError` | [`ActionError::Config`] (a required environment variable is missing) |
+/// | `KeyError` | [`ActionError::Config`] (a required environment variable is missing; also an unusable base URL) |
 ///
 /// and add what a typed language needs: [`ActionError::Validation`] (a request or retry
 /// policy broke a rule, raised before anything is sent), [`ActionError::Decode`] (a response
@@ -71,11 +71,18 @@ pub enum ActionError {
         /// The polling budget in seconds (printed without a fraction when whole).
         seconds: f64,
     },
-    /// A required setting was neither passed explicitly nor set in the environment.
-    #[error("{variable} is not set and no explicit value was given")]
+    /// A required setting was neither passed explicitly nor set in the environment, or the
+    /// base URL is not a usable `http`/`https` URL. Raised before any request.
+    ///
+    /// `message` is the whole text: `{variable} is not set and no explicit value was given`,
+    /// or `invalid base URL "{url}" ({variable}): {why}` (credentials in the URL redacted).
+    #[error("{message}")]
     Config {
-        /// The environment variable that was consulted (`ZAMP_BASE_URL` or `ZAMP_AUTH_TOKEN`).
+        /// The setting, named by its environment variable (`ZAMP_BASE_URL` or
+        /// `ZAMP_AUTH_TOKEN`), also when the value was given explicitly.
         variable: String,
+        /// The full error text.
+        message: String,
     },
     /// The request or its retry policy broke a rule; nothing was sent.
     #[error(transparent)]
@@ -101,6 +108,16 @@ pub enum ActionError {
 }
 
 impl ActionError {
+    /// The [`ActionError::Config`] for a setting that is missing: `{variable} is not set and
+    /// no explicit value was given`.
+    pub fn missing_config(variable: impl Into<String>) -> Self {
+        let variable = variable.into();
+        Self::Config {
+            message: format!("{variable} is not set and no explicit value was given"),
+            variable,
+        }
+    }
+
     /// The platform's id of the action this error is about, when the action was created
     /// (`Failed`, `UnexpectedStatus`, `Timeout`).
     pub fn action_id(&self) -> Option<&str> {

@@ -1,7 +1,32 @@
-//! The HTTP requests the machine asks for and the answers it is fed.
+//! The HTTP requests the machine asks for, the answers it is fed, and the HTTP policy every
+//! runtime carries out identically.
+//!
+//! # The HTTP policy (core's, the same in every runtime)
+//!
+//! - Every request carries `User-Agent: ampere/<version>` ([`USER_AGENT`]) and
+//!   `Authorization: Bearer <token>`; a request with a body also `Content-Type:
+//!   application/json`. The transport sends exactly these headers.
+//! - Each request has its own total timeout ([`HttpRequest::timeout`]): connecting, sending
+//!   and reading the whole answer.
+//! - A response body longer than [`HttpRequest::max_response_body`] ([`MAX_RESPONSE_BODY`],
+//!   64 MiB) is an error ([`TransportErrorKind::BodyTooLarge`]), never a silent truncation.
+//! - **Redirects are never followed**: the bearer token must not travel to another host. The
+//!   transport hands a 3xx answer back as is (with its `Location` header), and core turns it
+//!   into an [`ActionError::Http`](super::ActionError::Http) naming the status and the
+//!   location.
+//! - A request that gets no answer is a [`TransportError`]: the runtime only says which
+//!   [`TransportErrorKind`] it was (plus its client's text as `detail`); core composes the
+//!   error text, so it reads the same in every runtime.
 
 use std::fmt;
 use std::time::Duration;
+
+/// The `User-Agent` of every request: `ampere/<version>`.
+pub const USER_AGENT: &str = concat!("ampere/", env!("CARGO_PKG_VERSION"));
+
+/// The largest response body accepted: 64 MiB. A longer one is an error
+/// ([`TransportErrorKind::BodyTooLarge`]), never truncated.
+pub const MAX_RESPONSE_BODY: u64 = 64 * 1024 * 1024;
 
 /// Identifies one request the machine emitted; its answer must be fed back with the same id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -53,7 +78,8 @@ impl fmt::Display for Method {
 /// One HTTP request for the runtime to send.
 ///
 /// The runtime sends it as is (method, URL, every header, body) with `timeout` as the
-/// total request timeout, then feeds back either
+/// total request timeout, reading at most `max_response_body` bytes of the answer and never
+/// following a redirect (see the [module's policy](self)), then feeds back either
 /// [`ActionCall::handle_response`](super::ActionCall::handle_response) or
 /// [`ActionCall::handle_transport_error`](super::ActionCall::handle_transport_error) with
 /// this `id`.
@@ -67,12 +93,16 @@ pub struct HttpRequest {
     pub method: Method,
     /// The absolute URL.
     pub url: String,
-    /// Headers to send, in order (`Authorization`, then `Content-Type` when there is a body).
+    /// Headers to send, in order (`Authorization`, `User-Agent`, then `Content-Type` when
+    /// there is a body). The transport adds none of its own.
     pub headers: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<Vec<u8>>,
     /// The total timeout of this request (30 s; longer for an inline create).
     pub timeout: Duration,
+    /// The largest response body to read ([`MAX_RESPONSE_BODY`]); a longer body is
+    /// [`TransportErrorKind::BodyTooLarge`].
+    pub max_response_body: u64,
 }
 
 impl HttpRequest {
@@ -121,6 +151,7 @@ impl fmt::Debug for HttpRequest {
             .field("headers", &Headers(&self.headers))
             .field("body", &Body(&self.body))
             .field("timeout", &self.timeout)
+            .field("max_response_body", &self.max_response_body)
             .finish()
     }
 }
@@ -130,7 +161,7 @@ impl fmt::Debug for HttpRequest {
 pub struct HttpResponse {
     /// The status code.
     pub status: u16,
-    /// The response headers (not used by the protocol today; kept for completeness).
+    /// The response headers (`Location` names where a 3xx answer pointed).
     pub headers: Vec<(String, String)>,
     /// The whole body.
     pub body: Vec<u8>,
@@ -147,12 +178,120 @@ impl HttpResponse {
     }
 }
 
-/// A request that got no HTTP answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+impl HttpResponse {
+    /// The value of the first header named `name` (ASCII case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Why a request got no HTTP answer, as the runtime's client reported it. Core turns each
+/// kind into the same error text in every runtime.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum TransportError {
-    /// Connecting, sending or receiving failed; becomes `Network error: {text}`.
-    Network(String),
-    /// The request's `timeout` elapsed; becomes `Request timed out: {text}`.
-    Timeout(String),
+pub enum TransportErrorKind {
+    /// Nothing listens there: the connection was refused.
+    Refused,
+    /// The host name could not be resolved.
+    Dns,
+    /// The TLS handshake (or a certificate check) failed.
+    Tls,
+    /// The request's total timeout elapsed.
+    Timeout,
+    /// The client could not use the URL.
+    InvalidUrl,
+    /// The response body is longer than [`HttpRequest::max_response_body`].
+    BodyTooLarge,
+    /// Anything else (connection reset, a protocol error, ...).
+    Other,
+}
+
+/// A request that got no HTTP answer: what kind of failure, and the client's own text.
+///
+/// The runtime fills it in; core composes the error the caller sees (see
+/// [`TransportError::message`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransportError {
+    /// What went wrong.
+    pub kind: TransportErrorKind,
+    /// The client's text, for the kinds whose error text includes it ([`Tls`],
+    /// [`InvalidUrl`], [`Other`]) and for logs. It must not hold a secret (HTTP clients do
+    /// not put headers in their errors).
+    ///
+    /// [`Tls`]: TransportErrorKind::Tls
+    /// [`InvalidUrl`]: TransportErrorKind::InvalidUrl
+    /// [`Other`]: TransportErrorKind::Other
+    pub detail: String,
+}
+
+impl TransportError {
+    /// A failure of `kind` with the client's `detail`.
+    pub fn new(kind: TransportErrorKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+        }
+    }
+
+    /// The error text for a request to `url` with total timeout `timeout`:
+    ///
+    /// | kind | text |
+    /// |---|---|
+    /// | `Refused` | `Network error: connection refused ({url})` |
+    /// | `Dns` | `Network error: cannot resolve the host of {url}` |
+    /// | `Tls` | `Network error: TLS failure with {url}: {detail}` |
+    /// | `Timeout` | `Request timed out: no complete answer from {url} within {timeout}` |
+    /// | `InvalidUrl` | `Network error: invalid URL {url}: {detail}` |
+    /// | `BodyTooLarge` | `Network error: the response from {url} is larger than the limit of {limit} bytes` |
+    /// | `Other` | `Network error: {detail} ({url})` |
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ampere_core::action::{TransportError, TransportErrorKind};
+    ///
+    /// let e = TransportError::new(TransportErrorKind::Refused, "tcp connect error");
+    /// assert_eq!(
+    ///     e.message("http://127.0.0.1:9/actions", Duration::from_secs(30), 1024),
+    ///     "Network error: connection refused (http://127.0.0.1:9/actions)"
+    /// );
+    /// ```
+    pub fn message(&self, url: &str, timeout: Duration, limit: u64) -> String {
+        let detail = self.detail.trim();
+        match self.kind {
+            TransportErrorKind::Refused => format!("Network error: connection refused ({url})"),
+            TransportErrorKind::Dns => format!("Network error: cannot resolve the host of {url}"),
+            TransportErrorKind::Tls => format!("Network error: TLS failure with {url}: {detail}"),
+            TransportErrorKind::Timeout => format!(
+                "Request timed out: no complete answer from {url} within {}",
+                seconds(timeout)
+            ),
+            TransportErrorKind::InvalidUrl => {
+                format!("Network error: invalid URL {url}: {detail}")
+            }
+            TransportErrorKind::BodyTooLarge => format!(
+                "Network error: the response from {url} is larger than the limit of {limit} bytes"
+            ),
+            TransportErrorKind::Other => format!("Network error: {detail} ({url})"),
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {}", self.kind, self.detail)
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// `30s`, `1.5s`: seconds without a fraction when whole.
+fn seconds(d: Duration) -> String {
+    if d.subsec_nanos() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
 }

@@ -15,6 +15,9 @@
 //! 5. [`ActionCall::resume`] keeps polling an action created earlier (after a timeout).
 //! 6. [`decode_result`] turns the result into the caller's type.
 //!
+//! The HTTP policy (User-Agent, per-request timeout, body limit, no redirects, the text of
+//! each transport failure) is core's too: see [`HttpRequest`] and [`TransportErrorKind`].
+//!
 //! # Interpretation notes
 //!
 //! - **Waiting is counted, not measured.** Both budgets count the waits the machine asked
@@ -55,8 +58,11 @@ pub use call::{
     CREATE_RETRY_INITIAL, CREATE_RETRY_MAX, INLINE_SERVER_DEFAULT, INLINE_TIMEOUT_MARGIN,
     POLL_BUDGET_MIN, POLL_COEFFICIENT, POLL_INITIAL, POLL_MAX, REQUEST_TIMEOUT,
 };
-pub use config::{ActionConfig, AUTH_TOKEN_VAR, BASE_URL_VAR};
+pub use config::{ActionConfig, ActionCredentials, AUTH_TOKEN_VAR, BASE_URL_VAR};
 pub use duration::{iso8601_duration, total_seconds, MAX_WIRE_DAYS};
 pub use error::{decode_result, ActionError};
-pub use http::{HttpRequest, HttpResponse, Method, RequestId, TransportError};
+pub use http::{
+    HttpRequest, HttpResponse, Method, RequestId, TransportError, TransportErrorKind,
+    MAX_RESPONSE_BODY, USER_AGENT,
+};
 pub use request::{ActionRequest, ExecutionMode, RetryPolicy};

@@ -79,6 +79,19 @@ impl RetryPolicy {
     }
 }
 
+fn check_action_name(name: &str) -> Result<(), ValidationError> {
+    if name.trim().is_empty() {
+        return Err(ValidationError::new("action_name", "must not be empty"));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control()) {
+        return Err(ValidationError::new(
+            "action_name",
+            format!("must not contain control characters (found {c:?})"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_wire_duration(field: &str, value: Duration) -> Result<(), ValidationError> {
     if !is_positive_on_wire(value) {
         return Err(ValidationError::new(
@@ -207,9 +220,16 @@ impl ActionRequest {
         self.retry_policy.unwrap_or_default()
     }
 
-    /// Checks the request: the retry policy (see [`RetryPolicy`]) and a positive
-    /// `start_to_close_timeout` (at least one microsecond, fitting a `timedelta`).
+    /// Checks the request: an action name that is not blank and holds no control character,
+    /// the retry policy (see [`RetryPolicy`]) and a positive `start_to_close_timeout` (at
+    /// least one microsecond, fitting a `timedelta`).
     pub fn validate(&self) -> Result<(), ValidationError> {
+        check_action_name(&self.action_name)?;
+        self.validate_settings()
+    }
+
+    /// [`validate`](Self::validate) without the action name (a resumed poll has none).
+    pub(crate) fn validate_settings(&self) -> Result<(), ValidationError> {
         self.effective_retry_policy().validate()?;
         if let Some(timeout) = self.start_to_close_timeout {
             check_wire_duration("start_to_close_timeout", timeout)?;

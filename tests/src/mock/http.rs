@@ -31,6 +31,8 @@ pub struct Response {
     pub content_type: &'static str,
     /// The body.
     pub body: Vec<u8>,
+    /// More headers (e.g. `Location`).
+    pub headers: Vec<(String, String)>,
 }
 
 /// Largest request head or body accepted (the mock's requests are small).
@@ -113,8 +115,13 @@ fn serve(stream: TcpStream, handler: &(dyn Fn(Request) -> Response + Sync), stop
             return;
         };
         let response = handler(request);
+        let extra: String = response
+            .headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         let head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n{extra}\r\n",
             response.status,
             reason(response.status),
             response.content_type,
@@ -241,6 +248,10 @@ fn reason(status: u16) -> &'static str {
         200 => "OK",
         201 => "Created",
         202 => "Accepted",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
         400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",

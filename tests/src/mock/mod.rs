@@ -129,6 +129,10 @@ pub struct ActionScript {
     pub inline: bool,
     /// With inline execution, answer `RUNNING` instead of the terminal answer.
     pub inline_running: bool,
+    /// Every create answers this redirect status with `Location: <url>` (and a JSON body).
+    pub create_redirect: Option<(u16, String)>,
+    /// Creates answer 200 with a JSON body of exactly this many bytes (an `id` and padding).
+    pub create_body_len: Option<usize>,
 }
 
 impl Default for ActionScript {
@@ -150,6 +154,8 @@ impl Default for ActionScript {
             poll_delay: Duration::ZERO,
             inline: false,
             inline_running: false,
+            create_redirect: None,
+            create_body_len: None,
         }
     }
 }
@@ -360,11 +366,12 @@ impl Drop for ZampMock {
     }
 }
 
-/// An answer: status and JSON (or raw) body.
+/// An answer: status, JSON (or raw) body and extra headers.
 struct Answer {
     status: u16,
     body: String,
     json: bool,
+    headers: Vec<(String, String)>,
 }
 
 fn answer(status: u16, body: Value) -> Answer {
@@ -372,6 +379,7 @@ fn answer(status: u16, body: Value) -> Answer {
         status,
         body: body.to_string(),
         json: true,
+        headers: Vec::new(),
     }
 }
 
@@ -459,6 +467,7 @@ fn handle(inner: &Inner, request: http::Request) -> http::Response {
         status: ans.status,
         content_type: ctype,
         body: ans.body.into_bytes(),
+        headers: ans.headers,
     }
 }
 
@@ -633,11 +642,28 @@ fn create(inner: &Inner, content_type: &str, raw: &[u8], body: Option<&Value>) -
     if let Some(status) = script.create_status {
         return message(status, reason(status));
     }
+    if let Some((status, location)) = &script.create_redirect {
+        let mut moved = message(*status, "moved");
+        moved.headers.push(("Location".into(), location.clone()));
+        return moved;
+    }
+    if let Some(len) = script.create_body_len {
+        let head = r#"{"id":"act_big","pad":""#;
+        let tail = r#""}"#;
+        let pad = len.saturating_sub(head.len() + tail.len());
+        return Answer {
+            status: 200,
+            body: format!("{head}{}{tail}", "x".repeat(pad)),
+            json: true,
+            headers: Vec::new(),
+        };
+    }
     if script.create_non_json {
         return Answer {
             status: 200,
             body: "<html>definitely not json</html>".into(),
             json: false,
+            headers: Vec::new(),
         };
     }
     let inline = body.get("execution_mode").and_then(Value::as_str) == Some("INLINE");
@@ -700,6 +726,7 @@ fn poll(inner: &Inner, id: &str) -> Answer {
             status: 200,
             body: "<html>definitely not json</html>".into(),
             json: false,
+            headers: Vec::new(),
         };
     }
     let effective = polls - script.poll_5xx;

@@ -649,6 +649,12 @@ macro_rules! runtime_suite {
             action_network_error,
             action_token_not_in_debug,
             action_create_body_options,
+            action_redirect_not_followed,
+            action_oversized_body,
+            action_invalid_base_url,
+            action_bad_name,
+            action_user_agent,
+            action_refused_same_text,
         ]);
     };
     ($rt:ty, only: [$($name:ident),* $(,)?]) => {

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use ampere_core::action::{ActionError, ActionRequest, RetryPolicy};
+use ampere_core::action::{ActionError, ActionRequest, RetryPolicy, MAX_RESPONSE_BODY, USER_AGENT};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -594,9 +594,7 @@ pub fn action_env_missing<R: Runtime>(_s: &Suite) {
     let mock = ZampMock::start();
     let _env = env_lock();
     let _patch = EnvPatch::apply(&[("ZAMP_BASE_URL", None), ("ZAMP_AUTH_TOKEN", None)]);
-    let config = |variable: &str| ActionError::Config {
-        variable: variable.into(),
-    };
+    let config = ActionError::missing_config;
     let got = R::action::<Value>(&ActionCfg::default(), ActionRequest::new("x", json!({})));
     assert_eq!(got, Err(config("ZAMP_BASE_URL")), "[{}]", R::NAME);
     let got = R::execute_action("x", json!({}));
@@ -778,5 +776,235 @@ pub fn action_create_body_options<R: Runtime>(_s: &Suite) {
         })),
         "[{}] create body",
         R::NAME
+    );
+}
+
+fn expect_network<R: Runtime>(what: &str, got: Result<Value, ActionError>, message: &str) {
+    match got {
+        Err(ActionError::Http {
+            status: None,
+            message: m,
+            body: None,
+        }) => assert_eq!(m, message, "[{}] {what}", R::NAME),
+        other => panic!(
+            "[{}] {what}: expected a transport error, got {other:?}",
+            R::NAME
+        ),
+    }
+}
+
+/// A redirect answer is not followed: a clear HTTP error naming the status and the
+/// location, and the token never reaches the other host.
+pub fn action_redirect_not_followed<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    let elsewhere = ZampMock::start();
+    for (name, status) in [("moved-307", 307), ("moved-302", 302), ("moved-308", 308)] {
+        let location = format!("{}/actions", elsewhere.base_url());
+        mock.script(
+            name,
+            ActionScript {
+                create_redirect: Some((status, location.clone())),
+                ..ActionScript::default()
+            },
+        );
+        let got = R::action::<Value>(&cfg_of(&mock), ActionRequest::new(name, json!({})));
+        let body = expect_http::<R>(
+            name,
+            got,
+            status,
+            &format!(
+                "HTTP {status} from {}/actions: redirect to {location} not followed",
+                mock.base_url()
+            ),
+        );
+        assert_eq!(body.as_deref(), Some(r#"{"message":"moved"}"#));
+    }
+    assert_eq!(
+        mock.requests().len(),
+        3,
+        "[{}] one create each, no retry, no poll",
+        R::NAME
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "[{}] the redirect was followed: {:?}",
+        R::NAME,
+        elsewhere.requests()
+    );
+}
+
+/// A response body over the limit (64 MiB) is an error naming the limit, never a
+/// truncated body.
+pub fn action_oversized_body<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    let limit = usize::try_from(MAX_RESPONSE_BODY).expect("the limit fits usize");
+    mock.script(
+        "huge",
+        ActionScript {
+            create_body_len: Some(limit + 1),
+            ..ActionScript::default()
+        },
+    );
+    mock.script(
+        "just-fits",
+        ActionScript {
+            create_body_len: Some(limit),
+            inline: true,
+            ..ActionScript::default()
+        },
+    );
+    let got = R::action::<Value>(&cfg_of(&mock), ActionRequest::new("huge", json!({})));
+    expect_network::<R>(
+        "oversized body",
+        got,
+        &format!(
+            "Network error: the response from {}/actions is larger than the limit of 67108864 bytes",
+            mock.base_url()
+        ),
+    );
+    assert_eq!(mock.requests().len(), 1, "[{}] no retry", R::NAME);
+    // Exactly at the limit: read in full (it then lacks a status: a decode error, not a
+    // transport error).
+    let got = R::action::<Value>(
+        &cfg_of(&mock),
+        ActionRequest::new("just-fits", json!({})).inline(),
+    );
+    expect_decode::<R>(got, &format!("{}/actions", mock.base_url()));
+}
+
+/// A base URL that does not parse or has no http/https scheme: a configuration error
+/// naming it, before anything is sent (explicit and from the environment).
+pub fn action_invalid_base_url<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    let no_scheme = mock
+        .base_url()
+        .strip_prefix("http://")
+        .expect("the mock is http")
+        .to_string();
+    let cases = [
+        (
+            no_scheme.clone(),
+            format!("invalid base URL \"{no_scheme}\" (ZAMP_BASE_URL): it has no scheme (expected http:// or https://)"),
+        ),
+        (
+            "ftp://127.0.0.1:9".to_string(),
+            "invalid base URL \"ftp://127.0.0.1:9\" (ZAMP_BASE_URL): the scheme must be http or https (got \"ftp\")".to_string(),
+        ),
+        (
+            "http://".to_string(),
+            "invalid base URL \"http://\" (ZAMP_BASE_URL): it has no host".to_string(),
+        ),
+        (
+            "http://exa mple.com".to_string(),
+            "invalid base URL \"http://exa mple.com\" (ZAMP_BASE_URL): it contains spaces or control characters".to_string(),
+        ),
+    ];
+    for (url, message) in &cases {
+        let cfg = ActionCfg::explicit(url, mock.token());
+        let got = R::action::<Value>(&cfg, ActionRequest::new("x", json!({})));
+        assert_eq!(
+            got,
+            Err(ActionError::Config {
+                variable: "ZAMP_BASE_URL".into(),
+                message: message.clone(),
+            }),
+            "[{}] {url}",
+            R::NAME
+        );
+    }
+    {
+        let _env = env_lock();
+        let _patch = EnvPatch::apply(&[
+            ("ZAMP_BASE_URL", Some(no_scheme.as_ref())),
+            ("ZAMP_AUTH_TOKEN", Some(mock.token().as_ref())),
+        ]);
+        let got = R::execute_action("x", json!({}));
+        assert_eq!(
+            got.map_err(|e| e.to_string()),
+            Err(cases[0].1.clone()),
+            "[{}] free function",
+            R::NAME
+        );
+    }
+    assert!(
+        mock.requests().is_empty(),
+        "[{}] nothing may be sent",
+        R::NAME
+    );
+}
+
+/// An action name that is empty or holds a control character is rejected before anything
+/// is sent.
+pub fn action_bad_name<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    for name in ["", "  ", "send\ninvoice", "nul\0byte", "tab\tname"] {
+        let got = R::action::<Value>(&cfg_of(&mock), ActionRequest::new(name, json!({})));
+        match got {
+            Err(ActionError::Validation(v)) => assert_eq!(v.field, "action_name", "[{}]", R::NAME),
+            other => panic!(
+                "[{}] {name:?}: expected a validation error, got {other:?}",
+                R::NAME
+            ),
+        }
+        match R::action_by_name(&cfg_of(&mock), name, json!({})) {
+            Err(ActionError::Validation(v)) => assert_eq!(v.field, "action_name"),
+            other => panic!("[{}] {name:?} by name: got {other:?}", R::NAME),
+        }
+    }
+    assert!(
+        mock.requests().is_empty(),
+        "[{}] nothing may be sent",
+        R::NAME
+    );
+}
+
+/// Every request carries core's `User-Agent: ampere/<version>`, and no other.
+pub fn action_user_agent<R: Runtime>(_s: &Suite) {
+    let mock = ZampMock::start();
+    mock.script(
+        "ua",
+        ActionScript {
+            running_polls: 1,
+            ..ActionScript::default()
+        },
+    );
+    let got = R::action::<Value>(&cfg_of(&mock), ActionRequest::new("ua", json!({})));
+    assert_eq!(got, Ok(json!({"ok": true})), "[{}]", R::NAME);
+    let all = mock.requests();
+    assert_eq!(all.len(), 3);
+    for r in &all {
+        let agents: Vec<&String> = r
+            .headers
+            .iter()
+            .filter(|(n, _)| n == "user-agent")
+            .map(|(_, v)| v)
+            .collect();
+        assert_eq!(
+            agents,
+            [USER_AGENT],
+            "[{}] {} {}",
+            R::NAME,
+            r.method,
+            r.path
+        );
+    }
+    assert!(USER_AGENT.starts_with("ampere/"));
+}
+
+/// Connection refused reads exactly the same in every runtime (core writes the text).
+pub fn action_refused_same_text<R: Runtime>(_s: &Suite) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let base = format!("http://127.0.0.1:{port}");
+    let got = R::action::<Value>(
+        &ActionCfg::explicit(&base, "token"),
+        ActionRequest::new("nowhere", json!({})),
+    );
+    expect_network::<R>(
+        "refused",
+        got,
+        &format!("Network error: connection refused ({base}/actions)"),
     );
 }
