@@ -12,18 +12,18 @@
 #![warn(missing_docs)]
 
 pub mod action;
-pub mod http;
 mod amp;
 mod contract;
 mod driver;
 mod execution;
+pub mod http;
 pub mod runtime;
 mod session;
 
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
-pub use http::HttpTransport;
 pub use amp::{Amp, AmpBuilder};
 pub use execution::{Execution, InputStream, IntoPrompt, Prompt};
+pub use http::HttpTransport;
 pub use runtime::Runtime;
 pub use session::Session;
 
