@@ -31,6 +31,7 @@ mod prepare;
 mod private_dir;
 mod process;
 mod shared;
+mod tool_host;
 #[cfg(feature = "ureq")]
 mod ureq_http;
 
@@ -41,6 +42,7 @@ pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepar
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
 pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
+pub use tool_host::{relay_script, relay_server_json, HostedTool, ToolHandler, ToolHost};
 #[cfg(feature = "ureq")]
 pub use ureq_http::{ureq_agent, ureq_send};
 

@@ -50,7 +50,7 @@ impl std::fmt::Debug for PermissionHost {
     }
 }
 
-fn mkfifo(path: &Path) -> std::io::Result<()> {
+pub(crate) fn mkfifo(path: &Path) -> std::io::Result<()> {
     let c = CString::new(path.as_os_str().as_bytes())
         .map_err(|_| std::io::Error::other("a NUL byte in the path"))?;
     // SAFETY: `c` is a valid NUL-terminated path for the duration of the call.
