@@ -17,5 +17,7 @@ pub mod action;
 pub mod agent;
 pub mod error;
 
-pub use agent::{decode, locate, mcp, message, options, permission, plan, run, settings, threads};
+pub use agent::{
+    callbacks, decode, locate, mcp, message, options, permission, plan, run, settings, threads,
+};
 pub use error::ValidationError;

@@ -26,21 +26,25 @@
 
 mod groups;
 mod locate;
+mod permission_host;
 mod prepare;
 mod private_dir;
 mod process;
 mod settings;
 mod shared;
+mod tool_host;
 #[cfg(feature = "ureq")]
 mod ureq_http;
 
 pub use groups::{live_groups, Registration};
 pub use locate::{locate_cli, CliProgram};
+pub use permission_host::{PermissionHandler, PermissionHost};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
 pub use settings::{AmpSettings, LIVE_STDERR_LINE};
 pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
+pub use tool_host::{relay_script, relay_server_json, HostedTool, ToolHandler, ToolHost};
 #[cfg(feature = "ureq")]
 pub use ureq_http::UreqAgent;
 

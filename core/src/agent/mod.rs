@@ -8,6 +8,7 @@
 //!
 //! Each module is also re-exported at the crate root (`ampere_core::run`, ...).
 
+pub mod callbacks;
 pub mod decode;
 pub mod locate;
 pub mod mcp;
