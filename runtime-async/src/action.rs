@@ -63,55 +63,19 @@ impl<R: Runtime> Default for ActionExecutor<R> {
     }
 }
 
-/// Builds an [`ActionExecutor`] with explicit configuration. Every setting is optional.
-pub struct ActionExecutorBuilder<R: Runtime> {
-    credentials: ActionCredentials,
-    runtime: R,
-}
+/// Builds an [`ActionExecutor`] with explicit configuration (written once for every
+/// runtime). Every setting is optional.
+pub type ActionExecutorBuilder<R> = ampere_runtime_common::ActionExecutorBuilder<ActionExecutor<R>>;
 
-impl<R: Runtime> Default for ActionExecutorBuilder<R> {
-    fn default() -> Self {
-        Self {
-            credentials: ActionCredentials::default(),
-            runtime: R::default(),
-        }
-    }
-}
-
-impl<R: Runtime> fmt::Debug for ActionExecutorBuilder<R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActionExecutorBuilder")
-            .field("credentials", &self.credentials)
-            .finish_non_exhaustive()
-    }
-}
-
-impl<R: Runtime> ActionExecutorBuilder<R> {
-    /// The platform's base URL (wins over `ZAMP_BASE_URL`).
-    #[must_use]
-    pub fn base_url(mut self, base_url: impl Into<String>) -> Self {
-        self.credentials = self.credentials.base_url(base_url);
-        self
-    }
-
-    /// The API token (wins over `ZAMP_AUTH_TOKEN`). It is a secret: never logged and never
-    /// shown by `Debug`.
-    #[must_use]
-    pub fn auth_token(mut self, auth_token: impl Into<String>) -> Self {
-        self.credentials = self.credentials.auth_token(auth_token);
-        self
-    }
-
-    /// The executor, with a fresh connection pool.
-    ///
-    /// Never fails: if the HTTP client cannot be set up (no TLS backend could be
-    /// initialised), every call returns an [`ActionError::Http`] saying so.
-    pub fn build(self) -> ActionExecutor<R> {
+impl<R: Runtime> From<ActionCredentials> for ActionExecutor<R> {
+    /// The executor [`ActionExecutorBuilder::build`] makes, with a fresh connection pool.
+    fn from(credentials: ActionCredentials) -> Self {
+        let runtime = R::default();
         ActionExecutor {
             inner: Arc::new(Inner {
-                http: self.runtime.http_client(),
-                runtime: self.runtime,
-                credentials: self.credentials,
+                http: runtime.http_client(),
+                runtime,
+                credentials,
             }),
         }
     }

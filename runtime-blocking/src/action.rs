@@ -60,32 +60,16 @@ impl Default for ActionExecutor {
     }
 }
 
-/// Builds an [`ActionExecutor`]. Every setting is optional.
-#[derive(Clone, Debug, Default)]
-pub struct ActionExecutorBuilder {
-    credentials: ActionCredentials,
-}
+/// Builds an [`ActionExecutor`] with explicit configuration (written once for every
+/// runtime).
+pub type ActionExecutorBuilder = ampere_runtime_common::ActionExecutorBuilder<ActionExecutor>;
 
-impl ActionExecutorBuilder {
-    /// The platform's base URL (default: `ZAMP_BASE_URL`, read at each call).
-    #[must_use]
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.credentials = self.credentials.base_url(url);
-        self
-    }
-
-    /// The API token (default: `ZAMP_AUTH_TOKEN`, read at each call). Never logged.
-    #[must_use]
-    pub fn auth_token(mut self, token: impl Into<String>) -> Self {
-        self.credentials = self.credentials.auth_token(token);
-        self
-    }
-
-    /// The executor, with a fresh connection pool.
-    pub fn build(self) -> ActionExecutor {
+impl From<ActionCredentials> for ActionExecutor {
+    /// The executor [`ActionExecutorBuilder::build`] makes, with a fresh connection pool.
+    fn from(credentials: ActionCredentials) -> Self {
         ActionExecutor {
             agent: ampere_runtime_common::UreqAgent::new(),
-            credentials: self.credentials,
+            credentials,
         }
     }
 }

@@ -24,6 +24,7 @@
 //! decided by `ampere-core`.
 #![warn(missing_docs)]
 
+mod action_builder;
 mod groups;
 mod locate;
 mod permission_host;
@@ -36,6 +37,7 @@ mod tool_host;
 #[cfg(feature = "ureq")]
 mod ureq_http;
 
+pub use action_builder::ActionExecutorBuilder;
 pub use groups::{live_groups, Registration};
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
