@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use ampere_async_std::{create_user_message, AgentError, Amp, AmpOptions, Message, Prompt};
+use ampere_async_std::{create_user_message, AgentError, Amp, AmpOptions, Message};
 
 fn main() -> Result<(), AgentError> {
     async_std::task::block_on(async {
@@ -31,7 +31,7 @@ fn main() -> Result<(), AgentError> {
                 .await;
             // Dropping `tx` ends the input; the CLI exits after its last answer.
         });
-        let mut messages = amp.execute(Prompt::from(rx), AmpOptions::default());
+        let mut messages = amp.execute(rx, AmpOptions::default());
         while let Some(message) = messages.next().await {
             if let Message::Result(result) = message? {
                 println!("{}", result.result);

@@ -13,15 +13,18 @@
 //! async-std has been discontinued by its authors, who point to smol. This crate therefore
 //! does **not** depend on async-std: it is built on the maintained crates that async-std and
 //! smol both use underneath: [`async_process`] (the CLI child process), [`async_io`] (its
-//! reactor and timers), [`async_channel`], [`futures_lite`] and [`blocking`] (a thread pool
-//! for blocking work). Every future it returns works under `async_std::task::block_on`,
-//! `smol::block_on`, an `async_executor`, or a bare `futures_lite::future::block_on`:
+//! reactor and timers), [`async_executor`], [`async_channel`], [`futures_lite`] and
+//! [`blocking`] (a thread pool for blocking work). Every future it returns works under
+//! `async_std::task::block_on`, `smol::block_on`, an `async_executor`, or a bare
+//! `futures_lite::future::block_on`:
 //!
-//! - each agent execution runs on a **dedicated driver thread** inside
-//!   [`async_io::block_on`]; it owns the child process, its pipes, the private temporary
-//!   folder and core's `AgentRun`, and hands messages over through a bounded channel. It
-//!   keeps reading the CLI's output, draining stderr and enforcing timeouts whatever the
-//!   consumer does, and notices at once when the consumer drops the stream;
+//! - `Execution`, `Session` and `Amp` are `ampere-runtime-async`'s, shared with
+//!   `ampere-tokio`, over [`AsyncStdRuntime`]. Each execution's driver is one task (not a
+//!   thread) on ampere's small process-wide executor (a few threads, at most 4, see
+//!   [`AsyncStdRuntime`]); it feeds the child's IO into `ampere-core`'s run machine, and the
+//!   consumer takes messages straight from that machine. Undelivered output is bounded
+//!   ([`AmpBuilder::max_buffered_bytes`]): above it ampere stops reading the CLI until the
+//!   consumer catches up, and the idle timeout does not run meanwhile;
 //! - HTTP requests (Zamp actions) run the blocking [`ureq`] client on [`blocking`]'s thread
 //!   pool, so no executor thread ever waits on the network; one pooled agent per
 //!   [`ActionExecutor`] reuses connections;
@@ -68,34 +71,72 @@
 #![warn(missing_docs)]
 
 mod action;
-mod agent;
-mod driver;
+mod runtime;
 
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
-pub use agent::{execute, Amp, AmpBuilder, Execution, InputStream, Prompt, Session};
+pub use ampere_runtime_async::reexports::*;
+pub use ampere_runtime_async::{InputStream, IntoPrompt, Prompt};
+pub use runtime::AsyncStdRuntime;
 
+/// The sans-IO core, for everything not re-exported at the top level.
 pub use ampere_core as core;
 
-pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
-pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
-pub use ampere_core::mcp::{
-    McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
-};
-pub use ampere_core::message::{
-    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
-    Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
-    UserInputMessage, UserMessage,
-};
-pub use ampere_core::options::{
-    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
-};
-pub use ampere_core::permission::{
-    create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
-    PermissionContext, PermissionOptions,
-};
-pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
-pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
-pub use ampere_core::ValidationError;
+/// The Amp agent client; see [`ampere_runtime_async::Amp`].
+///
+/// ```no_run
+/// # async_io::block_on(async {
+/// use std::time::Duration;
+/// use ampere_async_std::{Amp, AmpOptions};
+///
+/// let amp = Amp::builder().idle_timeout(Duration::from_secs(300)).build();
+/// let summary = amp.run("What is 2 + 2?", AmpOptions::default()).await?;
+/// println!("{}", summary.result);
+/// # Ok::<(), ampere_async_std::AgentError>(())
+/// # });
+/// ```
+pub type Amp = ampere_runtime_async::Amp<AsyncStdRuntime>;
+
+/// Builds an [`Amp`] client; see [`ampere_runtime_async::AmpBuilder`].
+pub type AmpBuilder = ampere_runtime_async::AmpBuilder<AsyncStdRuntime>;
+
+/// One running execution: a `Stream` of its messages; see
+/// [`ampere_runtime_async::Execution`].
+pub type Execution = ampere_runtime_async::Execution<AsyncStdRuntime>;
+
+/// An interactive session (`--stream-json-input`); see [`ampere_runtime_async::Session`].
+///
+/// ```no_run
+/// # async_io::block_on(async {
+/// use ampere_async_std::{Amp, AmpOptions, Message};
+///
+/// let mut session = Amp::new().session(AmpOptions::default());
+/// session.send_text("Start analyzing the codebase").await?;
+/// while let Some(message) = session.next().await {
+///     if let Message::Result(result) = message? {
+///         println!("first answer: {}", result.result);
+///         break;
+///     }
+/// }
+/// session.send_text("Now focus on the authentication module").await?;
+/// let summary = session.finish().await?;
+/// println!("last answer: {}", summary.result);
+/// # Ok::<(), ampere_async_std::AgentError>(())
+/// # });
+/// ```
+pub type Session = ampere_runtime_async::Session<AsyncStdRuntime>;
+
+/// Starts one execution with a default [`Amp`] client (the seed's `execute()`).
+pub fn execute(prompt: impl IntoPrompt<AsyncStdRuntime>, options: AmpOptions) -> Execution {
+    Amp::new().execute(prompt, options)
+}
+
+/// Runs one execution to completion with a default [`Amp`] client; see [`Amp::run`].
+pub async fn run(
+    prompt: impl IntoPrompt<AsyncStdRuntime>,
+    options: AmpOptions,
+) -> Result<RunSummary, AgentError> {
+    Amp::new().run(prompt, options).await
+}
 
 #[cfg(test)]
 mod tests {

@@ -1,19 +1,21 @@
-//! What the driver needs from an async runtime.
-//!
-//! Extend this trait (for the child process with async pipes, the HTTP transport, ...) as
-//! the driver needs it; keep each implementation small.
+//! What the driver needs from an async runtime, in quinn's shape (`quinn/src/runtime/`):
+//! a clock, a resettable timer, a way to spawn a task, a check that the runtime can be used
+//! here, and a child process with poll-based pipes. Each implementation is small; every
+//! decision stays in `ampere-core`.
 
 use std::fmt;
 use std::future::Future;
+use std::io;
 use std::pin::Pin;
+use std::process::{Command, ExitStatus};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 /// A boxed, sendable future.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// An async runtime (tokio, async-io/smol, ...): its clock, timers and tasks.
-pub trait Runtime: Clone + Default + Send + Sync + fmt::Debug + 'static {
+/// An async runtime (tokio, async-io/smol, ...): its clock, timers, tasks and processes.
+pub trait Runtime: Clone + Default + Send + Sync + Unpin + fmt::Debug + 'static {
     /// The runtime's clock (tokio: `tokio::time::Instant::now()`, so paused-time tests work).
     fn now(&self) -> Instant;
 
@@ -22,6 +24,15 @@ pub trait Runtime: Clone + Default + Send + Sync + fmt::Debug + 'static {
 
     /// Runs `future` to completion in the background.
     fn spawn(&self, future: BoxFuture<'static, ()>);
+
+    /// Whether this runtime can be used from here (tokio: only inside a runtime). The error
+    /// says what is wrong; callers report it as their first error.
+    fn usable(&self) -> io::Result<()>;
+
+    /// Spawns `command` as built by `ampere_runtime_common` (own process group, environment,
+    /// working folder, stdout and stderr piped; stdin piped when `stdin` is true, else
+    /// `/dev/null`) with async pipes.
+    fn spawn_child(&self, command: Command, stdin: bool) -> io::Result<Child>;
 }
 
 /// A resettable timer (quinn's `AsyncTimer`).
@@ -30,6 +41,50 @@ pub trait AsyncTimer: Send + fmt::Debug {
     fn reset(self: Pin<&mut Self>, deadline: Instant);
     /// Ready once the deadline has passed.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
+}
+
+/// The read end of a child's stdout or stderr.
+pub trait PipeRead: Send {
+    /// Reads what is available into `buf` (`Ok(0)` = end of file).
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>;
+}
+
+/// The write end of a child's stdin. Writes go straight to the pipe (no buffering), so
+/// dropping it closes stdin with nothing lost.
+pub trait PipeWrite: Send {
+    /// Writes some of `buf`, returning how much.
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>>;
+}
+
+/// A spawned child: its process id (= its process group id), pipes and exit.
+pub struct Child {
+    /// The process id.
+    pub pid: u32,
+    /// Its stdin, when piped.
+    pub stdin: Option<Pin<Box<dyn PipeWrite>>>,
+    /// Its stdout.
+    pub stdout: Option<Pin<Box<dyn PipeRead>>>,
+    /// Its stderr.
+    pub stderr: Option<Pin<Box<dyn PipeRead>>>,
+    /// Resolves when the child has exited (and is reaped). Dropping it before then kills the
+    /// child where the runtime can (tokio's `kill_on_drop`).
+    pub exit: BoxFuture<'static, io::Result<ExitStatus>>,
+}
+
+impl fmt::Debug for Child {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Child")
+            .field("pid", &self.pid)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Waits until `deadline` on `runtime`'s timer (returns at once if it has passed).

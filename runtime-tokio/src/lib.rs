@@ -33,11 +33,20 @@
 //! - [`Amp::run`] runs to completion and returns a [`RunSummary`].
 //! - [`Prompt::stream`] (or a `tokio::sync::mpsc::Receiver<UserInputMessage>`) sends several
 //!   user messages (`--stream-json-input`); [`Amp::session`] is the interactive form.
+//! - Memory stays bounded: above [`AmpBuilder::max_buffered_bytes`] of undelivered output
+//!   ampere stops reading the CLI until the consumer catches up.
 //! - [`Amp::thread_new`], [`Amp::thread_markdown`], [`Amp::thread_multiplayer`] run the
 //!   CLI's thread commands.
-//! - Dropping an [`Execution`] (or cancelling the task that reads it) stops the CLI's whole
-//!   process group (`SIGTERM`, then `SIGKILL` after a grace period), reaps it and removes
-//!   its private files.
+//! - Dropping an [`Execution`] (or cancelling the task that reads it) sends `SIGTERM` to the
+//!   CLI's whole process group and removes its private files before `drop` returns; the
+//!   driver task sends `SIGKILL` after the grace period if needed and reaps it.
+//!
+//! ## How it runs
+//!
+//! `Execution`, `Session` and `Amp` are `ampere-runtime-async`'s, shared with
+//! `ampere-async-std`, over [`TokioRuntime`]: each execution's driver is one
+//! `tokio::spawn`ed task feeding the child's IO into `ampere-core`'s run machine; the
+//! consumer takes messages straight from that machine.
 //!
 //! ## Actions
 //!
@@ -64,35 +73,85 @@
 #![warn(missing_docs)]
 
 mod action;
-mod amp;
-mod execution;
-mod session;
+mod runtime;
 
 pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
-pub use amp::{execute, run, Amp, AmpBuilder};
-pub use execution::{Execution, InputStream, Prompt};
-pub use session::Session;
+pub use ampere_runtime_async::reexports::*;
+pub use ampere_runtime_async::{InputStream, IntoPrompt, Prompt};
+pub use runtime::TokioRuntime;
 
 /// The sans-IO core, for everything not re-exported at the top level.
 pub use ampere_core as core;
 
-pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
-pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
-pub use ampere_core::error::ValidationError;
-pub use ampere_core::mcp::{
-    McpConfig, McpConfigSource, McpHttpServer, McpOAuth, McpServer, McpStdioServer,
-};
-pub use ampere_core::message::{
-    create_user_message, AssistantMessage, ContentBlock, ErrorResultMessage, McpServerStatus,
-    Message, ResultMessage, SystemMessage, ToolResultContent, UnknownMessage, Usage,
-    UserInputMessage, UserMessage,
-};
-pub use ampere_core::options::{
-    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
-};
-pub use ampere_core::permission::{
-    create_permission, MatchCondition, Permission, PermissionAction, PermissionBuilder,
-    PermissionContext,
-};
-pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
-pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
+/// Runs the Amp agent by driving the Amp CLI; see [`ampere_runtime_async::Amp`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use ampere_tokio::{Amp, AmpOptions};
+///
+/// # async fn demo() -> Result<(), ampere_tokio::AgentError> {
+/// let amp = Amp::builder()
+///     .overall_timeout(Duration::from_secs(600))
+///     .idle_timeout(Duration::from_secs(120))
+///     .build();
+/// let summary = amp.run("Summarize this repository", AmpOptions::default()).await?;
+/// println!("{} ({} turns, {} tokens)", summary.result, summary.num_turns, summary.usage.total_tokens());
+/// # Ok(())
+/// # }
+/// ```
+pub type Amp = ampere_runtime_async::Amp<TokioRuntime>;
+
+/// Builds an [`Amp`] client; see [`ampere_runtime_async::AmpBuilder`].
+pub type AmpBuilder = ampere_runtime_async::AmpBuilder<TokioRuntime>;
+
+/// One running execution: a `Stream` of its messages; see
+/// [`ampere_runtime_async::Execution`].
+///
+/// ```no_run
+/// use ampere_tokio::{execute, AmpOptions, Message};
+///
+/// # async fn demo() -> Result<(), ampere_tokio::AgentError> {
+/// let mut execution = execute("What files are in this directory?", AmpOptions::default());
+/// while let Some(message) = execution.next().await {
+///     if let Message::Result(result) = message? {
+///         println!("Result: {}", result.result);
+///     }
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub type Execution = ampere_runtime_async::Execution<TokioRuntime>;
+
+/// An interactive execution (`--stream-json-input`); see [`ampere_runtime_async::Session`].
+///
+/// ```no_run
+/// use ampere_tokio::{Amp, AmpOptions, Message};
+///
+/// # async fn demo() -> Result<(), ampere_tokio::AgentError> {
+/// let mut session = Amp::new().session(AmpOptions::default());
+/// session.send_text("Start analyzing the codebase").await?;
+/// while let Some(message) = session.next().await {
+///     if let Message::Result(_) = message? {
+///         break; // the first turn is done
+///     }
+/// }
+/// session.send_text("Now focus on the authentication module").await?;
+/// let summary = session.finish().await?;
+/// println!("{}", summary.result);
+/// # Ok(())
+/// # }
+/// ```
+pub type Session = ampere_runtime_async::Session<TokioRuntime>;
+
+/// Starts one execution with a default [`Amp`] client (the seed's `execute()`).
+pub fn execute(prompt: impl IntoPrompt<TokioRuntime>, options: AmpOptions) -> Execution {
+    Amp::new().execute(prompt, options)
+}
+
+/// Runs one execution to completion with a default [`Amp`] client; see [`Amp::run`].
+pub async fn run(
+    prompt: impl IntoPrompt<TokioRuntime>,
+    options: AmpOptions,
+) -> Result<RunSummary, AgentError> {
+    Amp::new().run(prompt, options).await
+}

@@ -6,36 +6,25 @@ use std::time::Duration;
 
 use ampere_core::decode::DecoderConfig;
 use ampere_core::options::{AmpOptions, Visibility};
-use ampere_core::run::{command_outcome, AgentError, RunConfig, RunSummary, SummaryBuilder};
+use ampere_core::plan::PromptKind;
+use ampere_core::run::{AgentError, RunConfig, RunSummary, SummaryBuilder};
 use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
-use ampere_runtime_common::{exit_info, prepare_thread_command, CliSettings};
-use tokio::sync::mpsc;
+use ampere_runtime_common::{prepare_execution, prepare_thread_command, CliSettings};
 
-use crate::execution::{self, Event, Execution, Prompt, ReceiverStream};
+use crate::contract::{AgentRun, RunMode, StdinSetup};
+use crate::driver::start;
+use crate::execution::{Execution, InputStream, IntoPrompt, Prompt};
+use crate::runtime::Runtime;
 use crate::session::Session;
 
-/// Runs the Amp agent by driving the Amp CLI (`--execute --stream-json`).
+/// Runs the Amp agent by driving the Amp CLI (`--execute --stream-json`) on runtime `R`.
 ///
 /// Cheap to clone (the settings are shared). [`Amp::new`] finds the CLI the usual way
 /// (`AMP_CLI_PATH`, `~/.amp`, `PATH`, npm packages) and uses no timeouts;
 /// [`Amp::builder`] sets a CLI path, timeouts and limits.
-///
-/// ```no_run
-/// use std::time::Duration;
-/// use ampere_tokio::{Amp, AmpOptions};
-///
-/// # async fn demo() -> Result<(), ampere_tokio::AgentError> {
-/// let amp = Amp::builder()
-///     .overall_timeout(Duration::from_secs(600))
-///     .idle_timeout(Duration::from_secs(120))
-///     .build();
-/// let summary = amp.run("Summarize this repository", AmpOptions::default()).await?;
-/// println!("{} ({} turns, {} tokens)", summary.result, summary.num_turns, summary.usage.total_tokens());
-/// # Ok(())
-/// # }
-/// ```
 #[derive(Debug, Clone, Default)]
-pub struct Amp {
+pub struct Amp<R: Runtime> {
+    runtime: R,
     inner: Arc<Settings>,
 }
 
@@ -47,11 +36,12 @@ struct Settings {
 
 /// Builds an [`Amp`] client. Every setting has a sensible default.
 #[derive(Debug, Clone, Default)]
-pub struct AmpBuilder {
+pub struct AmpBuilder<R: Runtime> {
+    runtime: R,
     settings: Settings,
 }
 
-impl AmpBuilder {
+impl<R: Runtime> AmpBuilder<R> {
     /// Runs this CLI (a native binary, or a `.js` file run with `node`) instead of searching
     /// for one.
     #[must_use]
@@ -61,7 +51,8 @@ impl AmpBuilder {
     }
 
     /// Ends an execution (`SIGTERM`, then `SIGKILL`) that has run this long; it then fails
-    /// with [`AgentError::Timeout`] unless a success result already arrived. Default: none.
+    /// with [`AgentError::Timeout`] unless a success result already arrived. Also bounds
+    /// each thread command. Default: none.
     #[must_use]
     pub fn overall_timeout(mut self, timeout: Duration) -> Self {
         self.settings.run.overall_timeout = Some(timeout);
@@ -70,8 +61,8 @@ impl AmpBuilder {
 
     /// Ends an execution whose stdout has been silent this long. Default: none.
     ///
-    /// It measures the CLI's own silence: output is read as it comes, however slowly the
-    /// messages are consumed.
+    /// It measures the CLI's own silence while ampere reads: a slow consumer (reading
+    /// paused by `max_buffered_bytes`) never trips it.
     #[must_use]
     pub fn idle_timeout(mut self, timeout: Duration) -> Self {
         self.settings.run.idle_timeout = Some(timeout);
@@ -110,6 +101,15 @@ impl AmpBuilder {
         self
     }
 
+    /// How many bytes of the CLI's output may wait undelivered (read but not yet taken by
+    /// the consumer) before ampere stops reading stdout until the consumer catches up. One
+    /// line of any length can always complete. Default: 4 MiB.
+    #[must_use]
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.settings.run.max_buffered_bytes = bytes;
+        self
+    }
+
     /// Creates the private folders (generated settings and MCP files) in this folder
     /// instead of the system's temporary folder.
     #[must_use]
@@ -119,36 +119,72 @@ impl AmpBuilder {
     }
 
     /// The client.
-    pub fn build(self) -> Amp {
+    pub fn build(self) -> Amp<R> {
         Amp {
+            runtime: self.runtime,
             inner: Arc::new(self.settings),
         }
     }
 }
 
-impl Amp {
+impl<R: Runtime> Amp<R> {
     /// A client with default settings.
-    pub fn new() -> Amp {
+    pub fn new() -> Amp<R> {
         Amp::default()
     }
 
     /// A builder for a client with a CLI path, timeouts or limits.
-    pub fn builder() -> AmpBuilder {
+    pub fn builder() -> AmpBuilder<R> {
         AmpBuilder::default()
     }
 
     /// Starts one execution and returns its message stream.
     ///
-    /// Options are validated first: an invalid option (or a CLI that cannot be found)
-    /// yields a single error and nothing is spawned. Must be called from within a Tokio
-    /// runtime (otherwise the stream yields an error).
-    pub fn execute(&self, prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
-        execution::start(
-            &self.inner.cli,
+    /// Options are validated first: an invalid option (or a CLI that cannot be found, or a
+    /// runtime that cannot be used from here) yields a single error and nothing is spawned.
+    pub fn execute(&self, prompt: impl IntoPrompt<R>, options: AmpOptions) -> Execution<R> {
+        match prompt.into_prompt() {
+            Prompt::Text(text) => self.launch(PromptKind::Text(text), None, &options),
+            Prompt::Stream(stream) => self.launch(PromptKind::Stream, Some(stream), &options),
+        }
+    }
+
+    fn launch(
+        &self,
+        kind: PromptKind,
+        input: Option<InputStream>,
+        options: &AmpOptions,
+    ) -> Execution<R> {
+        let runtime = self.runtime.clone();
+        if let Err(error) = runtime.usable() {
+            return Execution::failed(runtime, AgentError::io("starting the Amp CLI", &error));
+        }
+        let prepared = match prepare_execution(options, kind, &self.inner.cli) {
+            Ok(prepared) => prepared,
+            Err(error) => return Execution::failed(runtime, error),
+        };
+        let stdin = StdinSetup::from(prepared.stdin);
+        let run = AgentRun::new(
             self.inner.run.clone(),
-            prompt.into(),
-            &options,
-        )
+            RunMode::Stream,
+            stdin,
+            runtime.now(),
+        );
+        let dir = prepared
+            .private_dir
+            .as_ref()
+            .map(|d| d.path().to_path_buf());
+        match start(
+            &runtime,
+            prepared.command,
+            run,
+            true,
+            prepared.private_dir,
+            input,
+        ) {
+            Ok((shared, pid)) => Execution::new(runtime, shared, pid, dir, prepared.warnings),
+            Err(error) => Execution::failed(runtime, error),
+        }
     }
 
     /// Runs one execution to completion and sums it up.
@@ -159,19 +195,19 @@ impl Amp {
     /// decoded are skipped (and logged with `tracing`).
     pub async fn run(
         &self,
-        prompt: impl Into<Prompt>,
+        prompt: impl IntoPrompt<R>,
         options: AmpOptions,
     ) -> Result<RunSummary, AgentError> {
         let mut execution = self.execute(prompt, options);
         let mut summary = SummaryBuilder::new();
         let mut end = None;
-        while let Some(event) = std::future::poll_fn(|cx| execution.poll_event(cx)).await {
-            match event {
-                Event::Item(Ok(message)) => summary.observe(&message),
-                Event::Item(Err(error)) => {
+        while let Some(item) = execution.next().await {
+            match item {
+                Ok(message) => summary.observe(&message),
+                Err(error @ AgentError::Decode(_)) => {
                     tracing::warn!(target: "ampere", %error, "skipping a line of the Amp CLI's output");
                 }
-                Event::End(error) => end = Some(error),
+                Err(error) => end = Some(error),
             }
         }
         summary.finish_with(end.map_or(Ok(()), Err))
@@ -180,10 +216,9 @@ impl Amp {
     /// Starts an interactive session (`--stream-json-input`): send user messages with
     /// [`Session::send`], read the agent's messages from the session (a `Stream`), and
     /// [`Session::finish`] to close the input and get the [`RunSummary`].
-    pub fn session(&self, options: AmpOptions) -> Session {
-        let (tx, rx) = mpsc::channel(crate::session::INPUT_CAPACITY);
-        let execution = self.execute(Prompt::stream(ReceiverStream(rx)), options);
-        Session::new(execution, tx)
+    pub fn session(&self, options: AmpOptions) -> Session<R> {
+        // Messages come from `Session::send`, straight into the run's state.
+        Session::new(self.launch(PromptKind::Stream, None, &options))
     }
 
     /// Creates a new, empty thread (`threads new`) and returns its id.
@@ -213,55 +248,23 @@ impl Amp {
         .await
     }
 
-    async fn thread_command(&self, thread_command: ThreadCommand) -> Result<String, AgentError> {
-        let std_command = prepare_thread_command(&thread_command, &self.inner.cli, None)?;
-        let mut command = tokio::process::Command::from(std_command);
-        command.kill_on_drop(true);
-        let output = command.output();
-        let output = match self.inner.run.overall_timeout {
-            Some(after) => match tokio::time::timeout(after, output).await {
-                Ok(output) => output,
-                Err(_) => {
-                    return Err(AgentError::Timeout {
-                        kind: ampere_core::run::TimeoutKind::Overall,
-                        after,
-                    })
-                }
-            },
-            None => output.await,
-        }
-        .map_err(|e| AgentError::io("running an Amp thread command", &e))?;
-        command_outcome(
-            &thread_command,
-            exit_info(output.status),
-            &output.stdout,
-            &output.stderr,
-            self.inner.run.stderr_tail_bytes,
-        )
+    /// Runs one thread command on the same driver (core's command mode: stdout collected,
+    /// the overall timeout ends it with `SIGTERM`, the grace, then `SIGKILL` of the group).
+    async fn thread_command(&self, command: ThreadCommand) -> Result<String, AgentError> {
+        let runtime = self.runtime.clone();
+        runtime
+            .usable()
+            .map_err(|e| AgentError::io("running an Amp thread command", &e))?;
+        let std_command = prepare_thread_command(&command, &self.inner.cli, None)?;
+        let mode = RunMode::Command(command);
+        let run = AgentRun::new(
+            self.inner.run.clone(),
+            mode,
+            StdinSetup::Closed,
+            runtime.now(),
+        );
+        let (shared, pid) = start(&runtime, std_command, run, false, None, None)?;
+        let mut execution = Execution::new(runtime, shared, pid, None, Vec::new());
+        std::future::poll_fn(|cx| execution.poll_outcome(cx)).await
     }
-}
-
-/// Starts one execution with a default [`Amp`] client (the seed's `execute()`).
-///
-/// ```no_run
-/// use ampere_tokio::{execute, AmpOptions, Message};
-///
-/// # async fn demo() -> Result<(), ampere_tokio::AgentError> {
-/// let mut execution = execute("What files are in this directory?", AmpOptions::default());
-/// while let Some(message) = execution.next().await {
-///     if let Message::Result(result) = message? {
-///         println!("Result: {}", result.result);
-///         break;
-///     }
-/// }
-/// # Ok(())
-/// # }
-/// ```
-pub fn execute(prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
-    Amp::new().execute(prompt, options)
-}
-
-/// Runs one execution to completion with a default [`Amp`] client; see [`Amp::run`].
-pub async fn run(prompt: impl Into<Prompt>, options: AmpOptions) -> Result<RunSummary, AgentError> {
-    Amp::new().run(prompt, options).await
 }

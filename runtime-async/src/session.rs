@@ -1,5 +1,6 @@
 //! An interactive session: user messages in, agent messages out.
 
+use std::fmt;
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -7,12 +8,11 @@ use std::task::{Context, Poll};
 use ampere_core::message::{create_user_message, Message, UserInputMessage};
 use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 use futures_core::Stream;
-use tokio::sync::mpsc;
 
-use crate::execution::{Event, Execution};
-
-/// How many sent messages may wait to be written to the CLI.
-pub(crate) const INPUT_CAPACITY: usize = 16;
+use crate::contract::{input_closed_error, Input};
+use crate::driver::lock;
+use crate::execution::Execution;
+use crate::runtime::Runtime;
 
 /// An interactive execution (`--stream-json-input`), from [`Amp::session`](crate::Amp::session).
 ///
@@ -23,56 +23,59 @@ pub(crate) const INPUT_CAPACITY: usize = 16;
 /// [`RunSummary`] of everything the session produced. The CLI exits once its input is
 /// closed and it has answered every message. Dropping the session ends the CLI like
 /// dropping an [`Execution`].
-///
-/// ```no_run
-/// use ampere_tokio::{Amp, AmpOptions, Message};
-///
-/// # async fn demo() -> Result<(), ampere_tokio::AgentError> {
-/// let mut session = Amp::new().session(AmpOptions::default());
-/// session.send_text("Start analyzing the codebase").await?;
-/// while let Some(message) = session.next().await {
-///     if let Message::Result(_) = message? {
-///         break; // the first turn is done
-///     }
-/// }
-/// session.send_text("Now focus on the authentication module").await?;
-/// let summary = session.finish().await?;
-/// println!("{}", summary.result);
-/// # Ok(())
-/// # }
-/// ```
-#[derive(Debug)]
-pub struct Session {
-    execution: Execution,
-    input: Option<mpsc::Sender<UserInputMessage>>,
+pub struct Session<R: Runtime> {
+    execution: Execution<R>,
+    input_open: bool,
     summary: SummaryBuilder,
     end: Option<AgentError>,
 }
 
-impl Session {
-    pub(crate) fn new(execution: Execution, input: mpsc::Sender<UserInputMessage>) -> Session {
+impl<R: Runtime> fmt::Debug for Session<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("execution", &self.execution)
+            .field("input_open", &self.input_open)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Runtime> Session<R> {
+    pub(crate) fn new(execution: Execution<R>) -> Session<R> {
         Session {
             execution,
-            input: Some(input),
+            input_open: true,
             summary: SummaryBuilder::new(),
             end: None,
         }
     }
 
-    /// Sends one user message (one turn). Waits while earlier messages are still being
-    /// written.
+    /// Sends one user message (one turn). Waits while the previous message is still being
+    /// written (the CLI reads its input as it goes; nothing piles up in memory).
     ///
     /// Fails with [`AgentError::Io`] (kind `BrokenPipe`) when the input is closed: after
     /// [`close_input`](Session::close_input), or once the CLI has stopped reading (it exited
     /// or failed to start; the stream tells why).
     pub async fn send(&self, message: UserInputMessage) -> Result<(), AgentError> {
-        let closed = || AgentError::Io {
-            context: "sending a message to the Amp CLI".to_string(),
-            kind: std::io::ErrorKind::BrokenPipe,
-            message: "the session's input is closed".to_string(),
-        };
-        let input = self.input.as_ref().ok_or_else(closed)?;
-        input.send(message).await.map_err(|_| closed())
+        let mut message = Some(message);
+        std::future::poll_fn(|cx| {
+            let Some(shared) = self.execution.shared.as_ref().filter(|_| self.input_open) else {
+                return Poll::Ready(Err(input_closed_error()));
+            };
+            let mut g = lock(shared);
+            if !g.state.accepts_input() {
+                return Poll::Ready(Err(input_closed_error()));
+            }
+            if !g.state.wants_input() {
+                g.park_sender(cx);
+                return Poll::Pending;
+            }
+            let Some(message) = message.take() else {
+                return Poll::Ready(Ok(()));
+            };
+            g.consumer_input(Input::Send(message), self.execution.runtime.now());
+            Poll::Ready(Ok(()))
+        })
+        .await
     }
 
     /// Sends one text message ([`create_user_message`]).
@@ -83,7 +86,26 @@ impl Session {
     /// Closes the input: the CLI finishes the turns it has and exits. Messages keep coming
     /// from the stream until then.
     pub fn close_input(&mut self) {
-        self.input = None;
+        if !std::mem::replace(&mut self.input_open, false) {
+            return;
+        }
+        if let Some(shared) = &self.execution.shared {
+            let mut g = lock(shared);
+            if g.state.accepts_input() {
+                g.consumer_input(Input::EndInput, self.execution.runtime.now());
+            }
+        }
+    }
+
+    /// Whether [`send`](Session::send) can still succeed: the input was not closed and the
+    /// CLI still reads it.
+    pub fn is_input_open(&self) -> bool {
+        self.input_open
+            && self
+                .execution
+                .shared
+                .as_ref()
+                .is_some_and(|shared| lock(shared).state.accepts_input())
     }
 
     /// The next message (or error); `None` once the session is over.
@@ -99,18 +121,15 @@ impl Session {
     pub async fn finish(mut self) -> Result<RunSummary, AgentError> {
         self.close_input();
         while let Some(item) = self.next().await {
-            if let Err(error) = item {
-                if self.end.is_none() {
-                    tracing::warn!(target: "ampere", %error, "skipping a line of the Amp CLI's output");
-                }
+            if let Err(error @ AgentError::Decode(_)) = item {
+                tracing::warn!(target: "ampere", %error, "skipping a line of the Amp CLI's output");
             }
         }
         self.summary.finish_with(self.end.map_or(Ok(()), Err))
     }
 
     /// Ends the session early and waits until the CLI has been stopped and cleaned up.
-    pub async fn cancel(mut self) {
-        self.close_input();
+    pub async fn cancel(self) {
         self.execution.cancel().await;
     }
 
@@ -135,28 +154,26 @@ impl Session {
     }
 
     fn poll_item(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, AgentError>>> {
-        self.execution.poll_event(cx).map(|event| {
-            event.map(|event| {
-                match &event {
-                    Event::Item(Ok(message)) => self.summary.observe(message),
-                    Event::Item(Err(_)) => {}
-                    Event::End(error) => self.end = Some(error.clone()),
-                }
-                event.into_result()
-            })
-        })
+        let polled = self.execution.poll_item(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(message))) => self.summary.observe(message),
+            Poll::Ready(Some(Err(AgentError::Decode(_)))) => {}
+            Poll::Ready(Some(Err(error))) => self.end = Some(error.clone()),
+            _ => {}
+        }
+        polled
     }
 }
 
-impl Stream for Session {
+impl<R: Runtime> Stream for Session<R> {
     type Item = Result<Message, AgentError>;
 
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.poll_item(cx)
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_item(cx)
     }
 }
 
-impl futures_core::FusedStream for Session {
+impl<R: Runtime> futures_core::FusedStream for Session<R> {
     fn is_terminated(&self) -> bool {
         self.execution.is_finished()
     }

@@ -1,0 +1,123 @@
+//! [`AsyncStdRuntime`]: the shared driver's [`Runtime`] on async-io and async-process.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::process::{Command, Stdio};
+use std::sync::Once;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use ampere_core::message::UserInputMessage;
+use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, Child, PipeRead, PipeWrite};
+use ampere_runtime_async::{IntoPrompt, Prompt, Runtime};
+use futures_lite::io::{AsyncRead, AsyncWrite};
+
+/// The runtime as ampere's driver sees it under async-std, smol or any executor: children
+/// from `async-process`, timers from `async-io`, the system clock, and driver tasks on
+/// ampere's own small executor (see below). Usable from anywhere.
+///
+/// The driver of each execution is a task of one process-wide [`async_executor`], run by a
+/// few dedicated threads (as many as the machine has cores, at most 4) inside
+/// `async_io::block_on`, so they also drive async-io's reactor. That makes it independent
+/// of the caller's executor: it works the same under `async_std::task::block_on`,
+/// `smol::block_on`, an `async_executor` or a bare `futures_lite::future::block_on`, and
+/// keeps reading the CLI's output and honouring timeouts whatever the consumer does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AsyncStdRuntime;
+
+static EXECUTOR: async_executor::Executor<'static> = async_executor::Executor::new();
+static THREADS: Once = Once::new();
+
+fn start_threads() {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    for i in 0..threads {
+        let spawned = std::thread::Builder::new()
+            .name(format!("ampere-driver-{i}"))
+            .spawn(|| async_io::block_on(EXECUTOR.run(std::future::pending::<()>())));
+        if let Err(error) = spawned {
+            tracing::error!(target: "ampere", %error, "cannot start an ampere driver thread");
+        }
+    }
+}
+
+impl Runtime for AsyncStdRuntime {
+    fn now(&self) -> Instant {
+        Instant::now()
+    }
+
+    fn timer(&self, deadline: Instant) -> Pin<Box<dyn AsyncTimer>> {
+        Box::pin(Timer(async_io::Timer::at(deadline)))
+    }
+
+    fn spawn(&self, future: BoxFuture<'static, ()>) {
+        THREADS.call_once(start_threads);
+        EXECUTOR.spawn(future).detach();
+    }
+
+    fn usable(&self) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn spawn_child(&self, command: Command, stdin: bool) -> io::Result<Child> {
+        let mut command = async_process::Command::from(command);
+        // `async_process::Command::from` forgets the std command's stdio settings.
+        let stdin = if stdin { Stdio::piped() } else { Stdio::null() };
+        command
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.kill_on_drop(true).spawn()?;
+        Ok(Child {
+            pid: child.id(),
+            stdin: child.stdin.take().map(|p| Box::pin(Pipe(p)) as _),
+            stdout: child.stdout.take().map(|p| Box::pin(Pipe(p)) as _),
+            stderr: child.stderr.take().map(|p| Box::pin(Pipe(p)) as _),
+            exit: Box::pin(async move { child.status().await }),
+        })
+    }
+}
+
+#[derive(Debug)]
+struct Timer(async_io::Timer);
+
+impl AsyncTimer for Timer {
+    fn reset(mut self: Pin<&mut Self>, deadline: Instant) {
+        self.0.set_at(deadline);
+    }
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        Pin::new(&mut self.0).poll(cx).map(drop)
+    }
+}
+
+/// An async-process pipe as the driver's pipe.
+struct Pipe<T>(T);
+
+impl<T: AsyncRead + Send + Unpin> PipeRead for Pipe<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Send + Unpin> PipeWrite for Pipe<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+}
+
+impl IntoPrompt<AsyncStdRuntime> for async_channel::Receiver<UserInputMessage> {
+    /// The messages sent into an `async_channel`, until every sender is dropped (or the
+    /// channel is closed).
+    fn into_prompt(self) -> Prompt {
+        Prompt::stream(self)
+    }
+}
