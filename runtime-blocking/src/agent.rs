@@ -1,20 +1,18 @@
 //! The Amp agent client: [`Amp`], its builder, run-to-completion and thread commands.
 
 use std::path::PathBuf;
-use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ampere_core::decode::DecoderConfig;
-use ampere_core::message::UserInputMessage;
 use ampere_core::options::{AmpOptions, Visibility};
-use ampere_core::run::{
-    command_outcome, AgentError, RunConfig, RunSummary, Signal, SummaryBuilder, TimeoutKind,
-};
+use ampere_core::plan::PromptKind;
+use ampere_core::run::SummaryBuilder;
+use ampere_core::run::{AgentError, AgentRun, RunConfig, RunMode, RunSummary, StdinSetup};
 use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
-use ampere_runtime_common::{exit_info, prepare_thread_command, signal_group, CliSettings};
+use ampere_runtime_common::{prepare_thread_command, CliSettings};
 
-use crate::execution::{Execution, Prompt, Step};
+use crate::execution::{Execution, Prompt};
 use crate::session::Session;
 
 /// The Amp agent client. Cheap to clone (clones share their settings).
@@ -37,9 +35,9 @@ pub struct Amp {
 }
 
 #[derive(Debug, Clone, Default)]
-struct Settings {
-    cli: CliSettings,
-    run: RunConfig,
+pub(crate) struct Settings {
+    pub(crate) cli: CliSettings,
+    pub(crate) run: RunConfig,
 }
 
 /// Builds an [`Amp`] client. Every setting is optional.
@@ -48,63 +46,45 @@ pub struct AmpBuilder {
     settings: Settings,
 }
 
+/// Builder setters: `name(value)` stores `expr` in the settings.
+macro_rules! setters {
+    ($($(#[$doc:meta])* $name:ident($v:ident: $t:ty) $($field:ident).+ = $e:expr;)*) => {
+        $($(#[$doc])* pub fn $name(mut self, $v: $t) -> Self { self.settings.$($field).+ = $e; self })*
+    };
+}
+
 impl AmpBuilder {
-    /// Run this CLI instead of searching for one (`AMP_CLI_PATH`, `~/.amp/...`, `PATH`,
-    /// npm packages). A `.js` file runs with `node`.
-    pub fn cli_path(mut self, path: impl Into<PathBuf>) -> Self {
-        self.settings.cli.cli_path = Some(path.into());
-        self
-    }
-
-    /// Create the private folders (generated settings / MCP files) under this folder
-    /// instead of the system temporary folder.
-    pub fn temp_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.settings.cli.temp_root = Some(dir.into());
-        self
-    }
-
-    /// End an execution (with [`AgentError::Timeout`]) when it has lasted this long; a
-    /// thread command is killed after this long too. Default: no limit.
-    pub fn overall_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.run.overall_timeout = Some(timeout);
-        self
-    }
-
-    /// End an execution (with [`AgentError::Timeout`]) when its stdout has been silent
-    /// this long. Default: no limit.
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.run.idle_timeout = Some(timeout);
-        self
-    }
-
-    /// Time between `SIGTERM` and `SIGKILL` when an execution is ended early.
-    /// Default: 5 s.
-    pub fn kill_grace(mut self, grace: Duration) -> Self {
-        self.settings.run.kill_grace = grace;
-        self
-    }
-
-    /// The longest stdout line accepted, in bytes; a longer one is a per-line
-    /// [`AgentError::Decode`] and the stream goes on. Default: 64 MiB.
-    pub fn max_line_len(mut self, bytes: usize) -> Self {
-        self.settings.run.decoder = DecoderConfig {
-            max_line_len: bytes,
-        };
-        self
-    }
-
-    /// How many trailing bytes of the CLI's stderr a process error keeps.
-    /// Default: 64 KiB.
-    pub fn stderr_tail_bytes(mut self, bytes: usize) -> Self {
-        self.settings.run.stderr_tail_bytes = bytes;
-        self
-    }
-
-    /// After the CLI has exited, how long to wait for its stdout to close (a grandchild
-    /// may hold it open) before finishing anyway. Default: 2 s.
-    pub fn exit_drain_grace(mut self, grace: Duration) -> Self {
-        self.settings.run.exit_drain_grace = grace;
-        self
+    setters! {
+        /// Run this CLI instead of searching for one (`AMP_CLI_PATH`, `~/.amp/...`, `PATH`,
+        /// npm packages). A `.js` file runs with `node`.
+        cli_path(path: impl Into<PathBuf>) cli.cli_path = Some(path.into());
+        /// Create the private folders (generated settings / MCP files) under this folder
+        /// instead of the system temporary folder.
+        temp_dir(dir: impl Into<PathBuf>) cli.temp_root = Some(dir.into());
+        /// End an execution (with [`AgentError::Timeout`]) when it has lasted this long; a
+        /// thread command is ended after this long too. Default: no limit.
+        overall_timeout(timeout: Duration) run.overall_timeout = Some(timeout);
+        /// End an execution (with [`AgentError::Timeout`]) when its stdout has been silent
+        /// this long while ampere was reading it (a slow consumer does not count). Default:
+        /// no limit.
+        idle_timeout(timeout: Duration) run.idle_timeout = Some(timeout);
+        /// Time between `SIGTERM` and `SIGKILL` when an execution is ended early.
+        /// Default: 5 s.
+        kill_grace(grace: Duration) run.kill_grace = grace;
+        /// The longest stdout line accepted, in bytes; a longer one is a per-line
+        /// [`AgentError::Decode`] and the stream goes on. Default: 64 MiB.
+        max_line_len(bytes: usize) run.decoder = DecoderConfig { max_line_len: bytes };
+        /// How many trailing bytes of the CLI's stderr a process error keeps.
+        /// Default: 64 KiB.
+        stderr_tail_bytes(bytes: usize) run.stderr_tail_bytes = bytes;
+        /// After the CLI has exited, how long to wait for its stdout to close (a grandchild
+        /// may hold it open) before finishing anyway. Default: 2 s.
+        exit_drain_grace(grace: Duration) run.exit_drain_grace = grace;
+        /// How many bytes of the CLI's output may wait for the consumer (decoded messages
+        /// not yet taken and the line being read) before ampere stops reading stdout, so
+        /// that the pipe makes the CLI wait. One line of any size can always complete.
+        /// Default: 4 MiB.
+        max_buffered_bytes(bytes: usize) run.max_buffered_bytes = bytes;
     }
 
     /// The client.
@@ -146,7 +126,11 @@ impl Amp {
     /// # Ok::<(), ampere_blocking::AgentError>(())
     /// ```
     pub fn execute(&self, prompt: impl Into<Prompt>, options: AmpOptions) -> Execution {
-        Execution::start(prompt.into(), &options, &self.inner.cli, &self.inner.run)
+        let (kind, messages) = match prompt.into() {
+            Prompt::Text(text) => (PromptKind::Text(text), None),
+            Prompt::Messages(messages) => (PromptKind::Stream, Some(messages)),
+        };
+        Execution::start(kind, messages, &options, &self.inner).unwrap_or_else(Execution::failed)
     }
 
     /// Runs one execution to completion and sums it up.
@@ -169,15 +153,14 @@ impl Amp {
         prompt: impl Into<Prompt>,
         options: AmpOptions,
     ) -> Result<RunSummary, AgentError> {
-        let mut execution = self.execute(prompt, options);
         let mut summary = SummaryBuilder::new();
-        while let Some(step) = execution.next_step() {
-            match step {
-                Step::Item(Ok(message)) => summary.observe(&message),
-                Step::Item(Err(error)) => {
+        for item in self.execute(prompt, options) {
+            match item {
+                Ok(message) => summary.observe(&message),
+                Err(AgentError::Decode(error)) => {
                     tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
                 }
-                Step::Final(error) => return summary.finish_with(Err(error)),
+                Err(error) => return summary.finish_with(Err(error)),
             }
         }
         summary.finish()
@@ -203,9 +186,8 @@ impl Amp {
     /// # Ok::<(), ampere_blocking::AgentError>(())
     /// ```
     pub fn session(&self, options: AmpOptions) -> Session {
-        let (tx, rx) = std::sync::mpsc::channel::<UserInputMessage>();
-        let execution = self.execute(Prompt::messages(rx), options);
-        Session::new(execution, tx)
+        let execution = Execution::start(PromptKind::Stream, None, &options, &self.inner);
+        Session::new(execution.unwrap_or_else(Execution::failed))
     }
 
     /// Creates a new empty thread (`threads new`) and returns its id.
@@ -234,58 +216,21 @@ impl Amp {
     }
 
     /// Runs one thread command to completion: its trimmed stdout, or the process error.
-    /// With an overall timeout, a command still running after it is killed (its process
-    /// group gets `SIGKILL`) and the result is [`AgentError::Timeout`].
+    /// With an overall timeout, a command still running after it is ended like an
+    /// execution (`SIGTERM` to its process group, `SIGKILL` after the grace period) and
+    /// the result is [`AgentError::Timeout`].
     fn thread_command(&self, command: &ThreadCommand) -> Result<String, AgentError> {
         let mut cmd = prepare_thread_command(command, &self.inner.cli, None)?;
         let program = cmd.get_program().to_string_lossy().into_owned();
         let child = cmd
             .spawn()
             .map_err(|e| AgentError::io(format!("spawning {program}"), &e))?;
-        let pid = child.id();
-        let (tx, rx) = mpsc::channel();
-        // `wait_with_output` drains stdout and stderr together (neither pipe can fill up)
-        // and reaps the child.
-        let waiter = std::thread::Builder::new()
-            .name(format!("ampere-thread-cmd-{pid}"))
-            .spawn(move || {
-                let _ = tx.send(child.wait_with_output());
-            });
-        if let Err(e) = waiter {
-            // The closure (and the child in it) is gone; make sure the process is too.
-            let _ = signal_group(pid, Signal::Kill);
-            return Err(AgentError::io("starting the thread command monitor", &e));
-        }
-        let output = match self.inner.run.overall_timeout {
-            Some(after) => match rx.recv_timeout(after) {
-                Ok(output) => output,
-                Err(RecvTimeoutError::Timeout) => {
-                    let _ = signal_group(pid, Signal::Kill);
-                    // The monitor reaps it.
-                    let _ = rx.recv();
-                    return Err(AgentError::Timeout {
-                        kind: TimeoutKind::Overall,
-                        after,
-                    });
-                }
-                Err(RecvTimeoutError::Disconnected) => Err(std::io::Error::other(
-                    "the thread command monitor ended without a result",
-                )),
-            },
-            None => rx.recv().unwrap_or_else(|_| {
-                Err(std::io::Error::other(
-                    "the thread command monitor ended without a result",
-                ))
-            }),
-        }
-        .map_err(|e| AgentError::io(format!("running {program}"), &e))?;
-        command_outcome(
-            command,
-            exit_info(output.status),
-            &output.stdout,
-            &output.stderr,
-            self.inner.run.stderr_tail_bytes,
-        )
+        let (config, mode) = (self.inner.run.clone(), RunMode::Command(command.clone()));
+        let run = AgentRun::new(config, mode, StdinSetup::Closed, Instant::now());
+        // This thread fires the deadlines while it waits: no clock thread.
+        let shared = crate::driver::start(child, run, None, false)?;
+        let outcome = shared.wait_finished().rs.run_mut().take_command_outcome();
+        outcome.unwrap_or(Err(AgentError::NoResult)) // core gives one once finished
     }
 }
 

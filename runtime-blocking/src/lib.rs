@@ -30,13 +30,15 @@
 //!   move to another thread (a [`std::sync::mpsc::Receiver`] works).
 //! - [`ActionExecutor`] (and [`execute_action`]): Zamp platform actions, typed results.
 //!
-//! Threads: each execution uses four short-lived threads (stdout, stderr, stdin, exit),
-//! plus one for the teardown of an execution dropped before its end.
+//! Threads: each execution uses five short-lived threads (stdout, stderr, stdin, exit, and
+//! one that fires timeouts), plus one that pulls a streamed prompt's iterator. They feed
+//! the core's machine directly; the iterator takes messages straight from it.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod action;
 mod agent;
+mod driver;
 mod execution;
 mod session;
 

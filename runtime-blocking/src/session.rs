@@ -1,12 +1,13 @@
 //! Interactive sessions: user messages go in as the conversation goes.
 
 use std::path::Path;
-use std::sync::mpsc::Sender;
 
 use ampere_core::message::{create_user_message, Message, UserInputMessage};
-use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
+use ampere_core::run::{AgentError, Input, RunSummary, SummaryBuilder};
 
-use crate::execution::{Execution, Step};
+use ampere_runtime_common::input_closed_error;
+
+use crate::execution::Execution;
 
 /// An interactive execution (`--stream-json-input`), made by
 /// [`Amp::session`](crate::Amp::session).
@@ -17,51 +18,41 @@ use crate::execution::{Execution, Step};
 /// the rest and sums the whole run up. The CLI exits once its input is closed and the
 /// agent has finished its turns.
 ///
-/// Dropping the session drops its input (closing the CLI's stdin) and tears the CLI down
-/// like a dropped [`Execution`].
+/// Dropping the session tears the CLI down like a dropped [`Execution`].
 #[derive(Debug)]
 pub struct Session {
-    // Declared first so it is dropped first: the CLI's input closes before teardown.
-    input: Option<Sender<UserInputMessage>>,
     execution: Execution,
+    input_open: bool,
     summary: SummaryBuilder,
     final_error: Option<AgentError>,
 }
 
-fn input_closed() -> AgentError {
-    AgentError::Io {
-        context: "sending a message to the Amp CLI session".to_string(),
-        kind: std::io::ErrorKind::BrokenPipe,
-        message: "the session's input is closed".to_string(),
-    }
-}
-
 impl Session {
-    pub(crate) fn new(execution: Execution, input: Sender<UserInputMessage>) -> Self {
+    pub(crate) fn new(execution: Execution) -> Self {
         Session {
+            input_open: execution.run.is_some(),
             execution,
-            input: Some(input),
             summary: SummaryBuilder::new(),
             final_error: None,
         }
     }
 
     /// Sends one user message; it is queued and written to the CLI's stdin as one JSON
-    /// line by the session's writer thread.
+    /// line as soon as the messages before it are written.
     ///
     /// Never blocks. Fails with [`AgentError::Io`] (`BrokenPipe`) when the input was
-    /// closed ([`close_input`](Self::close_input)) or the writer has stopped (the CLI
-    /// closed its stdin or exited). `Ok` means queued: a CLI that exits right then never
-    /// sees the message, and the session's messages and final error tell what happened.
+    /// closed ([`close_input`](Self::close_input)) or the CLI no longer reads it (it closed
+    /// its stdin or exited). `Ok` means queued: a CLI that exits right then never sees the
+    /// message, and the session's messages and final error tell what happened.
     pub fn send(&self, message: UserInputMessage) -> Result<(), AgentError> {
-        if self.execution.is_finished() {
-            // The CLI has exited: nothing reads the input any more.
-            return Err(input_closed());
+        let open = self.execution.run.as_ref().filter(|_| self.input_open);
+        let run = open.ok_or_else(input_closed_error)?;
+        let mut g = run.lock();
+        if !g.rs.accepts_input() {
+            return Err(input_closed_error());
         }
-        match &self.input {
-            Some(tx) => tx.send(message).map_err(|_| input_closed()),
-            None => Err(input_closed()),
-        }
+        run.feed(&mut g, Input::Send(message));
+        Ok(())
     }
 
     /// Sends a text message ([`create_user_message`]).
@@ -72,12 +63,16 @@ impl Session {
     /// Closes the input: the CLI's stdin is closed once every message sent so far has been
     /// written, and the CLI exits after its last turn.
     pub fn close_input(&mut self) {
-        self.input = None;
+        if let (true, Some(shared)) = (self.input_open, &self.execution.run) {
+            shared.feed(&mut shared.lock(), Input::EndInput);
+        }
+        self.input_open = false;
     }
 
-    /// Whether the input is still open.
+    /// Whether the input is still open (not closed by [`close_input`](Self::close_input),
+    /// and the CLI still reads it).
     pub fn is_input_open(&self) -> bool {
-        self.input.is_some()
+        self.input_open && self.execution.accepts_input()
     }
 
     /// Closes the input, reads the remaining messages, and returns the summary of the
@@ -87,13 +82,9 @@ impl Session {
     /// or the run's own error (also when it was already yielded while iterating).
     pub fn finish(mut self) -> Result<RunSummary, AgentError> {
         self.close_input();
-        while let Some(step) = self.execution.next_step() {
-            match step {
-                Step::Item(Ok(message)) => self.observe(&message),
-                Step::Item(Err(error)) => {
-                    tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
-                }
-                Step::Final(error) => self.final_error = Some(error),
+        for item in self.by_ref() {
+            if let Err(AgentError::Decode(error)) = item {
+                tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
             }
         }
         let summary = std::mem::take(&mut self.summary);
@@ -103,11 +94,7 @@ impl Session {
     /// Cancels the session and waits until the CLI is torn down (see
     /// [`Execution::cancel`]).
     pub fn cancel(self) {
-        let Session {
-            input, execution, ..
-        } = self;
-        drop(input);
-        execution.cancel();
+        self.execution.cancel();
     }
 
     /// The process id of the CLI, if it was spawned (a diagnostic).
@@ -120,8 +107,14 @@ impl Session {
         self.execution.private_dir()
     }
 
-    fn observe(&mut self, message: &Message) {
-        self.summary.observe(message);
+    /// Warnings of the invocation plan (see [`Execution::warnings`]).
+    pub fn warnings(&self) -> &[String] {
+        self.execution.warnings()
+    }
+
+    /// Whether the session is over (its final item was yielded, or it was never started).
+    pub fn is_finished(&self) -> bool {
+        self.execution.is_finished()
     }
 }
 
@@ -129,17 +122,13 @@ impl Iterator for Session {
     type Item = Result<Message, AgentError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        match self.execution.next_step()? {
-            Step::Item(Ok(message)) => {
-                self.observe(&message);
-                Some(Ok(message))
-            }
-            Step::Item(Err(error)) => Some(Err(error)),
-            Step::Final(error) => {
-                self.final_error = Some(error.clone());
-                Some(Err(error))
-            }
+        let item = self.execution.next()?;
+        match &item {
+            Ok(message) => self.summary.observe(message),
+            Err(AgentError::Decode(_)) => {}
+            Err(error) => self.final_error = Some(error.clone()),
         }
+        Some(item)
     }
 }
 
