@@ -6,3 +6,4 @@ pub mod mock;
 pub mod real_cli;
 pub mod stub;
 pub mod suite;
+pub mod surface;
