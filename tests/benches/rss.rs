@@ -35,7 +35,10 @@ const FILE_ENV: &str = "AMPERE_BENCH_FILE";
 const SLOW: Duration = Duration::from_millis(1);
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     if args.first().map(String::as_str) == Some("--child") {
         child(&args[1..]);
         return;
@@ -109,7 +112,9 @@ fn transcript(dir: &Path, turns: u64, big_every: u64) -> Result<Transcript, Stri
     let (mut bytes, mut max_line, mut line) = (0u64, 0u64, 0u64);
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -253,7 +258,11 @@ fn parent(args: &[String]) -> Result<(), String> {
     let slow: Vec<&Case> = cases.iter().filter(|c| c.mode == "slow").collect();
     let mut running = Vec::new();
     for case in &slow {
-        running.push((*case, Instant::now(), spawn_case(case, &files[case.file], &cli)?));
+        running.push((
+            *case,
+            Instant::now(),
+            spawn_case(case, &files[case.file], &cli)?,
+        ));
     }
     for (case, started, child) in running {
         results.push((case, finish_case(&case.name, child, started)?));
@@ -320,7 +329,10 @@ fn child(args: &[String]) {
             std::process::exit(2);
         }
     };
-    println!("messages={messages} errors={errors} vmhwm_kb={}", vmhwm_kb());
+    println!(
+        "messages={messages} errors={errors} vmhwm_kb={}",
+        vmhwm_kb()
+    );
 }
 
 /// Peak resident set size of this process, in KiB (`VmHWM`).

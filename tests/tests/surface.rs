@@ -16,7 +16,11 @@ fn builders_build_the_same_clients() {
     let async_std = debug(&a, &x);
     let (a, x) = blocking_surface::builders();
     let blocking = debug(&a, &x);
-    for (name, text) in [("tokio", &tokio), ("async-std", &async_std), ("blocking", &blocking)] {
+    for (name, text) in [
+        ("tokio", &tokio),
+        ("async-std", &async_std),
+        ("blocking", &blocking),
+    ] {
         assert!(
             !text.contains("token\""),
             "[{name}] the auth token shows in Debug: {text}"
