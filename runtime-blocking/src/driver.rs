@@ -68,10 +68,8 @@ impl Shared {
         let before = g.rs.deadline();
         g.rs.handle(input, Instant::now());
         // A later deadline needs nobody woken: whoever waits for it finds it moved.
-        let earlier =
-            g.rs.deadline()
-                .is_some_and(|d| before.is_none_or(|b| d < b));
-        self.settle(g, earlier);
+        let after = g.rs.deadline();
+        self.settle(g, after.is_some_and(|a| before.is_none_or(|b| a < b)));
     }
 
     /// Routes queued pipe operations to their threads and wakes the waiters.
@@ -194,10 +192,9 @@ pub(crate) fn start(
         s.feed(&mut s.lock(), input);
     });
     if let Err(e) = waiter {
+        // Dropping the run state unregisters the group and removes the private folder.
         let _ = signal_group(pid, Signal::Kill);
-        if let Ok(status) = child.wait() {
-            shared.feed(&mut shared.lock(), Input::Exited(exit_info(status)));
-        }
+        let _ = child.wait();
         return Err(AgentError::io("starting the Amp CLI's process monitor", &e));
     }
     let _ = tx.send(child); // cannot fail: the waiter holds the receiver until it receives

@@ -122,19 +122,19 @@ pub struct Execution {
 
 impl std::fmt::Debug for Execution {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut f = f.debug_struct("Execution");
-        f.field("pid", &self.pid)
-            .field("private_dir", &self.private_dir);
-        f.field("finished", &self.is_finished()).finish()
+        f.debug_struct("Execution")
+            .field("pid", &self.pid)
+            .field("private_dir", &self.private_dir)
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }
 
 impl Execution {
     /// An execution that never started: `error` is its only item.
     pub(crate) fn failed(error: AgentError) -> Execution {
-        let failed = Some(error);
         Execution {
-            failed,
+            failed: Some(error),
             ..Execution::default()
         }
     }

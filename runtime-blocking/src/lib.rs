@@ -70,18 +70,3 @@ pub use ampere_core::permission::{
 };
 pub use ampere_core::run::{AgentError, RunSummary, TimeoutKind, ToolCallRecord};
 pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
-
-#[cfg(test)]
-mod tests {
-    fn send<T: Send>() {}
-    fn send_sync<T: Send + Sync>() {}
-
-    #[test]
-    fn handles_can_move_between_threads() {
-        send::<crate::Execution>();
-        send::<crate::Session>();
-        send::<crate::Prompt>();
-        send_sync::<crate::Amp>();
-        send_sync::<crate::ActionExecutor>();
-    }
-}

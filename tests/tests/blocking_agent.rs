@@ -862,3 +862,173 @@ fn a_slow_consumer_does_not_make_a_chatty_cli_look_idle() {
     assert!(errors.is_empty(), "{errors:?}");
     assert!(messages.len() >= 3, "{messages:?}");
 }
+
+#[test]
+fn timeouts_fire_while_nobody_calls_next() {
+    // The loop's clock thread ends a hung CLI at its idle timeout even though the consumer
+    // is not in `next`; the private folder goes with it.
+    let scratch = Scratch::new();
+    let amp = Amp::builder()
+        .cli_path(STUB)
+        .temp_dir(scratch.dir.path().join("private"))
+        .idle_timeout(Duration::from_millis(300))
+        .build();
+    let execution = amp.execute("[[scenario:hang]] x", scratch.options());
+    let pid = execution.pid().expect("pid");
+    let private = execution.private_dir().expect("private").to_path_buf();
+    assert_gone_soon(pid);
+    assert_removed_soon(&private);
+    assert!(!execution.is_finished(), "its items wait for the consumer");
+    let (messages, errors) = collect(execution);
+    assert!(
+        matches!(messages.first(), Some(Message::System(_))),
+        "{messages:?}"
+    );
+    assert!(
+        matches!(
+            errors.last(),
+            Some(AgentError::Timeout {
+                kind: TimeoutKind::Idle,
+                ..
+            })
+        ),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn above_the_buffer_bound_the_pipe_makes_the_cli_wait() {
+    // 320 KB of output: with a 16 KiB bound and nobody reading, ampere stops reading stdout
+    // and the stub blocks on its full pipe instead of finishing; once the consumer reads,
+    // everything arrives. With the default bound (4 MiB) it runs to its end unread.
+    let spec = "[[scenario:tools count=400]] lots";
+    let bounded = Amp::builder()
+        .cli_path(STUB)
+        .max_buffered_bytes(16 * 1024)
+        .build();
+    let execution = bounded.execute(spec, AmpOptions::default());
+    let pid = execution.pid().expect("pid");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(!process_gone(pid), "the stub waits on its full pipe");
+    let (messages, errors) = collect(execution);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(messages.len(), 2 + 2 * 400 + 2);
+    assert_gone_soon(pid);
+
+    let execution = amp().execute(spec, AmpOptions::default());
+    let pid = execution.pid().expect("pid");
+    assert_gone_soon(pid);
+    assert_eq!(collect(execution).0.len(), 2 + 2 * 400 + 2);
+}
+
+/// Where [`drop_then_exit_child`] puts its private folders (set only for that child).
+const DROP_EXIT_DIR: &str = "AMPERE_TEST_DROP_EXIT_DIR";
+
+#[test]
+fn a_program_exiting_right_after_a_drop_leaves_nothing() {
+    // The CLI ignores SIGTERM and the grace is long: only the exit hook's SIGKILL can stop
+    // it before the test gives up. The private folder is removed inside `drop`.
+    let scratch = Scratch::new();
+    let private_root = scratch.dir.path().join("private");
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args([
+            "--exact",
+            "drop_then_exit_child",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(DROP_EXIT_DIR, &private_root)
+        .output()
+        .expect("run the child");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let pid: u32 = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cli pid "))
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {stdout}"));
+    assert_gone_soon(pid);
+    assert_eq!(scratch.private_entries(), 0, "no private folder left");
+}
+
+#[test]
+#[ignore = "the child of a_program_exiting_right_after_a_drop_leaves_nothing"]
+fn drop_then_exit_child() {
+    let Some(root) = std::env::var_os(DROP_EXIT_DIR) else {
+        return;
+    };
+    let amp = Amp::builder()
+        .cli_path(STUB)
+        .kill_grace(Duration::from_secs(120))
+        .temp_dir(root)
+        .build();
+    let options = AmpOptions {
+        system_prompt: Some("be terse".into()),
+        ..AmpOptions::default()
+    };
+    let mut execution = amp.execute("[[scenario:ignore-sigterm]] x", options);
+    assert!(execution.private_dir().is_some());
+    execution.next().expect("init").expect("ok");
+    println!("cli pid {}", execution.pid().expect("pid"));
+    drop(execution);
+    std::process::exit(0);
+}
+
+#[test]
+fn a_thread_command_past_its_timeout_gets_sigterm_first_and_its_group_goes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mark, grandchild) = (dir.path().join("term"), dir.path().join("sleep.pid"));
+    let script = dir.path().join("amp");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ntrap 'echo term > {}; exit 3' TERM\nsleep 60 &\necho $! > {}\nwait\n",
+            mark.display(),
+            grandchild.display()
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let amp = Amp::builder()
+        .cli_path(&script)
+        .overall_timeout(Duration::from_millis(500))
+        .kill_grace(Duration::from_secs(10))
+        .build();
+    let start = Instant::now();
+    let err = amp.thread_markdown("T-x").expect_err("timeout");
+    assert!(
+        matches!(
+            err,
+            AgentError::Timeout {
+                kind: TimeoutKind::Overall,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "SIGTERM, not the grace's SIGKILL"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mark).expect("trapped").trim(),
+        "term"
+    );
+    let pid: u32 = std::fs::read_to_string(&grandchild)
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("pid");
+    assert_gone_soon(pid);
+}
+
+#[test]
+fn handles_can_move_between_threads() {
+    fn send<T: Send>() {}
+    fn send_sync<T: Send + Sync>() {}
+    send::<ampere_blocking::Execution>();
+    send::<ampere_blocking::Session>();
+    send::<Prompt>();
+    send_sync::<Amp>();
+    send_sync::<ampere_blocking::ActionExecutor>();
+}
