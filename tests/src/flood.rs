@@ -54,7 +54,7 @@ pub fn assistant_line(i: u64, len: usize) -> String {
     let pad = len.saturating_sub(head.len() + tail.len());
     let mut line = String::with_capacity(len);
     line.push_str(&head);
-    line.extend(std::iter::repeat('x').take(pad));
+    line.push_str(&"x".repeat(pad));
     line.push_str(&tail);
     line
 }

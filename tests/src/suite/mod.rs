@@ -662,6 +662,12 @@ macro_rules! runtime_suite {
             exit_right_after_drop,
             backpressure_bounded,
             session_backpressure_bounded,
+            // edges (moved in from the per-runtime test files)
+            cli_never_reads_big_prompt,
+            thread_new_reads_thread_url,
+            drop_returns_before_the_grace,
+            private_dir_gone_at_stream_end,
+            action_request_timeout,
             // actions
             action_happy_path,
             action_by_name,

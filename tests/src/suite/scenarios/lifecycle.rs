@@ -425,7 +425,7 @@ impl Watch {
             Ok(Message::System(_)) if k == 1 => flood::init_line().len() as u64,
             _ => flood::DEFAULT_LINE_BYTES as u64,
         };
-        if k % 32 == 0 || k <= 2 {
+        if k.trailing_zeros() >= 5 || k <= 2 {
             if let Some(written) = flood::read_progress(&self.progress) {
                 self.max_excess = self.max_excess.max(written.saturating_sub(self.consumed));
                 self.checks += 1;
