@@ -667,7 +667,6 @@ macro_rules! runtime_suite {
             thread_new_reads_thread_url,
             drop_returns_before_the_grace,
             private_dir_gone_at_stream_end,
-            action_request_timeout,
             // actions
             action_happy_path,
             action_by_name,

@@ -133,33 +133,3 @@ pub fn private_dir_gone_at_stream_end<R: Runtime>(s: &Suite) {
         scratch.temp_leftovers()
     );
 }
-
-/// An action whose create request is not answered in time fails with a request timeout,
-/// and is not retried (moved in from `tokio_actions.rs`).
-pub fn action_request_timeout<R: Runtime>(_s: &Suite) {
-    use crate::mock::{ActionScript, ZampMock};
-    let mock = ZampMock::start();
-    mock.script(
-        "slow",
-        ActionScript {
-            create_delay: Duration::from_secs(2),
-            ..ActionScript::default()
-        },
-    );
-    let cfg = crate::suite::ActionCfg::explicit(mock.base_url(), mock.token());
-    let err =
-        R::action_by_name(&cfg, "slow", serde_json::json!({})).expect_err("the create times out");
-    assert!(
-        err.to_string().starts_with("Request timed out: "),
-        "[{}] {err}",
-        R::NAME
-    );
-    // The mock records a request when it answers: give it its 2 s.
-    std::thread::sleep(Duration::from_millis(2500));
-    assert_eq!(
-        mock.count_creates("slow"),
-        1,
-        "[{}] a timeout is not retried",
-        R::NAME
-    );
-}
