@@ -18,7 +18,8 @@
 //! time from `main` to its report). Two baselines run in the same way: `raw` reads the pipe
 //! and throws the bytes away, `decode` feeds them to core's `Decoder` with no runtime. The
 //! slow cases (mostly asleep) run at the same time as each other; the fast ones one by one.
-//! This is a `harness = false` bench: `cargo test` never runs it.
+//! This is a `harness = false` bench: `cargo test` never runs it (and `cargo test
+//! --all-targets`, which passes no `--bench`, gets a one-line notice instead).
 
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -36,12 +37,16 @@ const FILE_ENV: &str = "AMPERE_BENCH_FILE";
 const SLOW: Duration = Duration::from_millis(1);
 
 fn main() {
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| a != "--bench")
-        .collect();
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = all.iter().filter(|a| *a != "--bench").cloned().collect();
     if args.first().map(String::as_str) == Some("--child") {
         child(&args[1..]);
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` / `--all-targets` does not: there
+    // the benchmark (minutes long) is not run.
+    if !all.iter().any(|a| a == "--bench") {
+        println!("rss: a benchmark, not a test: `cargo bench -p ampere-tests --bench rss`");
         return;
     }
     if let Err(e) = parent(&args) {
@@ -338,8 +343,9 @@ fn child(args: &[String]) {
         }
     };
     println!(
-        "messages={messages} errors={errors} vmhwm_kb={}",
-        vmhwm_kb()
+        "messages={messages} errors={errors} vmhwm_kb={} micros={}",
+        vmhwm_kb(),
+        started.elapsed().as_micros()
     );
 }
 
