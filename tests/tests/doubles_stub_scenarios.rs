@@ -764,17 +764,22 @@ fn threads_commands() {
 
 #[test]
 fn every_scenario_speaks_stream_json() {
-    for name in ampere_tests::stub::scenario::SCENARIOS {
+    use ampere_tests::stub::scenario::StubScenario;
+    for name in StubScenario::ALL {
         if matches!(
-            *name,
-            "hang" | "ignore-sigterm" | "garbage" | "crash" | "slow-drip"
+            name,
+            StubScenario::Hang
+                | StubScenario::IgnoreSigterm
+                | StubScenario::Garbage
+                | StubScenario::Crash
+                | StubScenario::SlowDrip
         ) {
             continue;
         }
-        let prompt = match *name {
-            "big-line" => format!("[[scenario:{name} bytes=100000]] x"),
-            "stderr-flood" => format!("[[scenario:{name} mb=1]] x"),
-            _ => format!("[[scenario:{name}]] x"),
+        let prompt = match name {
+            StubScenario::BigLine => name.param("bytes", 100_000).directive("x"),
+            StubScenario::StderrFlood => name.param("mb", 1).directive("x"),
+            _ => name.directive("x"),
         };
         let out = run(&["-x", "--stream-json"], &prompt);
         let msgs = lines(&out);
@@ -782,7 +787,11 @@ fn every_scenario_speaks_stream_json() {
         assert_eq!(msgs[1]["type"], "user", "{name}");
         let last = msgs.last().unwrap();
         assert_eq!(last["type"], "result", "{name}");
-        assert_eq!(last["is_error"], *name == "error-result", "{name}");
+        assert_eq!(
+            last["is_error"],
+            name == StubScenario::ErrorResult,
+            "{name}"
+        );
     }
 }
 
