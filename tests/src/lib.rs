@@ -1,7 +1,9 @@
 //! ampere-tests: the test doubles (`amp-stub`, `zamp-mock`), helpers shared by the
 //! cross-runtime scenario suite, and the real-CLI oracle used by conformance tests.
 
+pub mod flood;
 pub mod mock;
 pub mod real_cli;
 pub mod stub;
 pub mod suite;
+pub mod surface;

@@ -2,8 +2,10 @@
 //!
 //! The CLI is pinned to [`PINNED_VERSION`], the newest release on the registry that ships a
 //! linux-x64 native binary, and installed into `<workspace>/.cache/amp-cli` (git-ignored).
-//! `.ci/run` installs it up front; a test that finds it missing installs it itself, and only
-//! skips (with a message saying why) when npm cannot reach the registry.
+//! `.ci/run` installs it up front; a test that finds it missing installs it itself. When it
+//! cannot be had (npm missing or offline), [`real_cli_or_skip`] skips the test with a message
+//! saying why, except under CI (the environment variable `CI` set): there the test fails, so a
+//! CI run never passes without having run the conformance tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -76,6 +78,28 @@ pub fn ensure_real_cli() -> Result<PathBuf, String> {
             cache.display()
         )
     })
+}
+
+/// Whether this is a CI run: the environment variable `CI` is set to anything but empty,
+/// `0` or `false` (the convention of GitHub Actions, GitLab and most CI services).
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// [`ensure_real_cli`] for a test named `test`: the CLI's path, or `None` after saying on
+/// stderr why the test is skipped. Under CI ([`in_ci`]) a missing CLI panics instead: tests
+/// that need the real CLI fail rather than pass silently.
+pub fn real_cli_or_skip(test: &str) -> Option<PathBuf> {
+    match ensure_real_cli() {
+        Ok(bin) => Some(bin),
+        Err(why) if in_ci() => panic!(
+            "{test}: the real Amp CLI is needed under CI (CI is set) but cannot be had: {why}"
+        ),
+        Err(why) => {
+            eprintln!("SKIP {test}: the real Amp CLI is not available: {why}");
+            None
+        }
+    }
 }
 
 /// A scratch `HOME` for running the real CLI so it never touches a real configuration.

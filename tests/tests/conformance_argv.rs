@@ -24,7 +24,7 @@ use ampere_core::options::{
 };
 use ampere_core::permission::Permission;
 use ampere_core::plan::{plan_execution, BaseSettings, EnvChange, PromptKind, StdinPlan};
-use ampere_tests::real_cli::{ensure_real_cli, offline_command, scratch_home};
+use ampere_tests::real_cli::{offline_command, scratch_home};
 
 /// Flags the pinned CLI rejects as unknown, with why we still send them.
 const KNOWN_UNSUPPORTED: &[(&str, &str)] = &[(
@@ -514,12 +514,10 @@ fn without_unsupported(args: &[OsString]) -> (Vec<OsString>, Vec<String>) {
 #[test]
 fn real_cli_accepts_planned_argv() {
     let started = Instant::now();
-    let bin = match ensure_real_cli() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("SKIP conformance_argv: the real Amp CLI is not available: {e}");
-            return;
-        }
+    let Some(bin) =
+        ampere_tests::real_cli::real_cli_or_skip("conformance_argv::real_cli_accepts_planned_argv")
+    else {
+        return;
     };
     let root = match tempfile::Builder::new().prefix("ampere-conf-").tempdir() {
         Ok(d) => d,
@@ -638,12 +636,10 @@ fn real_cli_accepts_planned_argv() {
 #[test]
 fn real_cli_accepts_thread_command_argv() {
     use ampere_core::threads::{MultiplayerSetting, ThreadCommand, TtlDuration};
-    let bin = match ensure_real_cli() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("SKIP conformance_argv (threads): the real Amp CLI is not available: {e}");
-            return;
-        }
+    let Some(bin) = ampere_tests::real_cli::real_cli_or_skip(
+        "conformance_argv::real_cli_accepts_thread_command_argv",
+    ) else {
+        return;
     };
     let mp = |setting| ThreadCommand::Multiplayer {
         thread_id: THREAD_ID.into(),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use ampere_core::permission::{
     evaluate, Evaluation, MatchCondition, Permission, PermissionAction, PermissionContext, ToolCall,
 };
-use ampere_tests::real_cli::{ensure_real_cli, offline_command, scratch_home};
+use ampere_tests::real_cli::{offline_command, scratch_home};
 use serde_json::{json, Value};
 
 struct Case {
@@ -577,12 +577,10 @@ fn check(bin: &Path, dir: &Path, i: usize, c: &Case) -> Result<(), String> {
 
 #[test]
 fn permissions_agree_with_real_cli() {
-    let bin = match ensure_real_cli() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("skipping: the real Amp CLI is not available ({e})");
-            return;
-        }
+    let Some(bin) = ampere_tests::real_cli::real_cli_or_skip(
+        "conformance_permissions::permissions_agree_with_real_cli",
+    ) else {
+        return;
     };
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
     // delegate programs: exit with the code in their name
@@ -633,12 +631,10 @@ fn permissions_agree_with_real_cli() {
 
 #[test]
 fn permissions_list_reflects_rules() {
-    let bin = match ensure_real_cli() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("skipping: the real Amp CLI is not available ({e})");
-            return;
-        }
+    let Some(bin) = ampere_tests::real_cli::real_cli_or_skip(
+        "conformance_permissions::permissions_list_reflects_rules",
+    ) else {
+        return;
     };
     let home = scratch_home().unwrap_or_else(|e| panic!("scratch home: {e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
@@ -693,12 +689,10 @@ fn seed_settings_snapshot() {
 #[test]
 fn mcp_config_accepted_by_real_cli() {
     use ampere_core::mcp::{McpConfig, McpConfigSource, McpOAuth, McpServer};
-    let bin = match ensure_real_cli() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("skipping: the real Amp CLI is not available ({e})");
-            return;
-        }
+    let Some(bin) = ampere_tests::real_cli::real_cli_or_skip(
+        "conformance_permissions::mcp_config_accepted_by_real_cli",
+    ) else {
+        return;
     };
     let home = scratch_home().unwrap_or_else(|e| panic!("scratch home: {e}"));
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));

@@ -237,12 +237,10 @@ fn real_accepted(stderr: &str) -> bool {
 
 #[test]
 fn table_matches_the_real_cli() {
-    let bin = match ampere_tests::real_cli::ensure_real_cli() {
-        Ok(b) => b,
-        Err(why) => {
-            eprintln!("SKIP table_matches_the_real_cli: real CLI unavailable: {why}");
-            return;
-        }
+    let Some(bin) =
+        ampere_tests::real_cli::real_cli_or_skip("doubles_stub_cli::table_matches_the_real_cli")
+    else {
+        return;
     };
     let home = ampere_tests::real_cli::scratch_home().unwrap();
     // The real CLI takes seconds to start, so by default every third case is checked (the

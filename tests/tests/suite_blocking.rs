@@ -118,6 +118,25 @@ impl Runtime for Blocking {
         }
     }
 
+    fn execute_each(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        each: &mut dyn FnMut(usize, &Item) -> Duration,
+    ) -> Collected {
+        let started = Instant::now();
+        let mut items = Vec::new();
+        for item in amp(cfg).execute(prompt(spec), options) {
+            let pause = each(items.len() + 1, &item);
+            items.push(item);
+            std::thread::sleep(pause);
+        }
+        Collected {
+            items,
+            elapsed: started.elapsed(),
+        }
+    }
+
     fn execute_past_end(
         cfg: &AmpCfg,
         spec: PromptSpec,
@@ -205,6 +224,29 @@ impl Runtime for Blocking {
         while_alive(&items);
         drop(session);
         items
+    }
+
+    fn session_each(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turn: String,
+        each: &mut dyn FnMut(usize, &Item) -> Duration,
+    ) -> (Vec<Item>, Result<RunSummary, AgentError>) {
+        let mut session = amp(cfg).session(options);
+        let mut items = Vec::new();
+        if let Err(e) = session.send_text(&turn) {
+            return (items, Err(e));
+        }
+        for item in session.by_ref() {
+            let is_result = matches!(&item, Ok(m) if m.is_result());
+            let pause = each(items.len() + 1, &item);
+            items.push(item);
+            std::thread::sleep(pause);
+            if is_result {
+                break;
+            }
+        }
+        (items, session.finish())
     }
 
     fn thread_new(cfg: &AmpCfg, visibility: Option<Visibility>) -> Result<String, AgentError> {

@@ -163,6 +163,30 @@ impl Runtime for Tokio {
         })
     }
 
+    fn execute_each(
+        cfg: &AmpCfg,
+        spec: PromptSpec,
+        options: AmpOptions,
+        each: &mut dyn FnMut(usize, &Item) -> Duration,
+    ) -> Collected {
+        rt().block_on(async {
+            let started = Instant::now();
+            let mut execution = amp(cfg).execute(prompt(spec), options);
+            let mut items = Vec::new();
+            while let Some(item) = execution.next().await {
+                let pause = each(items.len() + 1, &item);
+                items.push(item);
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
+            }
+            Collected {
+                items,
+                elapsed: started.elapsed(),
+            }
+        })
+    }
+
     fn execute_past_end(
         cfg: &AmpCfg,
         spec: PromptSpec,
@@ -263,6 +287,33 @@ impl Runtime for Tokio {
             while_alive(&items);
             drop(session);
             items
+        })
+    }
+
+    fn session_each(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turn: String,
+        each: &mut dyn FnMut(usize, &Item) -> Duration,
+    ) -> (Vec<Item>, Result<RunSummary, AgentError>) {
+        rt().block_on(async {
+            let mut session = amp(cfg).session(options);
+            let mut items = Vec::new();
+            if let Err(e) = session.send_text(&turn).await {
+                return (items, Err(e));
+            }
+            while let Some(item) = session.next().await {
+                let is_result = matches!(&item, Ok(m) if m.is_result());
+                let pause = each(items.len() + 1, &item);
+                items.push(item);
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
+                if is_result {
+                    break;
+                }
+            }
+            (items, session.finish().await)
         })
     }
 

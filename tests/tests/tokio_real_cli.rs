@@ -39,12 +39,10 @@ fn expect_connect_failure(items: &[Result<Message, AgentError>]) {
 
 #[tokio::test]
 async fn the_real_cli_offline_fails_cleanly() {
-    let bin = match ampere_tests::real_cli::ensure_real_cli() {
-        Ok(bin) => bin,
-        Err(why) => {
-            eprintln!("skipping: the real Amp CLI is not available: {why}");
-            return;
-        }
+    let Some(bin) = ampere_tests::real_cli::real_cli_or_skip(
+        "tokio_real_cli::the_real_cli_offline_fails_cleanly",
+    ) else {
+        return;
     };
     let home = ampere_tests::real_cli::scratch_home().expect("scratch home");
     let private_root = tempfile::tempdir().expect("tempdir");

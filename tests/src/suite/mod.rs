@@ -68,6 +68,10 @@ pub struct AmpCfg {
     /// three runtimes have it); lets a scenario check that nothing is left behind even when
     /// it never learns the folder's name.
     pub temp_dir: Option<PathBuf>,
+    /// `exit_drain_grace(..)`: how long to wait for stdout to close after the CLI exited.
+    pub exit_drain_grace: Option<Duration>,
+    /// `max_buffered_bytes(..)`: the backpressure bound on undelivered stdout bytes.
+    pub max_buffered_bytes: Option<usize>,
 }
 
 /// The prompt of one execution, in a runtime-neutral form.
@@ -187,6 +191,17 @@ pub trait Runtime: 'static {
         pause: Duration,
     ) -> Collected;
 
+    /// `Amp::execute`, read to the end of the stream; after each item `each` is called with
+    /// the number of items taken so far and the item, and the consumer then pauses for the
+    /// duration it returns (the runtime's own sleep; zero = no pause): a consumer of any
+    /// pace that can look at the world between items.
+    fn execute_each(
+        cfg: &AmpCfg,
+        prompt: PromptSpec,
+        options: AmpOptions,
+        each: &mut dyn FnMut(usize, &Item) -> Duration,
+    ) -> Collected;
+
     /// `Amp::execute`, read to the end of the stream, then asked for two more items (a
     /// finished stream must keep saying `None`, not panic or start over).
     fn execute_past_end(
@@ -226,6 +241,17 @@ pub trait Runtime: 'static {
         turns: Vec<String>,
         while_alive: &mut dyn FnMut(&[Item]),
     ) -> Vec<Item>;
+
+    /// `Amp::session(options)`: `send_text(turn)`, then the session's stream read up to and
+    /// including the next result message (or its end), calling `each` after every item as
+    /// [`execute_each`](Self::execute_each) does; then `finish()`. Returns the items read and
+    /// what `finish` returned.
+    fn session_each(
+        cfg: &AmpCfg,
+        options: AmpOptions,
+        turn: String,
+        each: &mut dyn FnMut(usize, &Item) -> Duration,
+    ) -> (Vec<Item>, Result<RunSummary, AgentError>);
 
     /// `Amp::thread_new(visibility)`.
     fn thread_new(cfg: &AmpCfg, visibility: Option<Visibility>) -> Result<String, AgentError>;
@@ -288,6 +314,12 @@ impl Suite {
     /// A context for the stub at `stub`.
     pub fn new(stub: impl Into<PathBuf>) -> Self {
         Suite { stub: stub.into() }
+    }
+
+    /// Another binary of this package (`amp-flood`, `ampere-drop-exit`): cargo puts them all
+    /// beside `amp-stub`.
+    pub fn bin(&self, name: &str) -> PathBuf {
+        self.stub.with_file_name(name)
     }
 
     /// The default agent configuration: the stub as CLI, a generous overall timeout as a
@@ -623,6 +655,18 @@ macro_rules! runtime_suite {
             slow_consumer_no_idle_timeout,
             slow_consumer_no_overall_timeout,
             slow_consumer_backpressure,
+            // lifecycle (issue 9): thread-command timeout, exit drain, exit after drop, memory
+            thread_command_timeout_sigterm_first,
+            thread_command_timeout_sigkill_after_grace,
+            exit_drain_grace_kills_grandchild,
+            exit_right_after_drop,
+            backpressure_bounded,
+            session_backpressure_bounded,
+            // edges (moved in from the per-runtime test files)
+            cli_never_reads_big_prompt,
+            thread_new_reads_thread_url,
+            drop_returns_before_the_grace,
+            private_dir_gone_at_stream_end,
             // actions
             action_happy_path,
             action_by_name,
@@ -704,6 +748,12 @@ macro_rules! suite_builders {
             }
             if let Some(d) = &cfg.temp_dir {
                 b = b.temp_dir(d.clone());
+            }
+            if let Some(d) = cfg.exit_drain_grace {
+                b = b.exit_drain_grace(d);
+            }
+            if let Some(n) = cfg.max_buffered_bytes {
+                b = b.max_buffered_bytes(n);
             }
             b.build()
         }

@@ -4,10 +4,17 @@
 //!
 //! - [`agent`]: the Amp CLI driven through `amp-stub` (messages, errors, timeouts,
 //!   cancellation and cleanup, invocation, thread commands).
+//! - [`edges`]: edge cases moved in from the per-runtime test files.
+//! - [`lifecycle`]: the promises of issue 9 (thread-command timeout, exit drain grace, exit
+//!   right after a drop, bounded memory under backpressure).
 //! - [`actions`]: Zamp actions against [`ZampMock`](crate::mock::ZampMock).
 
 pub mod actions;
 pub mod agent;
+pub mod edges;
+pub mod lifecycle;
 
 pub use actions::*;
 pub use agent::*;
+pub use edges::*;
+pub use lifecycle::*;
