@@ -19,7 +19,6 @@ use serde_json::Value;
 
 /// The largest response body accepted (core's limit; a bigger one is an error, never a
 /// truncation).
-pub use ampere_core::action::MAX_RESPONSE_BODY;
 
 /// Runs Zamp platform actions, blocking the calling thread until each is done.
 ///

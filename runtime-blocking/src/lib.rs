@@ -42,7 +42,7 @@ mod driver;
 mod execution;
 mod session;
 
-pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder, MAX_RESPONSE_BODY};
+pub use action::{execute_action, ActionExecutor, ActionExecutorBuilder};
 pub use agent::{execute, run, Amp, AmpBuilder};
 pub use execution::{Execution, Prompt};
 pub use session::Session;

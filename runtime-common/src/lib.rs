@@ -79,7 +79,9 @@ pub mod reexport {
 /// The core types every runtime crate (`ampere-tokio`, `ampere-async-std`, `ampere-blocking`)
 /// re-exports at its top level: one list, so their surfaces cannot drift.
 pub mod reexports {
-    pub use ampere_core::action::{ActionError, ActionRequest, ExecutionMode, RetryPolicy};
+    pub use ampere_core::action::{
+        ActionError, ActionRequest, ExecutionMode, RetryPolicy, MAX_RESPONSE_BODY,
+    };
     pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
     pub use ampere_core::error::ValidationError;
     pub use ampere_core::mcp::{

@@ -11,9 +11,8 @@
 //! receivers and types exactly; the rest are called with the argument types a user passes
 //! and their results bound to the expected types.
 //!
-//! Known differences, left out until the runtimes agree (issue 9, item 5):
-//! `PermissionOptions` is re-exported by the async runtimes only, `MAX_RESPONSE_BODY` by
-//! `ampere_blocking` only (the body limit is core's policy now).
+//! The re-exported core types come from one list (`ampere_runtime_common::reexports`), so
+//! they cannot differ; they are named here all the same, as a user would.
 
 /// Expands usage code of the runtime crate `$rt` in a new module `$module`:
 /// `same_surface!(tokio_surface, ampere_tokio, [async], [.await]);` or
@@ -38,6 +37,7 @@ macro_rules! same_surface {
                 ExecutionMode, Executor, LogLevel, MatchCondition, McpConfig, McpConfigSource,
                 McpHttpServer, McpOAuth, McpServer, McpServerStatus, McpStdioServer, Message,
                 Mode, MultiplayerSetting, Permission, PermissionAction, PermissionBuilder,
+                PermissionOptions, Guard, GuardTrip, MAX_RESPONSE_BODY,
                 PermissionContext, Prompt, ResultMessage, RetryPolicy, RunSummary, Session,
                 SystemMessage, TimeoutKind, ToolCallRecord, ToolResultContent, TtlDuration,
                 UnknownMessage, Usage, UserInputMessage, UserMessage, ValidationError,
