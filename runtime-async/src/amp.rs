@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use ampere_core::options::{AmpOptions, Visibility};
+use ampere_core::options::AmpOptions;
 use ampere_core::plan::PromptKind;
 use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
-use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
+use ampere_core::threads::ThreadCommand;
 use ampere_runtime_common::{prepare_execution, prepare_thread_command, AmpSettings};
 
 use crate::contract::{AgentRun, RunMode, StdinSetup};
@@ -139,32 +139,7 @@ impl<R: Runtime> Amp<R> {
         Session::new(self.launch(PromptKind::Stream, None, &options))
     }
 
-    /// Creates a new, empty thread (`threads new`) and returns its id.
-    pub async fn thread_new(&self, visibility: Option<Visibility>) -> Result<String, AgentError> {
-        self.thread_command(ThreadCommand::New { visibility }).await
-    }
-
-    /// The thread `thread_id` rendered as Markdown (`threads markdown`).
-    pub async fn thread_markdown(&self, thread_id: &str) -> Result<String, AgentError> {
-        self.thread_command(ThreadCommand::Markdown {
-            thread_id: thread_id.to_string(),
-        })
-        .await
-    }
-
-    /// Turns multiplayer on or off for a thread, or on for a duration
-    /// (`threads share multiplayer`); returns the CLI's confirmation.
-    pub async fn thread_multiplayer(
-        &self,
-        thread_id: &str,
-        setting: MultiplayerSetting,
-    ) -> Result<String, AgentError> {
-        self.thread_command(ThreadCommand::Multiplayer {
-            thread_id: thread_id.to_string(),
-            setting,
-        })
-        .await
-    }
+    ampere_runtime_common::amp_thread_methods!(async, .await);
 
     /// Runs one thread command on the same driver (core's command mode: stdout collected,
     /// the overall timeout ends it with `SIGTERM`, the grace, then `SIGKILL` of the group).

@@ -48,23 +48,7 @@ impl fmt::Debug for Prompt {
     }
 }
 
-impl From<&str> for Prompt {
-    fn from(text: &str) -> Self {
-        Prompt::Text(text.to_string())
-    }
-}
-
-impl From<String> for Prompt {
-    fn from(text: String) -> Self {
-        Prompt::Text(text)
-    }
-}
-
-impl From<&String> for Prompt {
-    fn from(text: &String) -> Self {
-        Prompt::Text(text.clone())
-    }
-}
+ampere_runtime_common::text_prompt_from!(Prompt);
 
 /// What `execute` accepts as a prompt on runtime `R`: text, a [`Prompt`], and the runtime's
 /// own channel receiver (each message one turn; dropping every sender ends the input).

@@ -7,7 +7,6 @@
 //! calling thread for each `WaitUntil`. Every decision (retry, backoff, polling, the HTTP
 //! policy, error texts) is core's.
 
-use std::fmt;
 use std::time::Instant;
 
 use ampere_core::action::{
@@ -16,9 +15,6 @@ use ampere_core::action::{
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
-
-/// The largest response body accepted (core's limit; a bigger one is an error, never a
-/// truncation).
 
 /// Runs Zamp platform actions, blocking the calling thread until each is done.
 ///
@@ -39,24 +35,10 @@ use serde_json::Value;
 /// println!("{result}");
 /// # Ok::<(), ampere_blocking::ActionError>(())
 /// ```
-#[derive(Clone)]
+#[derive(Clone, Debug, Default)]
 pub struct ActionExecutor {
     agent: ampere_runtime_common::UreqAgent,
     credentials: ActionCredentials,
-}
-
-impl fmt::Debug for ActionExecutor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActionExecutor")
-            .field("credentials", &self.credentials)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Default for ActionExecutor {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// Builds an [`ActionExecutor`] with explicit configuration (written once for every

@@ -1,17 +1,14 @@
 //! The Amp agent client: [`Amp`], its builder, run-to-completion and thread commands.
 
-use std::sync::Arc;
-use std::time::Instant;
+use std::{sync::Arc, time::Instant};
 
-use ampere_core::options::{AmpOptions, Visibility};
+use ampere_core::options::AmpOptions;
 use ampere_core::plan::PromptKind;
-use ampere_core::run::SummaryBuilder;
 use ampere_core::run::{AgentError, AgentRun, RunMode, RunSummary, StdinSetup};
-use ampere_core::threads::{MultiplayerSetting, ThreadCommand};
-use ampere_runtime_common::{prepare_thread_command, AmpSettings};
+use ampere_core::threads::ThreadCommand;
+use ampere_runtime_common::{prepare_thread_command, AmpSettings, RunLog};
 
-use crate::execution::{Execution, Prompt};
-use crate::session::Session;
+use crate::{execution::Execution, execution::Prompt, session::Session};
 
 /// The Amp agent client. Cheap to clone (clones share their settings).
 ///
@@ -107,17 +104,11 @@ impl Amp {
         prompt: impl Into<Prompt>,
         options: AmpOptions,
     ) -> Result<RunSummary, AgentError> {
-        let mut summary = SummaryBuilder::new();
+        let mut log = RunLog::default();
         for item in self.execute(prompt, options) {
-            match item {
-                Ok(message) => summary.observe(&message),
-                Err(AgentError::Decode(error)) => {
-                    tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
-                }
-                Err(error) => return summary.finish_with(Err(error)),
-            }
+            log.observe(&item, true);
         }
-        summary.finish()
+        log.finish()
     }
 
     /// Starts an interactive session (`--stream-json-input`): send user messages with
@@ -144,37 +135,14 @@ impl Amp {
         Session::new(execution.unwrap_or_else(Execution::failed))
     }
 
-    /// Creates a new empty thread (`threads new`) and returns its id.
-    pub fn thread_new(&self, visibility: Option<Visibility>) -> Result<String, AgentError> {
-        self.thread_command(&ThreadCommand::New { visibility })
-    }
-
-    /// Returns a thread rendered as Markdown (`threads markdown ID`).
-    pub fn thread_markdown(&self, thread_id: &str) -> Result<String, AgentError> {
-        self.thread_command(&ThreadCommand::Markdown {
-            thread_id: thread_id.to_string(),
-        })
-    }
-
-    /// Turns multiplayer off, on, or on for a while (`threads share multiplayer ...`) and
-    /// returns the CLI's confirmation.
-    pub fn thread_multiplayer(
-        &self,
-        thread_id: &str,
-        setting: MultiplayerSetting,
-    ) -> Result<String, AgentError> {
-        self.thread_command(&ThreadCommand::Multiplayer {
-            thread_id: thread_id.to_string(),
-            setting,
-        })
-    }
+    ampere_runtime_common::amp_thread_methods!(,);
 
     /// Runs one thread command to completion: its trimmed stdout, or the process error.
     /// With an overall timeout, a command still running after it is ended like an
     /// execution (`SIGTERM` to its process group, `SIGKILL` after the grace period) and
     /// the result is [`AgentError::Timeout`].
-    fn thread_command(&self, command: &ThreadCommand) -> Result<String, AgentError> {
-        let mut cmd = prepare_thread_command(command, &self.inner.cli, None)?;
+    fn thread_command(&self, command: ThreadCommand) -> Result<String, AgentError> {
+        let mut cmd = prepare_thread_command(&command, &self.inner.cli, None)?;
         let program = cmd.get_program().to_string_lossy().into_owned();
         let child = cmd
             .spawn()

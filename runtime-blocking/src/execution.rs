@@ -59,23 +59,7 @@ impl std::fmt::Debug for Prompt {
     }
 }
 
-impl From<&str> for Prompt {
-    fn from(text: &str) -> Self {
-        Prompt::Text(text.to_string())
-    }
-}
-
-impl From<String> for Prompt {
-    fn from(text: String) -> Self {
-        Prompt::Text(text)
-    }
-}
-
-impl From<&String> for Prompt {
-    fn from(text: &String) -> Self {
-        Prompt::Text(text.clone())
-    }
-}
+ampere_runtime_common::text_prompt_from!(Prompt);
 
 /// One execution of the Amp CLI: an [`Iterator`] of the messages it prints.
 ///

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use ampere_core::message::{create_user_message, Message, UserInputMessage};
-use ampere_core::run::{AgentError, Input, RunSummary, SummaryBuilder};
+use ampere_core::run::{AgentError, Input, RunSummary};
 
-use ampere_runtime_common::input_closed_error;
+use ampere_runtime_common::{input_closed_error, RunLog};
 
 use crate::execution::Execution;
 
@@ -23,8 +23,7 @@ use crate::execution::Execution;
 pub struct Session {
     execution: Execution,
     input_open: bool,
-    summary: SummaryBuilder,
-    final_error: Option<AgentError>,
+    log: RunLog,
 }
 
 impl Session {
@@ -32,8 +31,7 @@ impl Session {
         Session {
             input_open: execution.run.is_some(),
             execution,
-            summary: SummaryBuilder::new(),
-            final_error: None,
+            log: RunLog::default(),
         }
     }
 
@@ -82,13 +80,10 @@ impl Session {
     /// or the run's own error (also when it was already yielded while iterating).
     pub fn finish(mut self) -> Result<RunSummary, AgentError> {
         self.close_input();
-        for item in self.by_ref() {
-            if let Err(AgentError::Decode(error)) = item {
-                tracing::warn!(target: "ampere", %error, "skipping an undecodable line of the Amp CLI");
-            }
+        for item in self.execution.by_ref() {
+            self.log.observe(&item, true);
         }
-        let summary = std::mem::take(&mut self.summary);
-        summary.finish_with(self.final_error.take().map_or(Ok(()), Err))
+        std::mem::take(&mut self.log).finish()
     }
 
     /// Cancels the session and waits until the CLI is torn down (see
@@ -123,11 +118,7 @@ impl Iterator for Session {
 
     fn next(&mut self) -> Option<Self::Item> {
         let item = self.execution.next()?;
-        match &item {
-            Ok(message) => self.summary.observe(message),
-            Err(AgentError::Decode(_)) => {}
-            Err(error) => self.final_error = Some(error.clone()),
-        }
+        self.log.observe(&item, false);
         Some(item)
     }
 }

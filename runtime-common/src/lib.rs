@@ -31,6 +31,7 @@ mod permission_host;
 mod prepare;
 mod private_dir;
 mod process;
+mod run_log;
 mod settings;
 mod shared;
 mod tool_host;
@@ -44,6 +45,7 @@ pub use permission_host::{PermissionHandler, PermissionHost};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
+pub use run_log::RunLog;
 pub use settings::{AmpSettings, LIVE_STDERR_LINE};
 pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
 pub use tool_host::{relay_script, relay_server_json, HostedTool, ToolHandler, ToolHost};
@@ -74,6 +76,7 @@ pub fn home_dir() -> Option<std::path::PathBuf> {
 /// Paths the exported macros use.
 pub mod reexport {
     pub use ampere_core::decode::DecoderConfig;
+    pub use ampere_core::threads::ThreadCommand;
 }
 
 /// The core types every runtime crate (`ampere-tokio`, `ampere-async-std`, `ampere-blocking`)

@@ -145,3 +145,64 @@ macro_rules! amp_builder_setters {
         }
     };
 }
+
+/// Expands, inside `impl Amp`, to the thread commands every runtime has, written once:
+/// `amp_thread_methods!(async, .await)` for the async runtimes, `amp_thread_methods!(,)`
+/// for blocking. The `impl` must have `fn thread_command(&self, ThreadCommand) ->
+/// Result<String, AgentError>` (async or not).
+#[macro_export]
+macro_rules! amp_thread_methods {
+    ($($async:ident)?, $($await:tt)*) => {
+        /// Creates a new, empty thread (`threads new`) and returns its id.
+        pub $($async)? fn thread_new(
+            &self,
+            visibility: Option<$crate::reexports::Visibility>,
+        ) -> Result<String, $crate::reexports::AgentError> {
+            self.thread_command($crate::reexport::ThreadCommand::New { visibility })$($await)*
+        }
+
+        /// The thread `thread_id` rendered as Markdown (`threads markdown`).
+        pub $($async)? fn thread_markdown(
+            &self,
+            thread_id: &str,
+        ) -> Result<String, $crate::reexports::AgentError> {
+            let thread_id = thread_id.to_string();
+            self.thread_command($crate::reexport::ThreadCommand::Markdown { thread_id })$($await)*
+        }
+
+        /// Turns multiplayer on or off for a thread, or on for a duration (`threads share
+        /// multiplayer`); returns the CLI's confirmation.
+        pub $($async)? fn thread_multiplayer(
+            &self,
+            thread_id: &str,
+            setting: $crate::reexports::MultiplayerSetting,
+        ) -> Result<String, $crate::reexports::AgentError> {
+            let thread_id = thread_id.to_string();
+            let command = $crate::reexport::ThreadCommand::Multiplayer { thread_id, setting };
+            self.thread_command(command)$($await)*
+        }
+    };
+}
+
+/// Implements `From<&str>`, `From<String>` and `From<&String>` for a prompt type with a
+/// `Text(String)` variant (every runtime's `Prompt`).
+#[macro_export]
+macro_rules! text_prompt_from {
+    ($prompt:ty) => {
+        impl From<&str> for $prompt {
+            fn from(text: &str) -> Self {
+                Self::Text(text.to_string())
+            }
+        }
+        impl From<String> for $prompt {
+            fn from(text: String) -> Self {
+                Self::Text(text)
+            }
+        }
+        impl From<&String> for $prompt {
+            fn from(text: &String) -> Self {
+                Self::Text(text.clone())
+            }
+        }
+    };
+}
