@@ -37,6 +37,7 @@ struct Run {
     over_p99: f64,
     cpu_us: f64,
     mock_cpu_us: f64,
+    connections: f64,
 }
 
 /// Runs the actions case (the mock alone first) and prints its tables.
@@ -63,14 +64,14 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             results[k].push(one(ctx, &server, *rt, *n, *inflight, ideal_lat)?);
         }
     }
-    println!("| runtime | actions × in flight | % of ideal rate median (min–max) | actions/s (ideal) | requests/action | overhead p50 / p99 ms | client CPU µs/action | mock CPU µs/action |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| runtime | actions × in flight | % of ideal rate median (min–max) | actions/s (ideal) | requests/action | overhead p50 / p99 ms | client CPU µs/action | mock CPU µs/action | connections opened |");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for (k, (rt, n, inflight)) in cases.iter().enumerate() {
         let r = &results[k];
         let col = |f: fn(&Run) -> f64| r.iter().map(f).collect::<Vec<_>>();
         let med = |f: fn(&Run) -> f64| crate::stats::median(&col(f));
         println!(
-            "| {} | {n} × {inflight} | {} | {:.0} ({:.0}) | {:.2} | {:.0} / {:.0} | {:.0} | {:.0} |",
+            "| {} | {n} × {inflight} | {} | {:.0} ({:.0}) | {:.2} | {:.0} / {:.0} | {:.0} | {:.0} | {:.0} |",
             rt.name(),
             spread(&col(|x| x.fraction * 100.0), 1),
             med(|x| x.rate),
@@ -80,6 +81,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             med(|x| x.over_p99),
             med(|x| x.cpu_us),
             med(|x| x.mock_cpu_us),
+            med(|x| x.connections),
         );
     }
     let needed = 5000.0 / ideal_lat.as_secs_f64() * (polls + 1) as f64;
@@ -98,7 +100,7 @@ fn one(
     inflight: usize,
     ideal_lat: Duration,
 ) -> Result<Run, String> {
-    let (r0, m0) = server.stats()?;
+    let (r0, m0, c0) = server.stats()?;
     let cpu0 = cpu_self();
     let t = Instant::now();
     let lat = match rt {
@@ -108,7 +110,7 @@ fn one(
     };
     let wall = t.elapsed().as_secs_f64();
     let cpu = (cpu_self() - cpu0).as_secs_f64();
-    let (r1, m1) = server.stats()?;
+    let (r1, m1, c1) = server.stats()?;
     let waves = n.div_ceil(inflight) as f64;
     let over = sorted(
         lat.iter()
@@ -123,6 +125,8 @@ fn one(
         over_p99: quantile(&over, 0.99),
         cpu_us: cpu * 1e6 / n as f64,
         mock_cpu_us: (m1 - m0) * 1e3 / n as f64,
+        // Less the first stats request's own connection.
+        connections: c1.saturating_sub(c0 + 1) as f64,
     })
 }
 

@@ -26,6 +26,7 @@ struct State {
     action: Duration,
     seq: AtomicU64,
     requests: AtomicU64,
+    connections: AtomicU64,
 }
 
 /// `ampere-bench serve-mock [ACTION_MS]`: serves until killed; prints `PORT n` first.
@@ -40,6 +41,7 @@ pub fn serve_main() -> ExitCode {
         action: Duration::from_millis(ms),
         seq: AtomicU64::new(0),
         requests: AtomicU64::new(0),
+        connections: AtomicU64::new(0),
     });
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -66,6 +68,7 @@ pub fn serve_main() -> ExitCode {
                 continue;
             };
             let _ = sock.set_nodelay(true);
+            state.connections.fetch_add(1, Ordering::Relaxed);
             let state = state.clone();
             tokio::spawn(async move {
                 let _ = connection(sock, state).await;
@@ -114,10 +117,11 @@ fn handle(state: &State, method: &[u8], path: &[u8], out: &mut Vec<u8>) {
     if method == b"GET" && path == b"/stats" {
         let cpu = crate::stats::cpu_self().as_secs_f64() * 1e3;
         let n = state.requests.load(Ordering::Relaxed);
+        let c = state.connections.load(Ordering::Relaxed);
         respond(
             out,
             "200 OK",
-            &format!(r#"{{"requests":{n},"cpu_ms":{cpu:.1}}}"#),
+            &format!(r#"{{"requests":{n},"cpu_ms":{cpu:.1},"connections":{c}}}"#),
         );
         return;
     }
@@ -212,8 +216,9 @@ impl Server {
         })
     }
 
-    /// (requests answered so far, the mock's CPU ms so far).
-    pub fn stats(&self) -> Result<(u64, f64), String> {
+    /// (requests answered so far, the mock's CPU ms so far, connections accepted so far,
+    /// the stats requests' own included).
+    pub fn stats(&self) -> Result<(u64, f64, u64), String> {
         let mut s =
             std::net::TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
         s.write_all(b"GET /stats HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
@@ -232,6 +237,7 @@ impl Server {
         Ok((
             v["requests"].as_u64().unwrap_or(0),
             v["cpu_ms"].as_f64().unwrap_or(0.0),
+            v["connections"].as_u64().unwrap_or(0),
         ))
     }
 }
@@ -254,11 +260,11 @@ pub fn bench(ctx: &Ctx) -> Result<f64, String> {
     let server = Server::start(ctx, 300)?;
     let mut best = 0.0f64;
     for conns in [64usize, 1000, 5000] {
-        let (r0, c0) = server.stats()?;
+        let (r0, c0, _) = server.stats()?;
         let (done, wall) = ctx
             .tokio
             .block_on(load(server.port, conns, Duration::from_secs(2)))?;
-        let (r1, c1) = server.stats()?;
+        let (r1, c1, _) = server.stats()?;
         let rate = done as f64 / wall;
         let cpu_us = (c1 - c0) * 1e3 / (r1 - r0).max(1) as f64;
         println!(
