@@ -1,0 +1,179 @@
+//! Running one execution of the stand-in CLI through each runtime's public API, and the
+//! plain-`std` equivalents, with a callback per message.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use ampere_core::message::Message;
+use ampere_core::options::AmpOptions;
+
+use crate::standin::MODE_VAR;
+use crate::{Ctx, Runtime};
+
+/// The options every execution uses: the stand-in's mode in its environment.
+pub fn options(mode: &str) -> AmpOptions {
+    AmpOptions::new().env(MODE_VAR, mode)
+}
+
+/// Runs one execution of the stand-in in `mode` through `runtime`, calling `each` for
+/// every message; the number of messages.
+pub fn execution(
+    ctx: &Ctx,
+    runtime: Runtime,
+    mode: &str,
+    mut each: impl FnMut(&Message),
+) -> Result<u64, String> {
+    let mut n = 0u64;
+    match runtime {
+        Runtime::Tokio => ctx.tokio.block_on(async {
+            let amp = ampere_tokio::Amp::builder().cli_path(&ctx.exe).build();
+            let mut ex = amp.execute("bench", options(mode));
+            while let Some(m) = ex.next().await {
+                each(&m.map_err(|e| format!("tokio: {e}"))?);
+                n += 1;
+            }
+            Ok::<_, String>(())
+        })?,
+        Runtime::AsyncStd => async_std::task::block_on(async {
+            let amp = ampere_async_std::Amp::builder().cli_path(&ctx.exe).build();
+            let mut ex = amp.execute("bench", options(mode));
+            while let Some(m) = ex.next().await {
+                each(&m.map_err(|e| format!("async-std: {e}"))?);
+                n += 1;
+            }
+            Ok::<_, String>(())
+        })?,
+        Runtime::Blocking => {
+            let amp = ampere_blocking::Amp::builder().cli_path(&ctx.exe).build();
+            for m in amp.execute("bench", options(mode)) {
+                each(&m.map_err(|e| format!("blocking: {e}"))?);
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Runs `n` executions at once through `runtime` (tasks on the async runtimes, threads on
+/// the blocking one); `each(execution index, message)` for every message.
+pub fn concurrent(
+    ctx: &Ctx,
+    runtime: Runtime,
+    mode: &str,
+    n: usize,
+    each: impl Fn(usize, &Message) + Send + Sync + Clone + 'static,
+) -> Result<u64, String> {
+    let mut total = 0;
+    match runtime {
+        Runtime::Tokio => {
+            let amp = ampere_tokio::Amp::builder().cli_path(&ctx.exe).build();
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (amp, each, opts) = (amp.clone(), each.clone(), options(mode));
+                    ctx.tokio.spawn(async move {
+                        let mut ex = amp.execute("bench", opts);
+                        let mut k = 0u64;
+                        while let Some(m) = ex.next().await {
+                            each(i, &m.map_err(|e| format!("tokio: {e}"))?);
+                            k += 1;
+                        }
+                        Ok::<_, String>(k)
+                    })
+                })
+                .collect();
+            for h in handles {
+                total += ctx.tokio.block_on(h).map_err(|e| e.to_string())??;
+            }
+        }
+        Runtime::AsyncStd => {
+            let amp = ampere_async_std::Amp::builder().cli_path(&ctx.exe).build();
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (amp, each, opts) = (amp.clone(), each.clone(), options(mode));
+                    async_std::task::spawn(async move {
+                        let mut ex = amp.execute("bench", opts);
+                        let mut k = 0u64;
+                        while let Some(m) = ex.next().await {
+                            each(i, &m.map_err(|e| format!("async-std: {e}"))?);
+                            k += 1;
+                        }
+                        Ok::<_, String>(k)
+                    })
+                })
+                .collect();
+            for h in handles {
+                total += async_std::task::block_on(h)?;
+            }
+        }
+        Runtime::Blocking => {
+            let amp = ampere_blocking::Amp::builder().cli_path(&ctx.exe).build();
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let (amp, each, opts) = (amp.clone(), each.clone(), options(mode));
+                    std::thread::spawn(move || {
+                        let mut k = 0u64;
+                        for m in amp.execute("bench", opts) {
+                            each(i, &m.map_err(|e| format!("blocking: {e}"))?);
+                            k += 1;
+                        }
+                        Ok::<_, String>(k)
+                    })
+                })
+                .collect();
+            for h in handles {
+                total += h.join().map_err(|_| "thread panicked".to_string())??;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// The plain baseline: spawn the stand-in with `std::process`, write `prompt` (if any) and
+/// close stdin, read stdout, split it with memchr and parse every line with
+/// `serde_json::from_slice::<Value>`; `each` per parsed line. The number of lines.
+pub fn plain(
+    ctx: &Ctx,
+    mode: &str,
+    prompt: Option<&[u8]>,
+    mut each: impl FnMut(&serde_json::Value),
+) -> Result<u64, String> {
+    let mut child = Command::new(&ctx.exe)
+        .env(MODE_VAR, mode)
+        .stdin(if prompt.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), prompt) {
+        use std::io::Write;
+        stdin.write_all(prompt).map_err(|e| format!("stdin: {e}"))?;
+    }
+    let mut out = child.stdout.take().ok_or("no stdout")?;
+    let mut pending: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut lines = 0u64;
+    loop {
+        let got = out.read(&mut chunk).map_err(|e| format!("read: {e}"))?;
+        if got == 0 {
+            break;
+        }
+        pending.extend_from_slice(&chunk[..got]);
+        let mut pos = 0;
+        while let Some(i) = memchr::memchr(b'\n', &pending[pos..]) {
+            let v: serde_json::Value = serde_json::from_slice(&pending[pos..pos + i])
+                .map_err(|e| format!("baseline parse: {e}"))?;
+            each(&v);
+            lines += 1;
+            pos += i + 1;
+        }
+        pending.drain(..pos);
+    }
+    let status = child.wait().map_err(|e| format!("wait: {e}"))?;
+    if !status.success() {
+        return Err(format!("stand-in exited with {status}"));
+    }
+    Ok(lines)
+}

@@ -1,0 +1,121 @@
+//! Item 3: line-to-yield latency per runtime, one execution and 50 at once, a line every
+//! 5 ms, beside the floor (a plain std thread reading the same stand-in's pipe, splitting
+//! lines and parsing them).
+//!
+//! The stand-in stamps each line with the wall clock (`SystemTime`, shared by both
+//! processes; `Instant` is per process); the consumer computes now − stamp when the
+//! message is in its hands.
+
+use std::sync::{Arc, Mutex};
+
+use ampere_core::message::Message;
+
+use crate::stats::{quantile, sorted, spread};
+use crate::{drive, standin, Ctx, RUNTIMES};
+
+/// Lines per execution.
+const LINES: u64 = 200;
+/// Microseconds between lines.
+const INTERVAL_US: u64 = 5000;
+
+type Samples = Arc<Mutex<Vec<f64>>>;
+
+fn record(samples: &Samples, text: Option<&str>) {
+    if let Some(us) = text.and_then(standin::latency_us) {
+        if let Ok(mut s) = samples.lock() {
+            s.push(us);
+        }
+    }
+}
+
+fn from_message(samples: &Samples, m: &Message) {
+    if let Message::Assistant(a) = m {
+        record(samples, Some(&a.text()));
+    }
+}
+
+fn from_value(samples: &Samples, v: &serde_json::Value) {
+    record(samples, v["message"]["content"][0]["text"].as_str());
+}
+
+/// Runs the latency case (1 and 50 executions) and prints its tables.
+pub fn run(ctx: &Ctx) -> Result<(), String> {
+    for n in [1usize, 50] {
+        println!(
+            "\n## 3. line-to-yield latency, {n} execution(s) at once, {LINES} lines each, one every {} ms; interleaved, {} rounds",
+            INTERVAL_US / 1000,
+            ctx.rounds
+        );
+        // Columns: floor, then each runtime; per round: one sample vector each.
+        let names: Vec<&str> = std::iter::once("plain thread (floor)")
+            .chain(RUNTIMES.iter().map(|r| r.name()))
+            .collect();
+        let mut all: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        let mut p99s: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        for round in 0..ctx.rounds {
+            // Rotate the order each round, so that no variant always runs first.
+            for j in 0..names.len() {
+                let k = (j + round) % names.len();
+                // Every stand-in starts ticking at the same time, once all have started.
+                let start = standin::epoch_ns() + 200_000_000 + 10_000_000 * n as u128;
+                let mode = format!("tick:{LINES}:{INTERVAL_US}:{start}");
+                let mode = mode.as_str();
+                let samples: Samples = Arc::new(Mutex::new(Vec::new()));
+                if k == 0 {
+                    floor(ctx, mode, n, &samples)?;
+                } else {
+                    let s = samples.clone();
+                    drive::concurrent(ctx, RUNTIMES[k - 1], mode, n, move |_, m| {
+                        from_message(&s, m)
+                    })?;
+                }
+                let got = samples.lock().map_err(|_| "poisoned")?.clone();
+                if got.len() as u64 != LINES * n as u64 {
+                    return Err(format!(
+                        "{}: {} stamps, expected {}",
+                        names[k],
+                        got.len(),
+                        LINES * n as u64
+                    ));
+                }
+                let s = sorted(got);
+                p99s[k].push(quantile(&s, 0.99));
+                all[k].extend(s);
+            }
+        }
+        println!("| | p50 µs | p99 µs (all rounds) | max µs | per-round p99 µs: median (min–max) | p99 ÷ floor p99 |");
+        println!("|---|---|---|---|---|---|");
+        let floor_p99 = quantile(&sorted(all[0].clone()), 0.99);
+        for (k, name) in names.iter().enumerate() {
+            let s = sorted(all[k].clone());
+            let p99 = quantile(&s, 0.99);
+            println!(
+                "| {name} | {:.0} | {:.0} | {:.0} | {} | {:.2} |",
+                quantile(&s, 0.5),
+                p99,
+                s.last().copied().unwrap_or(0.0),
+                spread(&p99s[k], 0),
+                p99 / floor_p99
+            );
+        }
+        if n == 1 {
+            println!("target: p99 ≤ 100 µs (or ≤ 1.2× the floor if the floor is above 80 µs)");
+        } else {
+            println!("target: p99 ≤ 1 ms");
+        }
+    }
+    Ok(())
+}
+
+fn floor(ctx: &Ctx, mode: &str, n: usize, samples: &Samples) -> Result<(), String> {
+    let handles: Vec<_> = (0..n)
+        .map(|_| {
+            let (ctx, mode, s) = (ctx.clone(), mode.to_string(), samples.clone());
+            std::thread::spawn(move || drive::plain(&ctx, &mode, None, |v| from_value(&s, v)))
+        })
+        .collect();
+    for h in handles {
+        h.join().map_err(|_| "floor thread panicked")??;
+    }
+    Ok(())
+}

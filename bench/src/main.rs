@@ -1,0 +1,124 @@
+//! `ampere-bench`: ampere's benchmark command (issue 10, items 2–5).
+//!
+//! `cargo run --release -p ampere-bench -- <case>|all` where case is one of `ingest`,
+//! `latency`, `spawn`, `actions`, `mock`. Every case runs ampere's three runtimes side by
+//! side with a plain baseline in the same process, interleaved (A/B/C/D, round after
+//! round), and prints ratios, because the machines this runs on are noisy.
+//!
+//! The same binary is also the stand-in Amp CLI (when `AMPERE_BENCH_CLI` is set, see
+//! [`standin`]) and the benchmark's Zamp mock server (`ampere-bench serve-mock`).
+#![warn(missing_docs)]
+
+mod actions;
+mod drive;
+mod ingest;
+mod latency;
+mod mock;
+mod spawn;
+mod standin;
+mod stats;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The runtimes under test, in the order every table shows them.
+pub const RUNTIMES: [Runtime; 3] = [Runtime::Tokio, Runtime::AsyncStd, Runtime::Blocking];
+
+/// One of ampere's runtimes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Runtime {
+    /// `ampere-tokio`.
+    Tokio,
+    /// `ampere-async-std`.
+    AsyncStd,
+    /// `ampere-blocking`.
+    Blocking,
+}
+
+impl Runtime {
+    /// The table label.
+    pub fn name(self) -> &'static str {
+        match self {
+            Runtime::Tokio => "tokio",
+            Runtime::AsyncStd => "async-std",
+            Runtime::Blocking => "blocking",
+        }
+    }
+}
+
+/// Settings shared by every case.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// This binary, used as the stand-in CLI and the mock server.
+    pub exe: PathBuf,
+    /// Scratch folder for generated transcripts.
+    pub scratch: PathBuf,
+    /// Rounds of interleaved A/B runs.
+    pub rounds: usize,
+    /// The tokio runtime the tokio cases run on (multi-threaded, one worker per core).
+    pub tokio: std::sync::Arc<tokio::runtime::Runtime>,
+}
+
+const USAGE: &str = "usage: ampere-bench <ingest|latency|spawn|actions|mock|all> [--rounds N]";
+
+fn main() -> ExitCode {
+    if let Some(mode) = std::env::var_os(standin::MODE_VAR) {
+        return standin::run(&mode.to_string_lossy());
+    }
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("serve-mock") {
+        return mock::serve_main();
+    }
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ampere-bench: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    let case = args.first().ok_or(USAGE)?.clone();
+    let mut rounds = None;
+    let mut rest = args[1..].iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--rounds" => {
+                let n = rest.next().ok_or(USAGE)?;
+                rounds = Some(n.parse::<usize>().map_err(|e| format!("--rounds: {e}"))?);
+            }
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    stats::raise_nofile();
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let scratch = std::env::temp_dir().join(format!("ampere-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    let ctx = Ctx {
+        exe,
+        scratch: scratch.clone(),
+        rounds: rounds.unwrap_or(5),
+        tokio: std::sync::Arc::new(tokio),
+    };
+    println!("# ampere-bench {case} (rounds {})", ctx.rounds);
+    println!("{}", stats::machine_line());
+    let result = match case.as_str() {
+        "ingest" => ingest::run(&ctx),
+        "latency" => latency::run(&ctx),
+        "spawn" => spawn::run(&ctx),
+        "actions" => actions::run(&ctx),
+        "mock" => mock::bench(&ctx).map(|_| ()),
+        "all" => ingest::run(&ctx)
+            .and_then(|()| latency::run(&ctx))
+            .and_then(|()| spawn::run(&ctx))
+            .and_then(|()| actions::run(&ctx)),
+        other => Err(format!("unknown case {other:?}\n{USAGE}")),
+    };
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}

@@ -1,0 +1,116 @@
+//! Item 4: 200 sequential and 100 concurrent spawns per runtime (spawn, write the prompt,
+//! read to the end) vs a plain `std::process` spawn-write-read loop.
+
+use std::time::{Duration, Instant};
+
+use crate::stats::spread;
+use crate::{drive, Ctx, RUNTIMES};
+
+const SEQUENTIAL: usize = 200;
+const CONCURRENT: usize = 100;
+const MODE: &str = "reply";
+/// What ampere writes for a text prompt: the prompt and `\n`.
+const PROMPT: &[u8] = b"bench\n";
+
+/// Runs the spawn case and prints its table.
+pub fn run(ctx: &Ctx) -> Result<(), String> {
+    println!(
+        "\n## 4. spawns: {SEQUENTIAL} sequential and {CONCURRENT} concurrent executions (spawn, write the prompt, read to the end); interleaved, {} rounds",
+        ctx.rounds
+    );
+    let names: Vec<&str> = std::iter::once("plain std::process")
+        .chain(RUNTIMES.iter().map(|r| r.name()))
+        .collect();
+    // [variant][round] wall time, for sequential and concurrent.
+    let mut seq: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut conc: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    one_plain(ctx)?; // warm up
+    for round in 0..ctx.rounds {
+        // Rotate the order each round, so that no variant always runs first.
+        let order: Vec<usize> = (0..names.len())
+            .map(|j| (j + round) % names.len())
+            .collect();
+        for &k in &order {
+            let t = timed(|| {
+                for _ in 0..SEQUENTIAL {
+                    one(ctx, k)?;
+                }
+                Ok(())
+            })?;
+            seq[k].push(ms(t));
+        }
+        for &k in &order {
+            conc[k].push(ms(timed(|| concurrent(ctx, k))?));
+        }
+    }
+    println!("| | {SEQUENTIAL} sequential: ms median (min–max) | ÷ plain per round | per spawn µs | {CONCURRENT} concurrent: ms | ÷ plain per round |");
+    println!("|---|---|---|---|---|---|");
+    for k in 0..names.len() {
+        let rs: Vec<f64> = seq[k].iter().zip(&seq[0]).map(|(a, b)| a / b).collect();
+        let rc: Vec<f64> = conc[k].iter().zip(&conc[0]).map(|(a, b)| a / b).collect();
+        println!(
+            "| {} | {} | {} | {:.0} | {} | {} |",
+            names[k],
+            spread(&seq[k], 1),
+            spread(&rs, 3),
+            crate::stats::median(&seq[k]) * 1e3 / SEQUENTIAL as f64,
+            spread(&conc[k], 1),
+            spread(&rc, 3)
+        );
+    }
+    println!("target: ≤ 1.05× the plain loop");
+    Ok(())
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+fn timed(f: impl FnOnce() -> Result<(), String>) -> Result<Duration, String> {
+    let t = Instant::now();
+    f()?;
+    Ok(t.elapsed())
+}
+
+fn one_plain(ctx: &Ctx) -> Result<(), String> {
+    let n = drive::plain(ctx, MODE, Some(PROMPT), |_| {})?;
+    expect3(n)
+}
+
+fn expect3(n: u64) -> Result<(), String> {
+    if n == 3 {
+        Ok(())
+    } else {
+        Err(format!("{n} messages from the stand-in, expected 3"))
+    }
+}
+
+fn one(ctx: &Ctx, k: usize) -> Result<(), String> {
+    if k == 0 {
+        one_plain(ctx)
+    } else {
+        expect3(drive::execution(ctx, RUNTIMES[k - 1], MODE, |_| {})?)
+    }
+}
+
+fn concurrent(ctx: &Ctx, k: usize) -> Result<(), String> {
+    if k == 0 {
+        let handles: Vec<_> = (0..CONCURRENT)
+            .map(|_| {
+                let ctx = ctx.clone();
+                std::thread::spawn(move || one_plain(&ctx))
+            })
+            .collect();
+        for h in handles {
+            h.join().map_err(|_| "plain spawn thread panicked")??;
+        }
+        Ok(())
+    } else {
+        let n = drive::concurrent(ctx, RUNTIMES[k - 1], MODE, CONCURRENT, |_, _| {})?;
+        if n == 3 * CONCURRENT as u64 {
+            Ok(())
+        } else {
+            Err(format!("{n} messages, expected {}", 3 * CONCURRENT))
+        }
+    }
+}
