@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::config::ActionConfig;
 use super::error::ActionError;
@@ -11,6 +11,13 @@ use super::http::{
 };
 use super::request::{ActionRequest, ExecutionMode};
 use crate::error::ValidationError;
+
+mod backoff;
+mod classify;
+
+use backoff::Backoff;
+pub use classify::classify;
+use classify::FAILURE_STATUSES;
 
 /// The total timeout of a create (non-inline) and of every poll.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -71,45 +78,6 @@ enum State {
     Waiting { deadline: Instant, then: Step },
     /// Over.
     Finished(Result<Value, ActionError>),
-}
-
-/// A backoff schedule that counts the waiting it asked for.
-///
-/// The interval is kept as `f64` seconds and multiplied exactly like the reference SDK
-/// (`min(interval * coefficient, cap)`); each wait is clipped so the total never passes
-/// the budget.
-#[derive(Debug, Clone)]
-struct Backoff {
-    next_secs: f64,
-    coefficient: f64,
-    cap_secs: f64,
-    waited: Duration,
-    budget: Duration,
-}
-
-impl Backoff {
-    fn new(initial: Duration, coefficient: f64, cap: Duration, budget: Duration) -> Self {
-        Self {
-            next_secs: initial.as_secs_f64(),
-            coefficient,
-            cap_secs: cap.as_secs_f64(),
-            waited: Duration::ZERO,
-            budget,
-        }
-    }
-
-    /// The next wait, or `None` when the budget is spent. Advances the schedule.
-    fn next_wait(&mut self) -> Option<Duration> {
-        let remaining = self.budget.saturating_sub(self.waited);
-        if remaining.is_zero() {
-            return None;
-        }
-        let interval = Duration::try_from_secs_f64(self.next_secs).unwrap_or(remaining);
-        let wait = interval.min(remaining);
-        self.waited = self.waited.saturating_add(wait);
-        self.next_secs = (self.next_secs * self.coefficient).min(self.cap_secs);
-        Some(wait)
-    }
 }
 
 /// One Zamp action, from create to result, as a sans-IO state machine.
@@ -556,121 +524,11 @@ fn percent_encode_segment(segment: &str) -> String {
     out
 }
 
-/// The terminal failure statuses.
-const FAILURE_STATUSES: [&str; 4] = ["FAILED", "CANCELED", "TERMINATED", "TIMED_OUT"];
-
 const HEX: [u8; 16] = *b"0123456789ABCDEF";
-
-/// Classifies one HTTP answer into the protocol's "answer" (a JSON value) or an error.
-///
-/// - 3xx (redirects are never followed, so the token never travels to another host):
-///   [`ActionError::Http`] `HTTP {status} from {url}: redirect to {location} not followed`
-///   (`: redirect not followed (no Location)` without one), with the body;
-/// - other non-2xx: [`ActionError::Http`] `HTTP {status} from {url}` (+ `: {message}` when
-///   the body is a JSON object with a non-blank string `message`), with the body;
-/// - 2xx, not JSON: [`ActionError::Decode`] naming the URL;
-/// - 2xx, an object with a non-null `error`: [`ActionError::Http`] whose message is
-///   `error.message` (or the error's text) — except an action record whose `status` is a
-///   terminal failure (`FAILED`, `CANCELED`, `TERMINATED`, `TIMED_OUT`): its `error` is the
-///   action's error and the record is the answer (it becomes [`ActionError::Failed`]);
-/// - 2xx, an object with `data`: the answer is `{"payload": data}`;
-/// - otherwise the parsed body is the answer.
-pub fn classify(url: &str, response: &HttpResponse) -> Result<Value, ActionError> {
-    let status = response.status;
-    if (300..=399).contains(&status) {
-        let message = match response.header("location") {
-            Some(location) => {
-                format!("HTTP {status} from {url}: redirect to {location} not followed")
-            }
-            None => format!("HTTP {status} from {url}: redirect not followed (no Location)"),
-        };
-        return Err(ActionError::Http {
-            status: Some(status),
-            message,
-            body: Some(String::from_utf8_lossy(&response.body).into_owned()),
-        });
-    }
-    if !(200..=299).contains(&status) {
-        let mut message = format!("HTTP {status} from {url}");
-        if let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(&response.body) {
-            if let Some(Value::String(text)) = object.get("message") {
-                if !text.trim().is_empty() {
-                    message.push_str(": ");
-                    message.push_str(text);
-                }
-            }
-        }
-        return Err(ActionError::Http {
-            status: Some(status),
-            message,
-            body: Some(String::from_utf8_lossy(&response.body).into_owned()),
-        });
-    }
-    let parsed: Value = match serde_json::from_slice(&response.body) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            return Err(ActionError::Decode {
-                url: url.to_owned(),
-                message: format!("the body is not JSON ({err})"),
-            })
-        }
-    };
-    let Value::Object(mut object) = parsed else {
-        return Ok(parsed);
-    };
-    // An action record in a terminal failure status carries the action's own `error`:
-    // that is the action-failed error's text, not an error envelope.
-    let failed_record = matches!(
-        object.get("status").and_then(Value::as_str),
-        Some(status) if FAILURE_STATUSES.contains(&status)
-    );
-    match object.get("error") {
-        None | Some(Value::Null) => {}
-        Some(_) if failed_record => {}
-        Some(error) => {
-            let message = match error {
-                Value::Object(fields) => match fields.get("message") {
-                    Some(Value::String(text)) => text.clone(),
-                    Some(other) => other.to_string(),
-                    None => error.to_string(),
-                },
-                Value::String(text) => text.clone(),
-                other => other.to_string(),
-            };
-            return Err(ActionError::Http {
-                status: Some(status),
-                message,
-                body: Some(String::from_utf8_lossy(&response.body).into_owned()),
-            });
-        }
-    }
-    if let Some(data) = object.remove("data") {
-        let mut envelope = Map::new();
-        envelope.insert("payload".to_owned(), data);
-        return Ok(Value::Object(envelope));
-    }
-    Ok(Value::Object(object))
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn backoff_clips_to_budget() {
-        let mut b = Backoff::new(
-            Duration::from_secs(1),
-            2.0,
-            Duration::from_secs(30),
-            Duration::from_secs(10),
-        );
-        let waits: Vec<_> = std::iter::from_fn(|| b.next_wait()).collect();
-        assert_eq!(
-            waits,
-            [1, 2, 4, 3].map(Duration::from_secs).to_vec(),
-            "1+2+4 = 7, then 3 to reach 10"
-        );
-    }
 
     #[test]
     fn inline_timeout_rounds_up() {
