@@ -98,6 +98,11 @@ macro_rules! runtime_suite {
             exit_right_after_drop,
             backpressure_bounded,
             session_backpressure_bounded,
+            // issue 12: run guards, live stderr, bad input
+            guard_max_turns,
+            guard_max_tokens,
+            live_stderr_lines,
+            bad_input_named_before_spawn,
             // edges (moved in from the per-runtime test files)
             cli_never_reads_big_prompt,
             thread_new_reads_thread_url,
@@ -190,6 +195,16 @@ macro_rules! suite_builders {
             }
             if let Some(n) = cfg.max_buffered_bytes {
                 b = b.max_buffered_bytes(n);
+            }
+            if let Some(n) = cfg.max_turns {
+                b = b.max_turns(n);
+            }
+            if let Some(n) = cfg.max_tokens {
+                b = b.max_tokens(n);
+            }
+            if let Some(lines) = &cfg.on_stderr {
+                let lines = lines.clone();
+                b = b.on_stderr(move |line| lines.push(line));
             }
             b.build()
         }

@@ -76,7 +76,46 @@ pub struct AmpCfg {
     pub exit_drain_grace: Option<Duration>,
     /// `max_buffered_bytes(..)`: the backpressure bound on undelivered stdout bytes.
     pub max_buffered_bytes: Option<usize>,
+    /// `max_turns(..)`: the turns guard.
+    pub max_turns: Option<u64>,
+    /// `max_tokens(..)`: the tokens guard.
+    pub max_tokens: Option<u64>,
+    /// `on_stderr(..)`: collect the live stderr lines here.
+    pub on_stderr: Option<StderrLines>,
 }
+
+/// Live stderr lines collected by an `on_stderr` callback (equal when they are the same
+/// collector).
+#[derive(Debug, Clone, Default)]
+pub struct StderrLines(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl StderrLines {
+    /// Adds one line (the callback).
+    pub fn push(&self, line: &str) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(line.to_string());
+    }
+
+    /// The lines so far.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(
+            &mut *self
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+}
+
+impl PartialEq for StderrLines {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for StderrLines {}
 
 /// The prompt of one execution, in a runtime-neutral form.
 #[derive(Debug, Clone, PartialEq)]

@@ -76,7 +76,10 @@ pub struct AgentRun {
     /// Tokens of every assistant message's usage so far (the max_tokens guard).
     tokens: u64,
     /// A guard fired while decoding; the run is ended with it after the input is handled.
-    pending_guard: Option<GuardTrip>,
+    /// With whether a success result had come before the message that tripped it.
+    pending_guard: Option<(GuardTrip, bool)>,
+    /// Whether a success result had come when the run was asked to end.
+    success_at_end: bool,
     /// Live stderr lines, when asked for.
     stderr_lines: Option<StderrLines>,
 }
@@ -120,6 +123,7 @@ impl AgentRun {
             turns: 0,
             tokens: 0,
             pending_guard: None,
+            success_at_end: false,
             stderr_lines,
         };
         run.stdin.pump(&mut run.outputs);
@@ -171,8 +175,15 @@ impl AgentRun {
             Input::Cancel => self.end(EndReason::Cancelled, now),
             Input::Timeout => self.timeout(now),
         }
-        if let Some(trip) = self.pending_guard.take() {
+        if let Some((trip, success_before)) = self.pending_guard.take() {
             self.end(EndReason::Guard(trip), now);
+            if self
+                .end_reason
+                .as_ref()
+                .is_some_and(|r| matches!(r, EndReason::Guard(_)))
+            {
+                self.success_at_end = success_before;
+            }
         }
         self.stdin.pump(&mut self.outputs);
         self.check_finished();
@@ -340,7 +351,10 @@ impl AgentRun {
                     if let Some(usage) = &a.message.usage {
                         self.tokens = self.tokens.saturating_add(usage.total_tokens());
                     }
-                    trip = trip.or_else(|| guard_trip(&self.config, self.turns, self.tokens));
+                    if trip.is_none() {
+                        trip = guard_trip(&self.config, self.turns, self.tokens)
+                            .map(|t| (t, self.got_success));
+                    }
                 }
                 _ => {}
             }
@@ -424,6 +438,7 @@ impl AgentRun {
             return;
         }
         self.end_reason = Some(reason);
+        self.success_at_end = self.got_success;
         if self.exit.is_none() {
             self.stdin.close(&mut self.outputs);
             self.outputs.push_back(Output::Signal(Signal::Terminate));
@@ -556,7 +571,10 @@ impl AgentRun {
             EndReason::Cancelled => Err(AgentError::Cancelled),
             // The agent already delivered its answer; a CLI that then hangs and is killed by
             // a timeout has not lost the user anything.
-            EndReason::Timeout(..) | EndReason::Guard(_) if self.got_success => Ok(()),
+            EndReason::Timeout(..) if self.got_success => Ok(()),
+            // A guard counts the messages before its trip: a success result that was
+            // already in the same read after them does not undo it.
+            EndReason::Guard(_) if self.success_at_end => Ok(()),
             EndReason::Guard(trip) => Err(AgentError::Guard {
                 trip: *trip,
                 summary: None,

@@ -1,0 +1,159 @@
+//! Issue 12 under every runtime: run guards, live stderr, and bad input named before anything
+//! is spawned.
+
+use std::path::PathBuf;
+
+use ampere_core::options::AmpOptions;
+use ampere_core::run::{AgentError, Guard, GuardTrip};
+
+use crate::stub::scenario::{Scenario, StubScenario};
+use crate::suite::{tags, AmpCfg, PromptSpec, Runtime, Scratch, StderrLines, Suite};
+
+fn directive(scenario: impl Into<Scenario>, text: &str) -> PromptSpec {
+    PromptSpec::Text(scenario.into().directive(text))
+}
+
+/// `max_turns`: the run ends after the turn that went past the limit, everything received
+/// delivered first, with an error naming the guard, its limit and the value observed; `run`
+/// gives the partial summary that says which guard fired.
+pub fn guard_max_turns<R: Runtime>(s: &Suite) {
+    let cfg = AmpCfg {
+        max_turns: Some(2),
+        ..s.cfg()
+    };
+    let prompt = || directive(StubScenario::Multi.param("turns", 6), "count");
+    let c = R::execute(&cfg, prompt(), AmpOptions::new());
+    let trip = GuardTrip {
+        guard: Guard::MaxTurns,
+        limit: 2,
+        observed: 3,
+    };
+    let got = tags(&c.items);
+    assert!(
+        got.len() >= 6
+            && got[..5] == ["system/init", "user", "assistant", "assistant", "assistant"],
+        "[{}] {got:?}",
+        R::NAME
+    );
+    assert_eq!(
+        c.items.last().and_then(|i| i.as_ref().err()),
+        Some(&AgentError::Guard {
+            trip,
+            summary: None
+        }),
+        "[{}]",
+        R::NAME
+    );
+    match R::run(&cfg, prompt(), AmpOptions::new()) {
+        Err(AgentError::Guard {
+            trip: got,
+            summary: Some(summary),
+        }) => {
+            assert_eq!(got, trip, "[{}]", R::NAME);
+            assert_eq!(summary.stopped_by, Some(trip), "[{}]", R::NAME);
+            assert!(summary.message_count >= 5, "[{}] {summary:?}", R::NAME);
+        }
+        other => panic!("[{}] {other:?}", R::NAME),
+    }
+}
+
+/// `max_tokens`: counted from the assistant messages' usage as they arrive.
+pub fn guard_max_tokens<R: Runtime>(s: &Suite) {
+    let cfg = AmpCfg {
+        max_tokens: Some(10),
+        ..s.cfg()
+    };
+    let c = R::execute(
+        &cfg,
+        directive(StubScenario::Multi.param("turns", 6), "count"),
+        AmpOptions::new(),
+    );
+    match c.items.last() {
+        Some(Err(AgentError::Guard {
+            trip:
+                GuardTrip {
+                    guard: Guard::MaxTokens,
+                    limit: 10,
+                    observed,
+                },
+            ..
+        })) => assert!(*observed > 10, "[{}] {observed}", R::NAME),
+        other => panic!("[{}] {other:?} in {:?}", R::NAME, tags(&c.items)),
+    }
+}
+
+/// Live stderr: each line of the CLI's stderr reaches the `on_stderr` callback as it comes,
+/// and the process error still carries the tail.
+pub fn live_stderr_lines<R: Runtime>(s: &Suite) {
+    let lines = StderrLines::default();
+    let cfg = AmpCfg {
+        on_stderr: Some(lines.clone()),
+        ..s.cfg()
+    };
+    let c = R::execute(
+        &cfg,
+        directive(StubScenario::Crash.param("after", 2).param("code", 3), "go"),
+        AmpOptions::new(),
+    );
+    assert!(
+        matches!(c.items.last(), Some(Err(AgentError::Process { .. }))),
+        "[{}] {:?}",
+        R::NAME,
+        tags(&c.items)
+    );
+    let got = lines.take();
+    assert!(
+        got.iter()
+            .any(|l| l == "amp-stub: simulated crash after 2 lines"),
+        "[{}] live lines {got:?}",
+        R::NAME
+    );
+    assert!(
+        got.iter().all(|l| !l.contains('\n')),
+        "[{}] one line each",
+        R::NAME
+    );
+}
+
+/// Bad input is an error that names the problem, before anything is spawned.
+pub fn bad_input_named_before_spawn<R: Runtime>(s: &Suite) {
+    let scratch = Scratch::new();
+    let missing = PathBuf::from("/nonexistent/ampere/folder");
+    let cases: Vec<(PromptSpec, AmpOptions, &str, &str)> = vec![
+        (
+            "  ".into(),
+            AmpOptions::new(),
+            "prompt",
+            "must not be empty",
+        ),
+        ("a\0b".into(), AmpOptions::new(), "prompt", "NUL"),
+        (
+            "x".into(),
+            AmpOptions::new().title("a\nb"),
+            "title",
+            "one line",
+        ),
+        ("x".into(), AmpOptions::new().title("a\0b"), "title", "NUL"),
+        (
+            "x".into(),
+            AmpOptions::new().cwd(&missing),
+            "cwd",
+            "/nonexistent/ampere/folder",
+        ),
+    ];
+    for (prompt, options, field, text) in cases {
+        let c = R::execute(&s.cfg(), prompt, scratch.recorded(options));
+        match &c.items[..] {
+            [Err(AgentError::Validation(v))] => {
+                assert_eq!(v.field, field, "[{}] {v}", R::NAME);
+                assert!(v.to_string().contains(text), "[{}] {v}", R::NAME);
+            }
+            other => panic!("[{}] {field}: {other:?}", R::NAME),
+        }
+        assert!(
+            scratch.record().is_none(),
+            "[{}] {field}: nothing spawned",
+            R::NAME
+        );
+    }
+}
