@@ -1,7 +1,7 @@
 //! Throughput of the typed stream-JSON decoder against a `serde_json::Value` baseline.
 //!
-//! `cargo bench -p ampere-core --bench decode` generates (once, cached under `target/`) a
-//! ~60 MB transcript with `gen_transcript.py --turns 5000`, then
+//! `cargo bench -p ampere-core --bench decode` generates a ~60 MB transcript with
+//! `ampere-transcript` (`--turns 5000`), then
 //! measures, interleaved, best of N runs (`AMPERE_BENCH_RUNS`, default 11), in wall time and in
 //! on-CPU time of the thread (robust on a busy machine):
 //! (a) baseline: split lines with memchr and `serde_json::from_slice::<Value>` each line;
@@ -11,43 +11,14 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ampere_core::decode::Decoder;
 
-fn shared_dir() -> PathBuf {
-    let beside = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"));
-    if beside.join("tools").is_dir() {
-        return beside;
-    }
-    match std::env::var_os("AMPERE_SHARED_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => panic!("shared dir not found at {}", beside.display()),
-    }
-}
-
+/// The benchmark's transcript: `gen-transcript --turns 5000` (about 60 MB), generated in
+/// memory by `ampere-transcript` (deterministic, so every run measures the same bytes).
 fn transcript() -> Vec<u8> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")));
-    let path = target.join("bench-transcript-5000.jsonl");
-    if let Ok(bytes) = std::fs::read(&path) {
-        if bytes.len() > 1_000_000 {
-            return bytes;
-        }
-    }
-    let script = shared_dir().join("tools/gen_transcript.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .args(["--turns", "5000"])
-        .output()
-        .expect("run gen_transcript.py");
-    assert!(out.status.success(), "gen_transcript.py failed");
-    std::fs::create_dir_all(&target).expect("create target dir");
-    std::fs::write(&path, &out.stdout).expect("cache transcript");
-    out.stdout
+    ampere_transcript::generate(&ampere_transcript::Options::new(5000))
 }
 
 fn baseline(bytes: &[u8]) -> usize {

@@ -1,51 +1,19 @@
-//! Decoding the shared fixtures (real CLI output) and generated transcripts.
+//! Decoding the fixtures (real CLI output, `tests/fixtures/`) and generated transcripts
+//! (`ampere-transcript`).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::path::PathBuf;
-use std::process::Command;
 
 use ampere_core::decode::{Decoder, DecoderConfig};
 use ampere_core::message::{
     ContentBlock, McpServerState, Message, StopReason, ToolResultContent, Usage,
 };
+use ampere_transcript::{generate, Options};
 
-/// The shared folder (`<repo>/../shared`), or `$AMPERE_SHARED_DIR`. Panics if neither exists:
-/// missing fixtures must fail the suite, not skip it.
-fn shared_dir() -> PathBuf {
-    let beside = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"));
-    if beside.join("fixtures").is_dir() {
-        return beside;
-    }
-    if let Some(dir) = std::env::var_os("AMPERE_SHARED_DIR") {
-        let dir = PathBuf::from(dir);
-        if dir.join("fixtures").is_dir() {
-            return dir;
-        }
-    }
-    panic!(
-        "shared fixtures not found at {} nor in $AMPERE_SHARED_DIR",
-        beside.display()
-    );
-}
-
+/// A fixture under `core/tests/fixtures/` (real CLI output).
 fn fixture(name: &str) -> Vec<u8> {
-    let path = shared_dir().join("fixtures").join(name);
+    let path = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures")).join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
-
-fn gen_transcript(args: &[&str]) -> Vec<u8> {
-    let script = shared_dir().join("tools").join("gen_transcript.py");
-    let out = Command::new("python3")
-        .arg(&script)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", script.display()));
-    assert!(
-        out.status.success(),
-        "gen_transcript.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 fn decode_all(bytes: &[u8], config: DecoderConfig, chunk: usize) -> Vec<Message> {
@@ -217,7 +185,7 @@ fn check_generated(msgs: &[Message], turns: usize, thinking: bool) {
 
 #[test]
 fn generated_transcript_decodes_with_any_chunk_size() {
-    let bytes = gen_transcript(&["--turns", "30", "--thinking", "--big-every", "10"]);
+    let bytes = generate(&Options::new(30).thinking(true).big_every(10));
     let whole = decode_all(&bytes, DecoderConfig::default(), bytes.len());
     check_generated(&whole, 30, true);
     // The ~1 MB tool results really are there.
@@ -241,14 +209,14 @@ fn generated_transcript_decodes_with_any_chunk_size() {
 
 #[test]
 fn generated_transcript_without_thinking() {
-    let bytes = gen_transcript(&["--turns", "12", "--seed", "7"]);
+    let bytes = generate(&Options::new(12).seed(7));
     let msgs = decode_all(&bytes, DecoderConfig::default(), 3000);
     check_generated(&msgs, 12, false);
 }
 
 #[test]
 fn generated_transcript_with_small_limit_skips_only_the_big_lines() {
-    let bytes = gen_transcript(&["--turns", "9", "--big-every", "3"]);
+    let bytes = generate(&Options::new(9).big_every(3));
     let limit = 100_000;
     let mut d = Decoder::new(DecoderConfig {
         max_line_len: limit,
@@ -288,7 +256,7 @@ fn generated_transcript_with_small_limit_skips_only_the_big_lines() {
 
 #[test]
 fn generated_transcript_reserializes_to_the_same_json() {
-    let bytes = gen_transcript(&["--turns", "20", "--thinking", "--seed", "3"]);
+    let bytes = generate(&Options::new(20).thinking(true).seed(3));
     let msgs = decode_all(&bytes, DecoderConfig::default(), bytes.len());
     let lines: Vec<&[u8]> = bytes
         .split(|b| *b == b'\n')

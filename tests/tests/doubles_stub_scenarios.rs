@@ -1,5 +1,5 @@
 //! amp-stub scenarios: every stdout line is the stream JSON the SDK must handle, shaped (and
-//! field-ordered) like the real CLI's output in `shared/fixtures`.
+//! field-ordered) like the real CLI's output in `core/tests/fixtures`.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Output, Stdio};
@@ -146,19 +146,10 @@ fn user_line(text: &str) -> String {
 
 #[test]
 fn echo_has_the_shape_and_field_order_of_the_real_cli() {
-    let fixture = std::fs::read_to_string(
-        ampere_tests::real_cli::workspace_root().join("../shared/fixtures/stream-json-2plus2.jsonl"),
-    )
-    .unwrap_or_else(|_| {
-        // The fixture as published (kept here so the test also runs outside the monorepo).
-        [
-            r#"{"type":"system","subtype":"init","cwd":"/x","session_id":"T-2775dc92-90ed-4f85-8b73-8f9766029e83","tools":["oracle"],"mcp_servers":[]}"#,
-            r#"{"type":"user","message":{"role":"user","content":[{"type":"text","text":"what is 2+2?"}]},"parent_tool_use_id":null,"session_id":"T-2775dc92-90ed-4f85-8b73-8f9766029e83"}"#,
-            r#"{"type":"assistant","message":{"type":"message","role":"assistant","content":[{"type":"text","text":"2 + 2 equals 4."}],"stop_reason":"end_turn","usage":{"input_tokens":12783,"cache_creation_input_tokens":367,"cache_read_input_tokens":12416,"output_tokens":8,"max_tokens":224000,"service_tier":"standard"}},"parent_tool_use_id":null,"session_id":"T-2775dc92-90ed-4f85-8b73-8f9766029e83"}"#,
-            r#"{"type":"result","subtype":"success","duration_ms":2906,"is_error":false,"num_turns":1,"result":"2 + 2 equals 4.","session_id":"T-2775dc92-90ed-4f85-8b73-8f9766029e83"}"#,
-        ]
-        .join("\n")
-    });
+    let path = ampere_tests::real_cli::workspace_root()
+        .join("core/tests/fixtures/stream-json-2plus2.jsonl");
+    let fixture = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let out = run(&["--execute", "--stream-json"], "what is 2+2?\n");
     assert_eq!(
         out.status.code(),
@@ -773,17 +764,22 @@ fn threads_commands() {
 
 #[test]
 fn every_scenario_speaks_stream_json() {
-    for name in ampere_tests::stub::scenario::SCENARIOS {
+    use ampere_tests::stub::scenario::StubScenario;
+    for name in StubScenario::ALL {
         if matches!(
-            *name,
-            "hang" | "ignore-sigterm" | "garbage" | "crash" | "slow-drip"
+            name,
+            StubScenario::Hang
+                | StubScenario::IgnoreSigterm
+                | StubScenario::Garbage
+                | StubScenario::Crash
+                | StubScenario::SlowDrip
         ) {
             continue;
         }
-        let prompt = match *name {
-            "big-line" => format!("[[scenario:{name} bytes=100000]] x"),
-            "stderr-flood" => format!("[[scenario:{name} mb=1]] x"),
-            _ => format!("[[scenario:{name}]] x"),
+        let prompt = match name {
+            StubScenario::BigLine => name.param("bytes", 100_000).directive("x"),
+            StubScenario::StderrFlood => name.param("mb", 1).directive("x"),
+            _ => name.directive("x"),
         };
         let out = run(&["-x", "--stream-json"], &prompt);
         let msgs = lines(&out);
@@ -791,7 +787,11 @@ fn every_scenario_speaks_stream_json() {
         assert_eq!(msgs[1]["type"], "user", "{name}");
         let last = msgs.last().unwrap();
         assert_eq!(last["type"], "result", "{name}");
-        assert_eq!(last["is_error"], *name == "error-result", "{name}");
+        assert_eq!(
+            last["is_error"],
+            name == StubScenario::ErrorResult,
+            "{name}"
+        );
     }
 }
 

@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use ampere_tests::mock::{ActionScript, Outcome, ZampMock};
+use ampere_tests::stub::scenario::StubScenario;
 use ampere_tests::stub::{maybe_run_as_stub, ACT_AS_ENV};
 use ampere_tokio::{
     ActionExecutor, ActionRequest, Amp, AmpOptions, ContentBlock, Message, RetryPolicy,
@@ -83,12 +84,12 @@ async fn agent() -> Result<(), String> {
         .env(ACT_AS_ENV, "amp-stub")
         .labels(["demo"])
         .dangerously_allow_all(true);
-    let prompt =
-        "[[scenario:tools count=3 delay_ms=120]] Find the tests in this project and run them";
-    println!(
-        "> prompt: {}",
-        short(prompt.split("]] ").nth(1).unwrap_or(prompt), 80)
-    );
+    let task = "Find the tests in this project and run them";
+    let prompt = StubScenario::Tools
+        .param("count", 3)
+        .param("delay_ms", 120)
+        .directive(task);
+    println!("> prompt: {}", short(task, 80));
 
     let started = Instant::now();
     let mut execution = amp.execute(prompt, options);
