@@ -214,7 +214,10 @@ fn permission_corpus_agreement() {
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err("a worker panicked".into())]))
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| vec![Err("a worker panicked".into())])
+            })
             .collect()
     });
     let disagreements: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
