@@ -105,7 +105,7 @@ fn random_case(rng: &mut Rng) -> Case {
     }
     Case {
         rules,
-        tool: *rng.pick(CALL_TOOLS),
+        tool: CALL_TOOLS[rng.below(CALL_TOOLS.len())],
         args,
         context: random_context(rng),
     }

@@ -192,10 +192,7 @@ impl Stub {
                     })
                     .collect();
                 if self.has_opt("json") {
-                    format!(
-                        "{}",
-                        serde_json::to_string_pretty(&threads).unwrap_or_default()
-                    )
+                    serde_json::to_string_pretty(&threads).unwrap_or_default()
                 } else {
                     "Title  Last Updated  Thread URL".to_string()
                 }
