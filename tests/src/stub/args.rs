@@ -151,32 +151,9 @@ pub const ORB_SIZES: &[&str] = &[
     "a1.3xlarge",
 ];
 
-const LIST_OPTS: &[OptSpec] = &[
-    opt("include-archived", None, Arity::Flag, "--include-archived"),
-    opt(
-        "installation-id",
-        None,
-        Arity::Required,
-        "--installation-id <installationID>",
-    ),
-    opt("limit", None, Arity::Required, "--limit <number>"),
-    opt("offset", None, Arity::Required, "--offset <number>"),
-    opt("json", None, Arity::Flag, "--json"),
-];
-
-const SEARCH_OPTS: &[OptSpec] = &[
-    opt("limit", Some("n"), Arity::Required, "-n, --limit <number>"),
-    opt("offset", None, Arity::Required, "--offset <number>"),
-    opt("json", None, Arity::Flag, "--json"),
-];
-
-const USAGE_OPTS: &[OptSpec] = &[
-    opt("details", None, Arity::Flag, "--details"),
-    opt("start", None, Arity::Required, "--start <timestamp>"),
-    opt("end", None, Arity::Required, "--end <timestamp>"),
-];
-
-const ARCHIVE_OPTS: &[OptSpec] = &[opt("unarchive", None, Arity::Flag, "--unarchive")];
+#[path = "args_threads.rs"]
+mod threads;
+use threads::{ARCHIVE_OPTS, LIST_OPTS, SEARCH_OPTS, USAGE_OPTS};
 
 /// `-v` is a separate alias for `--version` in the real CLI.
 const SHORT_V: OptSpec = opt("version", Some("v"), Arity::Flag, "-v");
