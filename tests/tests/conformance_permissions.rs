@@ -392,6 +392,26 @@ fn cases(script: &str) -> Vec<Case> {
             None,
             None,
         )),
+        case(
+            "one-character tool pattern is literal",
+            vec![
+                ok(Permission::reject("?")),
+                ok(Permission::reject("[")),
+                ok(Permission::ask("X")),
+            ],
+            "X",
+            &[],
+            Some("ask"),
+            Some(2),
+        ),
+        bare(case(
+            "no context: one-character tool pattern",
+            vec![ok(Permission::allow("?")), ok(Permission::ask("*"))],
+            "Y",
+            &[],
+            Some("ask"),
+            Some(1),
+        )),
         bare(case(
             "no context: a thread rule does not match",
             vec![ok(Permission::reject("X").in_context(Thread))],

@@ -387,7 +387,12 @@ fn tool_matches(pattern: &str, tool: &str) -> Result<bool, EvalError> {
     }
     let p = pattern.to_lowercase();
     let t = tool.to_lowercase();
-    if p == "*" || p == t {
+    // The CLI reads a one-character pattern (JS length 1) literally: `*` matches every tool,
+    // anything else (`?`, `[`) only a tool of that very name.
+    if p.encode_utf16().count() == 1 {
+        return Ok(p == "*" || p == t);
+    }
+    if p == t {
         return Ok(true);
     }
     if !p.contains(['*', '?', '[', '{']) {

@@ -68,3 +68,24 @@ fn a_call_without_context_matches_only_context_free_rules() {
         Evaluation::NoUserRule(_)
     ));
 }
+
+#[test]
+fn a_one_character_tool_pattern_is_literal_like_the_cli() {
+    let Ok(rules) = [Permission::allow("?").build(), Permission::ask("*").build()]
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        panic!("test rules are valid");
+    };
+    let index = |tool: &str| match evaluate(&rules, &ToolCall::new(tool)) {
+        Evaluation::Matched { index, .. } => Some(index),
+        _ => None,
+    };
+    assert_eq!(
+        index("X"),
+        Some(1),
+        "`?` does not match the one-letter tool X"
+    );
+    assert_eq!(index("?"), Some(0));
+    assert_eq!(index("Bash"), Some(1));
+}
