@@ -14,7 +14,8 @@
 //! a corpus (by default the seed comes from the clock and is printed). The test prints
 //! `agreement: N/M (seed S)` and every disagreement (rules, call, both answers), and fails
 //! unless every case agrees. Cases mix contexts: `thread`, `subagent`, and no `--context`
-//! at all (then the CLI matches only rules without a `context`).
+//! at all (then the CLI matches only rules without a `context`). A flag with an empty value
+//! is left out of the call, as `amp permissions test` does.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -151,7 +152,9 @@ fn local_decision(c: &Case) -> Option<usize> {
         Some(context) => ToolCall::new(c.tool).in_context(context),
         None => ToolCall::new(c.tool).without_context(),
     };
-    for (k, v) in &c.args {
+    // `amp permissions test` leaves a flag with an empty value (`--cmd ""`) out of the
+    // call's arguments (its JSON shows `"arguments": {}`), so the local call does too.
+    for (k, v) in c.args.iter().filter(|(_, v)| !v.is_empty()) {
         call = call.arg(*k, *v);
     }
     match evaluate(&c.rules, &call) {
