@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use ampere_core::mcp::{McpConfig, McpConfigSource, McpServer};
 use ampere_core::options::{
-    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
+    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, OrbSize, ThreadFeature,
+    Visibility,
 };
 use ampere_core::permission::Permission;
 use ampere_core::plan::{
@@ -190,6 +191,23 @@ pub fn matrix() -> Vec<(&'static str, AmpOptions, PromptKind, BaseSettings)> {
         ),
         ("mcp_path", AmpOptions::new().mcp_config("./mcp.json"), text(), none()),
         (
+            "fast_feature_and_disabled_tools",
+            AmpOptions::new()
+                .fast(true)
+                .feature(ThreadFeature::Plaid)
+                .disabled_tools(["mcp__github__*", "Bash"]),
+            text(),
+            none(),
+        ),
+        (
+            "orb_with_size",
+            AmpOptions::new()
+                .executor(Executor::orb_project("team/app"))
+                .orb_size(OrbSize::Large),
+            text(),
+            none(),
+        ),
+        (
             "plugin_mode_and_thinking_stream",
             AmpOptions::new().mode(Mode::new("my-plugin")).thinking(true),
             PromptKind::Stream,
@@ -220,6 +238,10 @@ pub fn matrix() -> Vec<(&'static str, AmpOptions, PromptKind, BaseSettings)> {
                 thinking: true,
                 executor: Executor::Local,
                 title: None,
+                fast: true,
+                feature: Some(ThreadFeature::Pro),
+                orb_size: None,
+                disabled_tools: Some(vec!["mcp__github__*".into(), "Task".into()]),
             },
             PromptKind::Stream,
             BaseSettings::Explicit {

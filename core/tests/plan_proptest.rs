@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use ampere_core::options::{AmpOptions, Effort, Executor, LogLevel, Mode, Visibility};
+use ampere_core::options::{
+    AmpOptions, Effort, Executor, LogLevel, Mode, OrbSize, ThreadFeature, Visibility,
+};
 use ampere_core::plan::{plan_execution, BaseSettings, PromptKind, StdinPlan};
 use proptest::prelude::*;
 
@@ -39,6 +41,12 @@ prop_compose! {
         ],
         title in opt("[ -~]{0,10}"),
         env in prop::collection::btree_map("[A-Z=]{0,4}", "[a-z]{0,3}", 0..3),
+        newest in (
+            any::<bool>(),
+            opt(prop::sample::select(ThreadFeature::ALL.to_vec())),
+            opt(prop::sample::select(OrbSize::ALL.to_vec())),
+            opt(prop::collection::vec("[A-Za-z*_ ]{0,5}", 0..3)),
+        ),
     ) -> AmpOptions {
         AmpOptions {
             cwd: None,
@@ -63,6 +71,10 @@ prop_compose! {
             thinking,
             executor,
             title,
+            fast: newest.0,
+            feature: newest.1,
+            orb_size: newest.2,
+            disabled_tools: newest.3,
         }
     }
 }

@@ -296,6 +296,33 @@ fn a_thread_command_collects_stdout_and_times_out_like_a_run() {
 }
 
 #[test]
+fn a_typed_thread_query_reads_the_raw_stdout() {
+    use ampere_core::threads::{finish_query, ListThreads, ThreadQuery};
+    let t0 = Instant::now();
+    let query = ListThreads::new().limit(1);
+    let mut run = AgentRun::new(
+        RunConfig::default(),
+        RunMode::Command(query.command()),
+        StdinSetup::Closed,
+        t0,
+    );
+    run.handle_input(
+        Input::Stdout(b"[{\"id\": \"T-1\", \"messageCount\": 3}]\n"),
+        t0,
+    );
+    end_process(&mut run, t0);
+    let _ = drain(&mut run);
+    let stdout = run.take_command_stdout();
+    assert!(run.take_command_outcome().is_none(), "taken once");
+    let threads = match stdout.map(|s| finish_query(&query, s)) {
+        Some(Ok(t)) => t,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].message_count, 3);
+}
+
+#[test]
 fn a_stdout_read_error_or_a_failed_wait_fails_the_run() {
     let t0 = Instant::now();
     let mut run = AgentRun::new(

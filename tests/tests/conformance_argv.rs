@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 
 use ampere_core::mcp::{McpConfig, McpServer};
 use ampere_core::options::{
-    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, Visibility,
+    AmpOptions, ContinueThread, Effort, Executor, LogLevel, Mode, OrbSize, ThreadFeature,
+    Visibility,
 };
 use ampere_core::permission::Permission;
 use ampere_core::plan::{plan_execution, BaseSettings, EnvChange, PromptKind, StdinPlan};
@@ -180,6 +181,26 @@ fn matrix(user: &Path) -> Vec<Case> {
                 .dangerously_allow_all(true),
         ),
         case("orb_plain", AmpOptions::new().executor(Executor::orb())),
+        case("fast", AmpOptions::new().fast(true)),
+        case(
+            "feature_plaid",
+            AmpOptions::new().feature(ThreadFeature::Plaid),
+        ),
+        case("feature_pro", AmpOptions::new().feature(ThreadFeature::Pro)),
+        case(
+            "fast_and_feature_fast",
+            AmpOptions::new().fast(true).feature(ThreadFeature::Fast),
+        ),
+        case(
+            "disabled_tools",
+            AmpOptions::new().disabled_tools(["Bash", "mcp__*", "*"]),
+        ),
+        case(
+            "orb_size_each",
+            AmpOptions::new()
+                .executor(Executor::orb_project("my-project"))
+                .orb_size(OrbSize::X3large),
+        ),
         case(
             "runner_with_dir",
             AmpOptions::new().executor(Executor::runner_in("runner-1", "/srv/repo")),
@@ -220,6 +241,10 @@ fn matrix(user: &Path) -> Vec<Case> {
                 thinking: true,
                 executor: Executor::Local,
                 title: None,
+                fast: true,
+                feature: Some(ThreadFeature::Pro),
+                orb_size: None,
+                disabled_tools: Some(vec!["mcp__github__*".into(), "Task".into()]),
             },
         ),
     ];
@@ -323,6 +348,16 @@ fn random_cases(user: &Path, n: usize) -> Vec<Case> {
         }
         if o.continue_thread.is_none() && rng.coin() {
             o = o.title(format!("Title {}", rng.below(1000)));
+        }
+        if matches!(o.executor, Executor::Orb { .. }) && rng.coin() {
+            o = o.orb_size(rng.pick(OrbSize::ALL));
+        }
+        o.fast = rng.below(4) == 0;
+        if rng.below(4) == 0 {
+            o = o.feature(rng.pick(ThreadFeature::ALL));
+        }
+        if rng.below(5) == 0 {
+            o = o.disabled_tools(["Bash", "mcp__*"]);
         }
         let stream = !o.executor.is_remote() && rng.below(4) == 0;
         let name = format!("random_{:02}", out.len());

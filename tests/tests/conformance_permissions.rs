@@ -14,7 +14,8 @@ struct Case {
     rules: Vec<Permission>,
     tool: &'static str,
     args: Vec<(&'static str, &'static str)>,
-    context: PermissionContext,
+    /// `None`: `amp permissions test` without `--context`.
+    context: Option<PermissionContext>,
     /// The action the CLI reports (`None` = null), after running a delegate program.
     action: Option<&'static str>,
     /// Index of the user rule expected to match; `None` = no user rule.
@@ -34,7 +35,7 @@ fn case(
         rules,
         tool,
         args: args.to_vec(),
-        context: PermissionContext::Thread,
+        context: Some(PermissionContext::Thread),
         action,
         rule,
     }
@@ -54,7 +55,12 @@ fn x(cond: impl Into<MatchCondition>) -> Vec<Permission> {
 fn cases(script: &str) -> Vec<Case> {
     use PermissionContext::{Subagent, Thread};
     let sub = |mut c: Case| {
-        c.context = Subagent;
+        c.context = Some(Subagent);
+        c
+    };
+    // No `--context`: only rules without a context match.
+    let bare = |mut c: Case| {
+        c.context = None;
         c
     };
     let d = |code: u8| ok(Permission::delegate("D", format!("{script}{code}")));
@@ -386,6 +392,80 @@ fn cases(script: &str) -> Vec<Case> {
             None,
             None,
         )),
+        case(
+            "one-character tool pattern is literal",
+            vec![
+                ok(Permission::reject("?")),
+                ok(Permission::reject("[")),
+                ok(Permission::ask("X")),
+            ],
+            "X",
+            &[],
+            Some("ask"),
+            Some(2),
+        ),
+        bare(case(
+            "no context: one-character tool pattern",
+            vec![ok(Permission::allow("?")), ok(Permission::ask("*"))],
+            "Y",
+            &[],
+            Some("ask"),
+            Some(1),
+        )),
+        bare(case(
+            "no context: a thread rule does not match",
+            vec![ok(Permission::reject("X").in_context(Thread))],
+            "X",
+            &[],
+            None,
+            None,
+        )),
+        bare(case(
+            "no context: a subagent rule does not match",
+            vec![ok(Permission::reject("X").in_context(Subagent))],
+            "X",
+            &[],
+            None,
+            None,
+        )),
+        bare(case(
+            "no context: the first context-free rule matches",
+            vec![
+                ok(Permission::reject("X").in_context(Thread)),
+                ok(Permission::reject("X").in_context(Subagent)),
+                ok(Permission::ask("X")),
+                ok(Permission::allow("X")),
+            ],
+            "X",
+            &[],
+            Some("ask"),
+            Some(2),
+        )),
+        bare(case(
+            "no context: matches still apply",
+            vec![
+                ok(Permission::allow("Bash")
+                    .matching("cmd", "ls *")
+                    .in_context(Thread)),
+                ok(Permission::reject("Bash").matching("cmd", "ls *")),
+            ],
+            "Bash",
+            &[("cmd", "ls -la")],
+            Some("reject"),
+            Some(1),
+        )),
+        bare(case(
+            "no context: context-free rule after a non-matching one",
+            vec![
+                ok(Permission::allow("X").matching("a", "1")),
+                ok(Permission::reject("X").in_context(Subagent)),
+                ok(Permission::ask("X").matching("a", "2")),
+            ],
+            "X",
+            &[("a", "2")],
+            Some("ask"),
+            Some(2),
+        )),
         sub(case(
             "context subagent rule",
             vec![
@@ -464,9 +544,10 @@ fn run_test(bin: &Path, home: &Path, settings: &Path, c: &Case) -> Outcome {
         .arg(c.tool)
         .arg("--settings-file")
         .arg(settings)
-        .arg("--json")
-        .arg("--context")
-        .arg(c.context.as_str());
+        .arg("--json");
+    if let Some(context) = c.context {
+        cmd.arg("--context").arg(context.as_str());
+    }
     for (k, v) in &c.args {
         cmd.arg(format!("--{k}")).arg(v);
     }
@@ -539,7 +620,10 @@ fn check(bin: &Path, dir: &Path, i: usize, c: &Case) -> Result<(), String> {
         }
     }
     // the local evaluator must agree on which user rule matches
-    let mut call = ToolCall::new(c.tool).in_context(c.context);
+    let mut call = match c.context {
+        Some(context) => ToolCall::new(c.tool).in_context(context),
+        None => ToolCall::new(c.tool).without_context(),
+    };
     for (k, v) in &c.args {
         call = call.arg(*k, *v);
     }

@@ -150,6 +150,45 @@ fn cases() -> Vec<Case> {
             "threads share multiplayer on T-abc",
             Some("Failed to update thread: Invalid thread URL or ID: T-abc"),
         ),
+        case("-x --stream-json --fast", None),
+        case("-x --stream-json --features plaid", None),
+        case("-x --stream-json --fast --features pro", None),
+        case("-x --stream-json --model anthropic:claude-sonnet-4", None),
+        case("-x --stream-json --orb-execute --orb-size a1.3xlarge", None),
+        case("-x --stream-json --executor orb --orb-size a1.tiny", None),
+        case(
+            "-x --stream-json --orb-execute --orb-size a1.huge",
+            Some("error: option '--orb-size <size>' argument 'a1.huge' is invalid. Allowed choices are a1.tiny, a1.small, a1.medium, a1.large, a1.xxlarge, a1.3xlarge."),
+        ),
+        case(
+            "-x --stream-json --orb-size a1.tiny",
+            Some("The --orb-size flag requires the orb executor\n\nUse: amp --executor orb --orb-size a1.small"),
+        ),
+        case("threads list --json", None),
+        case("threads list --json --include-archived --limit 500 --offset 7", None),
+        case(
+            "threads list --json --limit 0",
+            Some("error: option '--limit <number>' argument '0' is invalid. --limit must be an integer >= 1"),
+        ),
+        case(
+            "threads list --json --limit 501",
+            Some("error: option '--limit <number>' argument '501' is invalid. --limit must be an integer <= 500"),
+        ),
+        case("threads search --json -n 5 --offset 10 -- -auth", None),
+        case("threads usage --details {ID}", None),
+        case("threads context {ID}", None),
+        case("threads visibility", None),
+        case("threads visibility workspace", None),
+        case("threads label {ID} sdk a-1", None),
+        case("threads rename {ID} -- New", None),
+        case("threads archive --unarchive {ID}", None),
+        case("threads delete {ID}", None),
+        case("threads export {ID}", None),
+        case("threads share --visibility workspace {ID}", None),
+        case(
+            "threads export T-abc",
+            Some("Invalid thread URL or ID: T-abc\n\nProvide a valid thread URL (e.g., https://ampcode.com/threads/T-12345678-0000-0000-0000-000000000000) or ID (e.g., T-12345678-0000-0000-0000-000000000000)"),
+        ),
     ];
     let long_title = format!("-x --stream-json --title {}", "a".repeat(257));
     v.push(case(

@@ -392,6 +392,9 @@ pub fn plan_execution(
             if let Some(p) = project {
                 args.extend([os("--project"), os(p)]);
             }
+            if let Some(size) = options.orb_size {
+                args.extend([os("--orb-size"), os(size.as_str())]);
+            }
         }
         Executor::Runner { id, dir } => {
             args.push(os("--executor"));
@@ -430,6 +433,12 @@ pub fn plan_execution(
     }
     if let Some(e) = options.effort {
         args.extend([os("--effort"), os(e.as_str())]);
+    }
+    if options.fast {
+        args.push(os("--fast"));
+    }
+    if let Some(f) = options.feature {
+        args.extend([os("--features"), os(f.as_str())]);
     }
     for label in options.labels.iter().flatten() {
         args.extend([os("--label"), os(label)]);
@@ -530,6 +539,9 @@ pub const FLAG_OPTIONS: &[(&str, &str)] = &[
     ("--project", "executor"),
     ("--executor", "executor"),
     ("--runner-dir", "executor"),
+    ("--orb-size", "orb_size"),
+    ("--fast", "fast"),
+    ("--features", "feature"),
     ("--stream-json-thinking", "thinking"),
     ("--stream-json-input", "the streaming prompt"),
 ];

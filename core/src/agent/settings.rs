@@ -18,6 +18,8 @@ pub const KEY_DANGEROUSLY_ALLOW_ALL: &str = "amp.dangerouslyAllowAll";
 pub const KEY_SKILLS_PATH: &str = "amp.skills.path";
 /// Settings key of the enabled tool name patterns.
 pub const KEY_TOOLS_ENABLE: &str = "amp.tools.enable";
+/// Settings key of the disabled tool name patterns.
+pub const KEY_TOOLS_DISABLE: &str = "amp.tools.disable";
 /// Settings key of the custom system prompt.
 pub const KEY_SYSTEM_PROMPT: &str = "amp.systemPrompt";
 
@@ -185,7 +187,7 @@ fn line_col(text: &str, byte: usize) -> (usize, usize) {
 }
 
 /// `true` when an execution with these options needs a generated settings file: any of
-/// permissions, skills, enabled_tools, system_prompt, or an explicit dangerously_allow_all
+/// permissions, skills, enabled_tools, disabled_tools, system_prompt, or an explicit dangerously_allow_all
 /// (local-only options are ignored with a remote executor).
 pub fn needs_overlay(options: &AmpOptions) -> bool {
     let local = !options.executor.is_remote();
@@ -194,11 +196,13 @@ pub fn needs_overlay(options: &AmpOptions) -> bool {
             && (options.permissions.is_some()
                 || options.skills.is_some()
                 || options.enabled_tools.is_some()
+                || options.disabled_tools.is_some()
                 || options.dangerously_allow_all.is_some()))
 }
 
 /// Applies the options to a base settings object (the user's settings, or `{}`):
-/// `amp.permissions`, `amp.dangerouslyAllowAll`, `amp.skills.path`, `amp.tools.enable` and
+/// `amp.permissions`, `amp.dangerouslyAllowAll`, `amp.skills.path`, `amp.tools.enable`,
+/// `amp.tools.disable` and
 /// `amp.systemPrompt`. Local-only options are skipped with a remote executor.
 pub fn overlay(
     mut base: Map<String, Value>,
@@ -226,6 +230,12 @@ pub fn overlay(
         if let Some(tools) = &options.enabled_tools {
             base.insert(
                 KEY_TOOLS_ENABLE.to_string(),
+                Value::Array(tools.iter().cloned().map(Value::String).collect()),
+            );
+        }
+        if let Some(tools) = &options.disabled_tools {
+            base.insert(
+                KEY_TOOLS_DISABLE.to_string(),
                 Value::Array(tools.iter().cloned().map(Value::String).collect()),
             );
         }

@@ -1,10 +1,33 @@
-//! Thread commands of the Amp CLI (`threads new`, `threads markdown`,
-//! `threads share multiplayer`): validated argv, and their plain-text output.
+//! Thread commands of the Amp CLI (`amp threads ...`): validated argv ([`ThreadCommand`]),
+//! typed requests ([`ThreadQuery`]: [`ListThreads`], [`SearchThreads`], [`RenameThread`], ...)
+//! and the output types parsed from what the CLI prints ([`ThreadSummary`], ...).
+//!
+//! A runtime needs one generic method for all of them: build the argv with
+//! `query.command().args()?`, run it like any thread command (`RunMode::Command`), and hand
+//! the collected stdout to [`ThreadQuery::parse`] (or [`finish_query`]).
+//!
+//! ```
+//! use ampere_core::threads::{ListThreads, ThreadQuery};
+//!
+//! let query = ListThreads::new().limit(50).offset(100);
+//! let args = query.command().args().expect("valid");
+//! assert_eq!(args, ["threads", "list", "--json", "--limit", "50", "--offset", "100"]);
+//! let page = query
+//!     .parse(br#"[{"id": "T-7f395a45-7fae-4983-8de0-d02e61d4183b", "title": "Fix CI",
+//!                 "updated": "2026-01-02T03:04:05.000Z", "tree": null, "messageCount": 4}]"#)
+//!     .expect("parses");
+//! assert_eq!(page[0].title.as_deref(), Some("Fix CI"));
+//! ```
 
-use std::ffi::OsString;
+use crate::options::Visibility;
 
-use crate::error::ValidationError;
-use crate::options::{validate_thread_id, Visibility};
+mod args;
+mod query;
+mod types;
+
+pub use args::{validate_thread_name, validate_thread_ref, MAX_LIST_LIMIT, MAX_THREAD_NAME_LEN};
+pub use query::*;
+pub use types::*;
 
 /// The shortest multiplayer duration the CLI accepts, in minutes.
 pub const MIN_TTL_MINUTES: u64 = 5;
@@ -99,60 +122,83 @@ pub enum ThreadCommand {
         /// Off, on, or on for a duration.
         setting: MultiplayerSetting,
     },
-}
-
-fn os(s: &str) -> OsString {
-    OsString::from(s)
-}
-
-impl ThreadCommand {
-    /// The validated arguments (after the program name).
-    pub fn args(&self) -> Result<Vec<OsString>, ValidationError> {
-        match self {
-            ThreadCommand::New { visibility } => {
-                let mut a = vec![os("threads"), os("new")];
-                if let Some(v) = visibility {
-                    a.extend([os("--visibility"), os(v.cli_value())]);
-                }
-                Ok(a)
-            }
-            ThreadCommand::Markdown { thread_id } => {
-                validate_thread_id("thread_id", thread_id)?;
-                Ok(vec![os("threads"), os("markdown"), os(thread_id)])
-            }
-            ThreadCommand::Multiplayer { thread_id, setting } => {
-                validate_thread_id("thread_id", thread_id)?;
-                let mut a = vec![os("threads"), os("share"), os("multiplayer")];
-                match setting {
-                    MultiplayerSetting::Off => a.extend([os("off"), os(thread_id)]),
-                    MultiplayerSetting::On => a.extend([os("on"), os(thread_id)]),
-                    MultiplayerSetting::Ttl(d) => {
-                        let total = d.total_minutes();
-                        if !(MIN_TTL_MINUTES..=MAX_TTL_MINUTES).contains(&total) {
-                            return Err(ValidationError::new(
-                                "ttl",
-                                format!(
-                                    "total duration must be between 5 minutes and 7 days (is {total} minutes)"
-                                ),
-                            ));
-                        }
-                        a.extend([os("ttl"), os(thread_id)]);
-                        for (flag, n) in [
-                            ("--minutes", d.minutes),
-                            ("--hours", d.hours),
-                            ("--days", d.days),
-                            ("--weeks", d.weeks),
-                        ] {
-                            if n > 0 {
-                                a.extend([os(flag), os(&n.to_string())]);
-                            }
-                        }
-                    }
-                }
-                Ok(a)
-            }
-        }
-    }
+    /// `threads list --json [--include-archived] [--limit N] [--offset N]`: a JSON array
+    /// ([`ThreadSummary`]).
+    List {
+        /// At most this many threads (1..=500; the CLI's default is 200).
+        limit: Option<u32>,
+        /// Skip this many threads.
+        offset: Option<u32>,
+        /// Include archived threads.
+        include_archived: bool,
+    },
+    /// `threads search --json [--limit N] [--offset N] -- QUERY`: a JSON array
+    /// ([`ThreadSearchHit`]).
+    Search {
+        /// The query (the CLI's query DSL: words, `file:`, `repo:`, `id:` ...).
+        query: String,
+        /// At most this many threads (the CLI's default is 20).
+        limit: Option<u32>,
+        /// Skip this many results.
+        offset: Option<u32>,
+    },
+    /// `threads usage [--details] [--start T --end T] ID`: text.
+    Usage {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+        /// Detailed credit, token, model and tool usage.
+        details: bool,
+        /// Only this range (ISO 8601 timestamps, start inclusive, end exclusive).
+        range: Option<UsageRange>,
+    },
+    /// `threads context ID`: the estimated input context as JSON ([`ContextAnalysis`]).
+    Context {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+    },
+    /// `threads visibility [V]`: the repository's default visibility, or set it.
+    Visibility {
+        /// The new default; `None` only shows it.
+        set: Option<RepoVisibility>,
+    },
+    /// `threads label ID LABEL...`: adds labels; prints the thread's labels.
+    Label {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+        /// The labels to add (at least one).
+        labels: Vec<String>,
+    },
+    /// `threads rename ID -- NAME`.
+    Rename {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+        /// The new name (1..=256 characters once trimmed, one line).
+        name: String,
+    },
+    /// `threads archive [--unarchive] ID`.
+    Archive {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+        /// Restore the thread instead.
+        unarchive: bool,
+    },
+    /// `threads delete ID`: deletes the thread for good.
+    Delete {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+    },
+    /// `threads export ID`: the full thread as JSON ([`ThreadExport`]).
+    Export {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+    },
+    /// `threads share --visibility V ID`: changes who can see the thread.
+    Share {
+        /// The thread (an id or a thread URL).
+        thread_id: String,
+        /// The new visibility (`public` goes out as `unlisted`).
+        visibility: Visibility,
+    },
 }
 
 impl ThreadCommand {

@@ -130,7 +130,30 @@ const GLOBAL: &[OptSpec] = &[
         visible: false,
         display: "--dangerously-allow-all",
     },
+    // Hidden in the real CLI: "Override the model" (refused later unless the account has
+    // the internal model override).
+    OptSpec {
+        long: "model",
+        short: None,
+        arity: Arity::Required,
+        visible: false,
+        display: "--model <value>",
+    },
 ];
+
+/// The sizes `--orb-size` accepts (Commander `.choices`).
+pub const ORB_SIZES: &[&str] = &[
+    "a1.tiny",
+    "a1.small",
+    "a1.medium",
+    "a1.large",
+    "a1.xxlarge",
+    "a1.3xlarge",
+];
+
+#[path = "args_threads.rs"]
+mod threads;
+use threads::{ARCHIVE_OPTS, LIST_OPTS, SEARCH_OPTS, USAGE_OPTS};
 
 /// `-v` is a separate alias for `--version` in the real CLI.
 const SHORT_V: OptSpec = opt("version", Some("v"), Arity::Flag, "-v");
@@ -165,6 +188,9 @@ pub enum Command {
     ThreadsShare,
     /// `threads share multiplayer on|off|ttl ID`.
     Multiplayer(MultiplayerAction),
+    /// `threads list`, `usage`, `context`, `visibility`, `search`, `label`, `rename`,
+    /// `archive`, `delete`, `export` (the canonical name).
+    ThreadsOther(&'static str),
     /// `version`.
     Version,
     /// A real command the stub does not implement (name).
@@ -258,6 +284,10 @@ fn specs_for(command: &Command) -> Vec<&'static OptSpec> {
     match command {
         Command::ThreadsContinue => v.extend(CONTINUE_OPTS.iter()),
         Command::Multiplayer(MultiplayerAction::Ttl) => v.extend(TTL_OPTS.iter()),
+        Command::Threads | Command::ThreadsOther("list") => v.extend(LIST_OPTS.iter()),
+        Command::ThreadsOther("search") => v.extend(SEARCH_OPTS.iter()),
+        Command::ThreadsOther("usage") => v.extend(USAGE_OPTS.iter()),
+        Command::ThreadsOther("archive") => v.extend(ARCHIVE_OPTS.iter()),
         _ => {}
     }
     v.extend(GLOBAL.iter());
@@ -400,6 +430,16 @@ impl Invocation {
             (Command::Threads, "continue" | "c") => Command::ThreadsContinue,
             (Command::Threads, "markdown" | "md") => Command::ThreadsMarkdown,
             (Command::Threads, "share" | "s") => Command::ThreadsShare,
+            (Command::Threads, "list" | "l" | "ls") => Command::ThreadsOther("list"),
+            (Command::Threads, "usage") => Command::ThreadsOther("usage"),
+            (Command::Threads, "context" | "analyze-context") => Command::ThreadsOther("context"),
+            (Command::Threads, "visibility" | "v") => Command::ThreadsOther("visibility"),
+            (Command::Threads, "search" | "find") => Command::ThreadsOther("search"),
+            (Command::Threads, "label") => Command::ThreadsOther("label"),
+            (Command::Threads, "rename" | "r") => Command::ThreadsOther("rename"),
+            (Command::Threads, "archive") => Command::ThreadsOther("archive"),
+            (Command::Threads, "delete") => Command::ThreadsOther("delete"),
+            (Command::Threads, "export") => Command::ThreadsOther("export"),
             (Command::Threads, _) => {
                 return Err(ParseError(format!("error: unknown command '{word}'")))
             }
@@ -415,6 +455,11 @@ impl Invocation {
             }
             (Command::ThreadsShare, "ttl") if !self.positionals.is_empty() => {
                 Command::Multiplayer(MultiplayerAction::Ttl)
+            }
+            // `threads share <thread>`: the word is the thread.
+            (Command::ThreadsShare, _) if self.positionals.is_empty() => {
+                self.positionals.push(word.to_string());
+                return Ok(());
             }
             (Command::ThreadsShare, _) => {
                 return Err(ParseError(format!("error: unknown command '{word}'")))
@@ -485,6 +530,15 @@ pub fn parse(args: &[OsString]) -> Result<Invocation, ParseError> {
                     }
                 }
             };
+            if spec.long == "orb-size" {
+                if let Some(v) = value.as_deref().filter(|v| !ORB_SIZES.contains(v)) {
+                    return Err(ParseError(format!(
+                        "error: option '{}' argument '{v}' is invalid. Allowed choices are {}.",
+                        spec.display,
+                        ORB_SIZES.join(", ")
+                    )));
+                }
+            }
             inv.set(spec, value);
             continue;
         }

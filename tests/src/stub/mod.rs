@@ -41,7 +41,11 @@
 //!
 //! Threads: `threads new` prints a fresh `T-<uuid>`; `threads markdown ID` prints Markdown;
 //! `threads share multiplayer on|off|ttl ID` validates like the real CLI (ttl: 5 minutes to
-//! 7 days, positive integers) and prints one confirmation line. `AMP_STUB_THREADS_FAIL=1`
+//! 7 days, positive integers) and prints one confirmation line. `threads list --json`
+//! (`--limit` 1..=500, `--offset`; at most 3 threads), `search --json`, `context`, `export`
+//! print JSON in the real CLI's shapes; `usage`, `visibility [V]`, `label`, `rename`,
+//! `archive [--unarchive]`, `delete`, `share --visibility V` print the real confirmation
+//! lines; thread ids are checked like the real CLI. `AMP_STUB_THREADS_FAIL=1`
 //! makes thread commands fail like the offline real CLI; `AMP_STUB_THREADS_NEW_URL=1` makes
 //! `threads new` print `$AMP_URL/threads/<id>` (the real help says it prints the URL).
 //! `threads continue` without an id continues `AMP_STUB_LAST_THREAD` (else a fresh id).
@@ -349,9 +353,28 @@ impl Stub {
             writeln!(std::io::stdout(), "{STUB_VERSION}")?;
             return Ok(0);
         }
+        let orb_size = self.inv.other.iter().any(|(name, _)| name == "orb-size");
+        let orb = self.inv.orb_execute || self.inv.executor.as_deref() == Some("orb");
+        if orb_size && !orb && self.inv.command == Command::Agent {
+            return Err(Fail::Cli(
+                "The --orb-size flag requires the orb executor\n\nUse: amp --executor orb --orb-size a1.small"
+                    .into(),
+            ));
+        }
         match self.inv.command.clone() {
             Command::Agent | Command::ThreadsContinue => self.execute(),
-            Command::Threads | Command::ThreadsShare => Err(Fail::Cli(
+            Command::ThreadsOther(name) => self.threads_other(name),
+            Command::Threads => self.threads_other("list"),
+            Command::ThreadsShare
+                if self
+                    .inv
+                    .positionals
+                    .first()
+                    .is_some_and(|p| p != "multiplayer") =>
+            {
+                self.threads_share()
+            }
+            Command::ThreadsShare => Err(Fail::Cli(
                 "Cannot reach Amp servers. Are you offline?".into(),
             )),
             Command::ThreadsNew => self.threads_new(),

@@ -128,6 +128,21 @@ pub struct AmpOptions {
     /// Title of the new thread (`--title`); not allowed when continuing a thread.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// Run the thread in Fast mode (`--fast`: faster serving for supported models, billed
+    /// at a premium).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub fast: bool,
+    /// A thread feature (`--features`: `fast`, `plaid` or `pro`). The CLI takes one value;
+    /// combined with [`fast`](Self::fast) both apply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature: Option<ThreadFeature>,
+    /// The orb size (`--orb-size`); only with the orb executor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orb_size: Option<OrbSize>,
+    /// Tool name patterns to disable (`amp.tools.disable` in the settings overlay: exact
+    /// names, `*`, or globs such as `mcp__github__*`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disabled_tools: Option<Vec<String>>,
 }
 
 impl fmt::Debug for AmpOptions {
@@ -161,6 +176,10 @@ impl fmt::Debug for AmpOptions {
             .field("thinking", &self.thinking)
             .field("executor", &self.executor)
             .field("title", &self.title)
+            .field("fast", &self.fast)
+            .field("feature", &self.feature)
+            .field("orb_size", &self.orb_size)
+            .field("disabled_tools", &self.disabled_tools)
             .finish()
     }
 }
@@ -354,6 +373,38 @@ impl AmpOptions {
         self
     }
 
+    /// Sets [`AmpOptions::fast`].
+    #[must_use]
+    pub fn fast(mut self, fast: bool) -> Self {
+        self.fast = fast;
+        self
+    }
+
+    /// Sets [`AmpOptions::feature`].
+    #[must_use]
+    pub fn feature(mut self, feature: ThreadFeature) -> Self {
+        self.feature = Some(feature);
+        self
+    }
+
+    /// Sets [`AmpOptions::orb_size`].
+    #[must_use]
+    pub fn orb_size(mut self, size: OrbSize) -> Self {
+        self.orb_size = Some(size);
+        self
+    }
+
+    /// Sets [`AmpOptions::disabled_tools`].
+    #[must_use]
+    pub fn disabled_tools<I, S>(mut self, tools: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.disabled_tools = Some(tools.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Sets [`AmpOptions::executor`].
     #[must_use]
     pub fn executor(mut self, executor: Executor) -> Self {
@@ -378,6 +429,9 @@ impl AmpOptions {
         }
         if self.enabled_tools.is_some() {
             out.push("enabled_tools");
+        }
+        if self.disabled_tools.is_some() {
+            out.push("disabled_tools");
         }
         if self.skills.is_some() {
             out.push("skills");

@@ -61,15 +61,30 @@ impl AmpOptions {
                 return Err(ValidationError::new(field, "value must not contain NUL"));
             }
         }
-        if let Some(tools) = &self.enabled_tools {
-            for (i, t) in tools.iter().enumerate() {
+        for (name, list) in [
+            ("enabled_tools", &self.enabled_tools),
+            ("disabled_tools", &self.disabled_tools),
+        ] {
+            for (i, t) in list.iter().flatten().enumerate() {
                 if t.trim().is_empty() {
                     return Err(ValidationError::new(
-                        format!("enabled_tools[{i}]"),
+                        format!("{name}[{i}]"),
                         "must not be empty",
                     ));
                 }
+                if t.chars().any(char::is_control) {
+                    return Err(ValidationError::new(
+                        format!("{name}[{i}]"),
+                        "must not contain control characters",
+                    ));
+                }
             }
+        }
+        if self.orb_size.is_some() && !matches!(self.executor, Executor::Orb { .. }) {
+            return Err(ValidationError::new(
+                "orb_size",
+                "only applies to the orb executor (Executor::Orb)",
+            ));
         }
         for (field, path) in [
             ("cwd", &self.cwd),

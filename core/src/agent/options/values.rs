@@ -158,6 +158,38 @@ impl Visibility {
 }
 
 str_enum! {
+    /// A thread feature (`--features`), as the pinned CLI knows them.
+    ThreadFeature {
+        /// Faster serving for supported models, billed at a premium (same as `--fast`).
+        Fast => "fast",
+        /// Ultrafast serving for GPT-6 Astra, billed at a steep premium; implies Fast on
+        /// other models.
+        Plaid => "plaid",
+        /// GPT-5.6 Pro mode (OpenAI API only, not with ChatGPT subscriptions).
+        Pro => "pro",
+    }
+}
+
+str_enum! {
+    /// The size of an orb (`--orb-size`, with the orb executor): the sizes the pinned CLI
+    /// accepts.
+    OrbSize {
+        /// `a1.tiny`
+        Tiny => "a1.tiny",
+        /// `a1.small`
+        Small => "a1.small",
+        /// `a1.medium`
+        Medium => "a1.medium",
+        /// `a1.large`
+        Large => "a1.large",
+        /// `a1.xxlarge`
+        Xxlarge => "a1.xxlarge",
+        /// `a1.3xlarge`
+        X3large => "a1.3xlarge",
+    }
+}
+
+str_enum! {
     /// CLI log verbosity (`--log-level`).
     LogLevel {
         /// `debug`

@@ -12,8 +12,9 @@ pub struct ToolCall {
     pub tool: String,
     /// The call's arguments (a JSON object).
     pub args: Map<String, Value>,
-    /// Main thread or subagent.
-    pub context: PermissionContext,
+    /// Main thread or subagent; `None` = no context (like `amp permissions test` without
+    /// `--context`): then only rules without a `context` apply.
+    pub context: Option<PermissionContext>,
 }
 
 impl ToolCall {
@@ -22,7 +23,7 @@ impl ToolCall {
         Self {
             tool: tool.into(),
             args: Map::new(),
-            context: PermissionContext::Thread,
+            context: Some(PermissionContext::Thread),
         }
     }
 
@@ -36,7 +37,15 @@ impl ToolCall {
     /// Sets the context.
     #[must_use]
     pub fn in_context(mut self, context: PermissionContext) -> Self {
-        self.context = context;
+        self.context = Some(context);
+        self
+    }
+
+    /// Removes the context: only rules without a `context` apply (what
+    /// `amp permissions test` does without `--context`).
+    #[must_use]
+    pub fn without_context(mut self) -> Self {
+        self.context = None;
         self
     }
 }
@@ -142,7 +151,8 @@ const SHELL_TOOLS: [&str; 3] = ["Bash", "shell_command", "async_shell_command"];
 ///
 /// Semantics (read off the real CLI and checked against it):
 /// - rules are tried in order; the first whose tool, context and every `matches` key match
-///   wins. A rule without `context` applies in both contexts.
+///   wins. A rule without `context` applies in both contexts (and to a call without one); a
+///   rule with a `context` never matches a call without one.
 /// - tool names match case-insensitively: `*` alone matches every tool, a name without
 ///   `* ? [ {` must be equal, otherwise it is a glob (`*` within a name, `?`, `[...]`,
 ///   `{a,b}`).
@@ -190,7 +200,9 @@ fn rule_matches(rule: &Permission, call: &ToolCall) -> Result<bool, EvalError> {
     if !direct && !alias {
         return Ok(false);
     }
-    if rule.context().is_some_and(|c| c != call.context) {
+    // A rule with a context applies only to calls in that context; a call without one
+    // (`amp permissions test` without `--context`) is matched by context-free rules only.
+    if rule.context().is_some_and(|c| Some(c) != call.context) {
         return Ok(false);
     }
     let Some(matches) = rule.matches() else {
@@ -375,7 +387,12 @@ fn tool_matches(pattern: &str, tool: &str) -> Result<bool, EvalError> {
     }
     let p = pattern.to_lowercase();
     let t = tool.to_lowercase();
-    if p == "*" || p == t {
+    // The CLI reads a one-character pattern (JS length 1) literally: `*` matches every tool,
+    // anything else (`?`, `[`) only a tool of that very name.
+    if p.encode_utf16().count() == 1 {
+        return Ok(p == "*" || p == t);
+    }
+    if p == t {
         return Ok(true);
     }
     if !p.contains(['*', '?', '[', '{']) {

@@ -35,3 +35,57 @@ fn invalid_rules_are_refused() {
         .unwrap_or_default()
         .contains("invalid permission.to"));
 }
+
+#[test]
+fn a_call_without_context_matches_only_context_free_rules() {
+    let rules = [
+        Permission::reject("X")
+            .in_context(PermissionContext::Thread)
+            .build(),
+        Permission::reject("X")
+            .in_context(PermissionContext::Subagent)
+            .build(),
+        Permission::ask("X").build(),
+    ]
+    .into_iter()
+    .collect::<Result<Vec<_>, _>>();
+    let Ok(rules) = rules else {
+        panic!("test rules are valid");
+    };
+    let index = |call: &ToolCall| match evaluate(&rules, call) {
+        Evaluation::Matched { index, .. } => Some(index),
+        _ => None,
+    };
+    assert_eq!(index(&ToolCall::new("X")), Some(0));
+    assert_eq!(
+        index(&ToolCall::new("X").in_context(PermissionContext::Subagent)),
+        Some(1)
+    );
+    assert_eq!(index(&ToolCall::new("X").without_context()), Some(2));
+    let only_contextual = &rules[..2];
+    assert!(matches!(
+        evaluate(only_contextual, &ToolCall::new("X").without_context()),
+        Evaluation::NoUserRule(_)
+    ));
+}
+
+#[test]
+fn a_one_character_tool_pattern_is_literal_like_the_cli() {
+    let Ok(rules) = [Permission::allow("?").build(), Permission::ask("*").build()]
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+    else {
+        panic!("test rules are valid");
+    };
+    let index = |tool: &str| match evaluate(&rules, &ToolCall::new(tool)) {
+        Evaluation::Matched { index, .. } => Some(index),
+        _ => None,
+    };
+    assert_eq!(
+        index("X"),
+        Some(1),
+        "`?` does not match the one-letter tool X"
+    );
+    assert_eq!(index("?"), Some(0));
+    assert_eq!(index("Bash"), Some(1));
+}

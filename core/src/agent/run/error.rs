@@ -142,6 +142,15 @@ pub enum AgentError {
     /// The CLI finished its output without a result message (run-to-completion helpers).
     #[error("the Amp CLI ended without a result message")]
     NoResult,
+    /// A thread command succeeded but printed something its typed request cannot read
+    /// ([`ThreadQuery::parse`](crate::threads::ThreadQuery::parse)).
+    #[error("unexpected output of `amp {command}`: {message}")]
+    CommandOutput {
+        /// The command, such as `threads list`.
+        command: String,
+        /// What was wrong with its output.
+        message: String,
+    },
     /// The agent ended with an error result (run-to-completion helpers).
     #[error("the Amp agent failed ({subtype}): {error}")]
     ErrorResult {

@@ -70,7 +70,8 @@ pub struct AgentRun {
     ready_bytes: usize,
     /// The error that ends the stream, delivered after every item.
     final_error: Option<AgentError>,
-    command_outcome: Option<Result<String, AgentError>>,
+    /// A finished thread command: its raw stdout, or why it failed.
+    command_outcome: Option<Result<Vec<u8>, AgentError>>,
     /// Main-thread assistant messages so far (the max_turns guard).
     turns: u64,
     /// Tokens of every assistant message's usage so far (the max_tokens guard).
@@ -275,6 +276,19 @@ impl AgentRun {
     /// means on a successful exit ([`ThreadCommand::parse_output`]), else the process error,
     /// the timeout, or the cancellation.
     pub fn take_command_outcome(&mut self) -> Option<Result<String, AgentError>> {
+        let command = match &self.body {
+            Body::Command { command, .. } => command,
+            Body::Stream(_) => return None,
+        };
+        let outcome = self.command_outcome.take()?;
+        Some(outcome.map(|stdout| command.parse_output(&stdout)))
+    }
+
+    /// A thread command's raw stdout once the run is finished (taken once, like
+    /// [`take_command_outcome`](Self::take_command_outcome); take one or the other), for
+    /// [`ThreadQuery::parse`](crate::threads::ThreadQuery::parse) /
+    /// [`finish_query`](crate::threads::finish_query).
+    pub fn take_command_stdout(&mut self) -> Option<Result<Vec<u8>, AgentError>> {
         self.command_outcome.take()
     }
 
@@ -543,9 +557,7 @@ impl AgentRun {
                 }
             }
             Body::Command {
-                command,
-                stdout,
-                overflow,
+                stdout, overflow, ..
             } => {
                 let outcome = match ended_early {
                     Some(Err(error)) => Err(error),
@@ -558,7 +570,7 @@ impl AgentRun {
                             self.config.decoder.max_line_len
                         ),
                     }),
-                    _ => Ok(command.parse_output(stdout)),
+                    _ => Ok(std::mem::take(stdout)),
                 };
                 self.command_outcome = Some(outcome);
             }

@@ -58,7 +58,7 @@ use crate::decode::DecoderConfig;
 pub use error::{signal_name, AgentError, Guard, GuardTrip, TimeoutKind};
 pub use io::{Input, IoFailure, Output, RunMode, StdinSetup};
 pub use machine::AgentRun;
-pub use summary::{command_outcome, RunSummary, SummaryBuilder, ToolCallRecord};
+pub use summary::{command_outcome, command_stdout, RunSummary, SummaryBuilder, ToolCallRecord};
 pub use tail::TailBuffer;
 
 /// Limits and timeouts of one execution.

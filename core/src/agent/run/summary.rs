@@ -222,3 +222,25 @@ pub fn command_outcome(
         stderr: tail.to_string_lossy(),
     })
 }
+
+/// The raw stdout of a thread command run to completion, for
+/// [`ThreadQuery::parse`](crate::threads::ThreadQuery::parse) /
+/// [`finish_query`](crate::threads::finish_query): on a successful exit its stdout, else the
+/// same [`AgentError::Process`] as [`command_outcome`].
+pub fn command_stdout(
+    exit: ExitInfo,
+    stdout: Vec<u8>,
+    stderr: &[u8],
+    stderr_tail_bytes: usize,
+) -> Result<Vec<u8>, AgentError> {
+    if exit.success() {
+        return Ok(stdout);
+    }
+    let mut tail = TailBuffer::new(stderr_tail_bytes);
+    tail.push(stderr);
+    Err(AgentError::Process {
+        exit_code: exit.code,
+        signal: exit.signal.map(signal_name),
+        stderr: tail.to_string_lossy(),
+    })
+}
