@@ -143,7 +143,7 @@ impl<R: Runtime> Amp<R> {
 
     /// Runs one thread command on the same driver (core's command mode: stdout collected,
     /// the overall timeout ends it with `SIGTERM`, the grace, then `SIGKILL` of the group).
-    async fn thread_command(&self, command: ThreadCommand) -> Result<String, AgentError> {
+    async fn command_stdout(&self, command: ThreadCommand) -> Result<Vec<u8>, AgentError> {
         let runtime = self.runtime.clone();
         runtime
             .usable()

@@ -241,7 +241,7 @@ impl<R: Runtime> Execution<R> {
     pub(crate) fn poll_outcome(
         &mut self,
         cx: &mut Context<'_>,
-    ) -> Poll<Result<String, AgentError>> {
+    ) -> Poll<Result<Vec<u8>, AgentError>> {
         let Some(shared) = &self.shared else {
             let error = self.failed.take().unwrap_or(AgentError::NoResult);
             return Poll::Ready(Err(error));
@@ -250,7 +250,7 @@ impl<R: Runtime> Execution<R> {
         while g.state.take_item(self.runtime.now()).is_some() {}
         g.kick_driver();
         if g.state.is_finished() || g.driver_gone {
-            let outcome = g.state.run_mut().take_command_outcome();
+            let outcome = g.state.run_mut().take_command_stdout();
             let late = g.late_error.take();
             return Poll::Ready(
                 outcome

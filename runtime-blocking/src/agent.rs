@@ -141,7 +141,7 @@ impl Amp {
     /// With an overall timeout, a command still running after it is ended like an
     /// execution (`SIGTERM` to its process group, `SIGKILL` after the grace period) and
     /// the result is [`AgentError::Timeout`].
-    fn thread_command(&self, command: ThreadCommand) -> Result<String, AgentError> {
+    fn command_stdout(&self, command: ThreadCommand) -> Result<Vec<u8>, AgentError> {
         let mut cmd = prepare_thread_command(&command, &self.inner.cli, None)?;
         let program = cmd.get_program().to_string_lossy().into_owned();
         let child = cmd
@@ -151,7 +151,7 @@ impl Amp {
         let run = AgentRun::new(config, mode, StdinSetup::Closed, Instant::now());
         // This thread fires the deadlines while it waits: no clock thread.
         let shared = crate::driver::start(child, run, None, false, None)?;
-        let outcome = shared.wait_finished().rs.run_mut().take_command_outcome();
+        let outcome = shared.wait_finished().rs.run_mut().take_command_stdout();
         outcome.unwrap_or(Err(AgentError::NoResult)) // core gives one once finished
     }
 }

@@ -76,7 +76,7 @@ pub fn home_dir() -> Option<std::path::PathBuf> {
 /// Paths the exported macros use.
 pub mod reexport {
     pub use ampere_core::decode::DecoderConfig;
-    pub use ampere_core::threads::ThreadCommand;
+    pub use ampere_core::threads::{finish_query, ThreadCommand, ThreadQuery};
 }
 
 /// The core types every runtime crate (`ampere-tokio`, `ampere-async-std`, `ampere-blocking`)
@@ -105,5 +105,5 @@ pub mod reexports {
     pub use ampere_core::run::{
         AgentError, Guard, GuardTrip, RunSummary, TimeoutKind, ToolCallRecord,
     };
-    pub use ampere_core::threads::{MultiplayerSetting, TtlDuration};
+    pub use ampere_core::threads::{self, MultiplayerSetting, TtlDuration};
 }

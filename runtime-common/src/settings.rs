@@ -148,17 +148,30 @@ macro_rules! amp_builder_setters {
 
 /// Expands, inside `impl Amp`, to the thread commands every runtime has, written once:
 /// `amp_thread_methods!(async, .await)` for the async runtimes, `amp_thread_methods!(,)`
-/// for blocking. The `impl` must have `fn thread_command(&self, ThreadCommand) ->
-/// Result<String, AgentError>` (async or not).
+/// for blocking. The `impl` must have `fn command_stdout(&self, ThreadCommand) ->
+/// Result<Vec<u8>, AgentError>` (async or not): the command run on the run machine's
+/// command mode (its timeout, `SIGTERM`, grace, `SIGKILL`), its raw stdout on success.
 #[macro_export]
 macro_rules! amp_thread_methods {
     ($($async:ident)?, $($await:tt)*) => {
+        /// Runs one typed thread request and parses what the CLI printed: `ListThreads`,
+        /// `SearchThreads`, `RenameThread`, `ArchiveThread`, `DeleteThread`, `LabelThread`,
+        /// `ShareThread`, `ThreadUsage`, `ExportThread`, ... (see the `threads` module).
+        /// Its input is validated before anything is spawned.
+        pub $($async)? fn thread_query<Q: $crate::reexport::ThreadQuery>(
+            &self,
+            query: &Q,
+        ) -> Result<Q::Output, $crate::reexports::AgentError> {
+            let stdout = self.command_stdout(query.command())$($await)*;
+            $crate::reexport::finish_query(query, stdout)
+        }
+
         /// Creates a new, empty thread (`threads new`) and returns its id.
         pub $($async)? fn thread_new(
             &self,
             visibility: Option<$crate::reexports::Visibility>,
         ) -> Result<String, $crate::reexports::AgentError> {
-            self.thread_command($crate::reexport::ThreadCommand::New { visibility })$($await)*
+            self.thread_text($crate::reexport::ThreadCommand::New { visibility })$($await)*
         }
 
         /// The thread `thread_id` rendered as Markdown (`threads markdown`).
@@ -167,7 +180,7 @@ macro_rules! amp_thread_methods {
             thread_id: &str,
         ) -> Result<String, $crate::reexports::AgentError> {
             let thread_id = thread_id.to_string();
-            self.thread_command($crate::reexport::ThreadCommand::Markdown { thread_id })$($await)*
+            self.thread_text($crate::reexport::ThreadCommand::Markdown { thread_id })$($await)*
         }
 
         /// Turns multiplayer on or off for a thread, or on for a duration (`threads share
@@ -179,7 +192,15 @@ macro_rules! amp_thread_methods {
         ) -> Result<String, $crate::reexports::AgentError> {
             let thread_id = thread_id.to_string();
             let command = $crate::reexport::ThreadCommand::Multiplayer { thread_id, setting };
-            self.thread_command(command)$($await)*
+            self.thread_text(command)$($await)*
+        }
+
+        $($async)? fn thread_text(
+            &self,
+            command: $crate::reexport::ThreadCommand,
+        ) -> Result<String, $crate::reexports::AgentError> {
+            let stdout = self.command_stdout(command.clone())$($await)*?;
+            Ok(command.parse_output(&stdout))
         }
     };
 }

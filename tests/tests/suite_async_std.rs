@@ -313,6 +313,13 @@ impl Runtime for AsyncStd {
         block_on(amp(cfg).thread_markdown(thread_id))
     }
 
+    fn thread_query<Q: ampere_core::threads::ThreadQuery>(
+        cfg: &AmpCfg,
+        query: &Q,
+    ) -> Result<Q::Output, AgentError> {
+        block_on(amp(cfg).thread_query(query))
+    }
+
     fn thread_multiplayer(
         cfg: &AmpCfg,
         thread_id: &str,

@@ -257,6 +257,13 @@ impl Runtime for Blocking {
         amp(cfg).thread_markdown(thread_id)
     }
 
+    fn thread_query<Q: ampere_core::threads::ThreadQuery>(
+        cfg: &AmpCfg,
+        query: &Q,
+    ) -> Result<Q::Output, AgentError> {
+        amp(cfg).thread_query(query)
+    }
+
     fn thread_multiplayer(
         cfg: &AmpCfg,
         thread_id: &str,

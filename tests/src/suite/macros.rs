@@ -103,6 +103,7 @@ macro_rules! runtime_suite {
             guard_max_tokens,
             live_stderr_lines,
             bad_input_named_before_spawn,
+            thread_queries_typed,
             // edges (moved in from the per-runtime test files)
             cli_never_reads_big_prompt,
             thread_new_reads_thread_url,

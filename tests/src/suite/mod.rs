@@ -302,6 +302,12 @@ pub trait Runtime: 'static {
     /// `Amp::thread_markdown(id)`.
     fn thread_markdown(cfg: &AmpCfg, thread_id: &str) -> Result<String, AgentError>;
 
+    /// `Amp::thread_query(&query)`: one typed thread request.
+    fn thread_query<Q: ampere_core::threads::ThreadQuery>(
+        cfg: &AmpCfg,
+        query: &Q,
+    ) -> Result<Q::Output, AgentError>;
+
     /// `Amp::thread_multiplayer(id, setting)`.
     fn thread_multiplayer(
         cfg: &AmpCfg,

@@ -157,3 +157,46 @@ pub fn bad_input_named_before_spawn<R: Runtime>(s: &Suite) {
         );
     }
 }
+
+/// Typed thread management: list, search and rename through `Amp::thread_query` against the
+/// stub (which answers in the CLI's shapes); a bad thread id is named before anything runs.
+pub fn thread_queries_typed<R: Runtime>(s: &Suite) {
+    use ampere_core::threads::{ListThreads, RenameThread, SearchThreads};
+    let cfg = s.cfg();
+    let threads = R::thread_query(&cfg, &ListThreads::new().limit(5))
+        .unwrap_or_else(|e| panic!("[{}] list: {e}", R::NAME));
+    assert!(
+        threads.iter().all(|t| t.id.starts_with("T-")),
+        "[{}] {threads:?}",
+        R::NAME
+    );
+    let search = SearchThreads {
+        query: "auth".into(),
+        limit: Some(3),
+        offset: None,
+    };
+    let hits =
+        R::thread_query(&cfg, &search).unwrap_or_else(|e| panic!("[{}] search: {e}", R::NAME));
+    assert!(hits.len() <= 3, "[{}] {hits:?}", R::NAME);
+    let id = "T-0199a3c4-5b6d-7e8f-9a0b-1c2d3e4f5a6b";
+    let renamed = R::thread_query(
+        &cfg,
+        &RenameThread {
+            thread_id: id.into(),
+            name: "New name".into(),
+        },
+    );
+    assert!(renamed.is_ok(), "[{}] rename: {renamed:?}", R::NAME);
+    let bad = R::thread_query(
+        &cfg,
+        &RenameThread {
+            thread_id: "not a thread".into(),
+            name: "x".into(),
+        },
+    );
+    assert!(
+        matches!(bad, Err(AgentError::Validation(_))),
+        "[{}] {bad:?}",
+        R::NAME
+    );
+}
