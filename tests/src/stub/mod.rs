@@ -59,6 +59,7 @@ mod emit;
 mod input;
 pub mod json;
 pub mod scenario;
+mod suggest;
 mod threads;
 mod turns;
 
