@@ -34,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Map;
 
+use crate::callbacks::wiring::CallbackPlan;
 use crate::error::ValidationError;
 use crate::mcp::McpConfigSource;
 use crate::options::{AmpOptions, ContinueThread, Executor};
@@ -119,7 +120,18 @@ pub fn base_settings_sources(
     home: Option<&Path>,
     options: &AmpOptions,
 ) -> BaseSettingsSource {
-    if !settings::needs_overlay(options) {
+    base_settings_sources_with(env, home, options, &CallbackPlan::default())
+}
+
+/// [`base_settings_sources`] for an execution that serves `callbacks` (a permission handler
+/// needs the settings overlay: its delegate rules come after the user's own).
+pub fn base_settings_sources_with(
+    env: &dyn Fn(&str) -> Option<OsString>,
+    home: Option<&Path>,
+    options: &AmpOptions,
+    callbacks: &CallbackPlan,
+) -> BaseSettingsSource {
+    if !settings::needs_overlay(options) && callbacks.delegates.is_none() {
         return BaseSettingsSource::NotNeeded;
     }
     if let Some(p) = &options.settings_file {
@@ -296,7 +308,22 @@ pub fn plan_execution(
     base: &BaseSettings,
     private_dir: &Path,
 ) -> Result<InvocationPlan, PlanError> {
+    plan_execution_with(options, prompt, base, private_dir, &CallbackPlan::default())
+}
+
+/// [`plan_execution`] for an execution that serves `callbacks` from the caller's process
+/// (see [`crate::callbacks::wiring`]): the delegate rules go after the user's own rules in
+/// the generated settings, and the in-process server joins the user's MCP servers in one
+/// generated `--mcp-config`. Read the base settings per [`base_settings_sources_with`].
+pub fn plan_execution_with(
+    options: &AmpOptions,
+    prompt: &PromptKind,
+    base: &BaseSettings,
+    private_dir: &Path,
+    callbacks: &CallbackPlan,
+) -> Result<InvocationPlan, PlanError> {
     options.validate()?;
+    callbacks.validate(options)?;
     if let PromptKind::Text(text) = prompt {
         validate_prompt(text)?;
     }
@@ -319,7 +346,9 @@ pub fn plan_execution(
     let mut files = Vec::new();
 
     // Settings: the user's file as is, or the generated overlay.
-    let settings_path: Option<PathBuf> = if settings::needs_overlay(options) {
+    let settings_path: Option<PathBuf> = if settings::needs_overlay(options)
+        || callbacks.delegates.is_some()
+    {
         let base_map = match base {
             BaseSettings::None | BaseSettings::Discovered { .. }
                 if options.settings_file.is_some() =>
@@ -353,7 +382,7 @@ pub fn plan_execution(
                 }
             }
         };
-        let merged = settings::overlay(base_map, options)?;
+        let merged = callbacks.apply_settings(settings::overlay(base_map, options)?)?;
         let path = private_dir.join(SETTINGS_FILE_NAME);
         files.push(PlannedFile {
             path: path.clone(),
@@ -367,6 +396,16 @@ pub fn plan_execution(
 
     // MCP configuration (local executor only).
     let mcp_path: Option<OsString> = match (&options.mcp_config, remote) {
+        _ if callbacks.tools.is_some() => {
+            let bytes = callbacks.mcp_config_bytes(options.mcp_config.as_ref())?;
+            let path = private_dir.join(MCP_FILE_NAME);
+            files.push(PlannedFile {
+                path: path.clone(),
+                contents: bytes.unwrap_or_default(),
+                mode: PRIVATE_FILE_MODE,
+            });
+            Some(path.into_os_string())
+        }
         (Some(src), false) => Some(mcp_argument(src, private_dir, &mut files)?),
         _ => None,
     };

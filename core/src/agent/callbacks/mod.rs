@@ -7,3 +7,4 @@
 
 pub mod mcp_server;
 pub mod permission_bridge;
+pub mod wiring;
