@@ -6,7 +6,9 @@ use ampere_core::options::AmpOptions;
 use ampere_core::plan::PromptKind;
 use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 use ampere_core::threads::ThreadCommand;
-use ampere_runtime_common::{prepare_execution, prepare_thread_command, AmpSettings};
+use ampere_runtime_common::{
+    prepare_execution, prepare_thread_command, AmpSettings, CliSettings,
+};
 
 use crate::contract::{AgentRun, RunMode, StdinSetup};
 use crate::driver::start;
@@ -33,7 +35,7 @@ pub struct AmpBuilder<R: Runtime> {
 }
 
 impl<R: Runtime> AmpBuilder<R> {
-    ampere_runtime_common::amp_builder_setters!();
+    ampere_runtime_common::amp_builder_setters!(async);
 
     /// The client.
     pub fn build(self) -> Amp<R> {
@@ -76,7 +78,18 @@ impl<R: Runtime> Amp<R> {
         if let Err(error) = runtime.usable() {
             return Execution::failed(runtime, AgentError::io("starting the Amp CLI", &error));
         }
-        let prepared = match prepare_execution(options, kind, &self.inner.cli) {
+        // Async callbacks run on this runtime: give their hosts a spawner made here.
+        let with_spawner;
+        let cli = if self.inner.cli.callbacks.needs_spawner() {
+            with_spawner = CliSettings {
+                callbacks: self.inner.cli.callbacks.with_spawner(runtime.spawner()),
+                ..self.inner.cli.clone()
+            };
+            &with_spawner
+        } else {
+            &self.inner.cli
+        };
+        let prepared = match prepare_execution(options, kind, cli) {
             Ok(prepared) => prepared,
             Err(error) => return Execution::failed(runtime, error),
         };

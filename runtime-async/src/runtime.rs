@@ -34,6 +34,14 @@ pub trait Runtime: Clone + Default + Send + Sync + Unpin + fmt::Debug + 'static 
     /// Runs `future` to completion in the background.
     fn spawn(&self, future: BoxFuture<'static, ()>);
 
+    /// A spawner callable from any thread (the permission handler's and custom tools' host
+    /// threads run the caller's async callbacks with it), made here, where the runtime is
+    /// usable. Default: [`spawn`](Self::spawn) on a clone of this runtime.
+    fn spawner(&self) -> ampere_runtime_common::Spawner {
+        let runtime = self.clone();
+        std::sync::Arc::new(move |future| runtime.spawn(future))
+    }
+
     /// Whether this runtime can be used from here (tokio: only inside a runtime). The error
     /// says what is wrong; callers report it as their first error.
     fn usable(&self) -> io::Result<()>;

@@ -36,7 +36,7 @@ pub struct AmpBuilder {
 }
 
 impl AmpBuilder {
-    ampere_runtime_common::amp_builder_setters!();
+    ampere_runtime_common::amp_builder_setters!(sync);
 
     /// The client.
     pub fn build(self) -> Amp {

@@ -25,6 +25,8 @@
 #![warn(missing_docs)]
 
 mod action_builder;
+mod async_call;
+mod callbacks;
 mod groups;
 mod locate;
 mod permission_host;
@@ -34,11 +36,14 @@ mod process;
 mod run_log;
 mod settings;
 mod shared;
+mod tool;
 mod tool_host;
 #[cfg(feature = "ureq")]
 mod ureq_http;
 
 pub use action_builder::ActionExecutorBuilder;
+pub use async_call::{BoxFuture, Spawner};
+pub use callbacks::{CallbackHosts, Callbacks, IntoDecision, DEFAULT_PERMISSION_DEADLINE};
 pub use groups::{live_groups, Registration};
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
@@ -48,6 +53,7 @@ pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
 pub use run_log::RunLog;
 pub use settings::{AmpSettings, LIVE_STDERR_LINE};
 pub use shared::{input_closed_error, PipeOp, RunState, StderrSink};
+pub use tool::{IntoToolResult, Tool};
 pub use tool_host::{relay_script, relay_server_json, HostedTool, ToolHandler, ToolHost};
 #[cfg(feature = "ureq")]
 pub use ureq_http::UreqAgent;
@@ -82,6 +88,9 @@ pub mod reexport {
 /// The core types every runtime crate (`ampere-tokio`, `ampere-async-std`, `ampere-blocking`)
 /// re-exports at its top level: one list, so their surfaces cannot drift.
 pub mod reexports {
+    pub use crate::{IntoDecision, IntoToolResult, Tool};
+    pub use ampere_core::callbacks::mcp_server::{ToolContent, ToolResult};
+    pub use ampere_core::callbacks::permission_bridge::{Decision, PermissionRequest};
     pub use ampere_core::action::{
         ActionError, ActionRequest, ExecutionMode, RetryPolicy, MAX_RESPONSE_BODY,
     };

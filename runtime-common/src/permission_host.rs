@@ -40,6 +40,9 @@ struct Shared {
     bridge: Mutex<PermissionBridge>,
     handler: PermissionHandler,
     stop: AtomicBool,
+    /// Answers being written (joined at the stop, so pending rejections reach their call).
+    answers: Mutex<Vec<JoinHandle<()>>>,
+    deadline: Duration,
 }
 
 impl std::fmt::Debug for PermissionHost {
@@ -91,6 +94,8 @@ impl PermissionHost {
             bridge: Mutex::new(PermissionBridge::new(deadline)),
             handler,
             stop: AtomicBool::new(false),
+            answers: Mutex::new(Vec::new()),
+            deadline,
         });
         let reader_shared = Arc::clone(&shared);
         let reader = std::thread::Builder::new()
@@ -120,6 +125,16 @@ impl PermissionHost {
         }
         if let Some(reader) = self.reader.take() {
             let _ = reader.join();
+        }
+        let answers = std::mem::take(
+            &mut *self
+                .shared
+                .answers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
+        for answer in answers {
+            let _ = answer.join();
         }
     }
 }
@@ -179,9 +194,15 @@ impl Shared {
             BridgeOutput::Answer { id, bytes, allowed } => {
                 tracing::debug!(target: "ampere", id, allowed, "answering a permission request");
                 let path = self.dir.join(answer_fifo(id));
-                let _ = std::thread::Builder::new()
+                let shared = Arc::clone(self);
+                let spawned = std::thread::Builder::new()
                     .name("ampere-permission-answer".into())
-                    .spawn(move || write_answer(&path, &bytes));
+                    .spawn(move || write_answer(&path, &bytes, &shared.stop));
+                if let Ok(handle) = spawned {
+                    let mut answers = self.answers.lock().unwrap_or_else(PoisonError::into_inner);
+                    answers.retain(|h| !h.is_finished());
+                    answers.push(handle);
+                }
             }
         }
     }
@@ -197,7 +218,16 @@ impl Shared {
                 bridge.poll_timeout()
             };
             if !wait_readable(&requests, timeout) {
-                self.with_bridge(|b| b.handle_timeout(Instant::now()));
+                let mut late = 0;
+                self.with_bridge(|b| {
+                    let before = b.pending();
+                    b.handle_timeout(Instant::now());
+                    late = before - b.pending();
+                });
+                if late > 0 {
+                    let deadline = self.deadline;
+                    tracing::warn!(target: "ampere", late, ?deadline, "the permission handler missed its deadline; the call is rejected");
+                }
                 continue;
             }
             match requests.read(&mut buf) {
@@ -239,8 +269,11 @@ fn wait_readable(file: &std::fs::File, deadline: Option<Instant>) -> bool {
     rc != 0
 }
 
+/// How long an answer waits for its script once the host is stopping.
+const ANSWER_OPEN_WAIT_STOPPING: Duration = Duration::from_millis(200);
+
 /// Opens the script's answer pipe once it is listening (bounded wait), writes, closes.
-fn write_answer(path: &Path, bytes: &[u8]) {
+fn write_answer(path: &Path, bytes: &[u8], stopping: &AtomicBool) {
     let start = Instant::now();
     loop {
         match OpenOptions::new()
@@ -262,7 +295,10 @@ fn write_answer(path: &Path, bytes: &[u8]) {
                 return;
             }
             Err(e)
-                if e.raw_os_error() == Some(libc::ENXIO) && start.elapsed() < ANSWER_OPEN_WAIT =>
+                if e.raw_os_error() == Some(libc::ENXIO)
+                    && start.elapsed() < ANSWER_OPEN_WAIT
+                    && !(stopping.load(Ordering::Acquire)
+                        && start.elapsed() >= ANSWER_OPEN_WAIT_STOPPING) =>
             {
                 std::thread::sleep(Duration::from_millis(2));
             }

@@ -5,6 +5,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use ampere_core::callbacks::wiring::CallbackPlan;
 use ampere_core::options::AmpOptions;
 use ampere_core::plan::{
     self, BaseSettings, BaseSettingsSource, EnvChange, InvocationPlan, PromptKind, StdinPlan,
@@ -12,17 +13,20 @@ use ampere_core::plan::{
 use ampere_core::run::AgentError;
 use ampere_core::threads::ThreadCommand;
 
+use crate::callbacks::Callbacks;
 use crate::locate::{locate_cli, CliProgram};
 use crate::private_dir::PrivateDir;
 
 /// Where to find the CLI and where to put private files; the runtime's `Amp` client holds
 /// one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct CliSettings {
     /// Run this CLI instead of searching for one.
     pub cli_path: Option<PathBuf>,
     /// Create private folders here instead of the system temporary folder.
     pub temp_root: Option<PathBuf>,
+    /// The permission handler and tools served to each execution from this process.
+    pub callbacks: Callbacks,
 }
 
 /// Everything needed to spawn one execution. Keep it (its private folder) alive until the
@@ -43,10 +47,10 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-fn read_base_settings(options: &AmpOptions) -> BaseSettings {
+fn read_base_settings(options: &AmpOptions, callbacks: &CallbackPlan) -> BaseSettings {
     let env = |name: &str| std::env::var_os(name);
     let home = crate::home_dir();
-    match plan::base_settings_sources(&env, home.as_deref(), options) {
+    match plan::base_settings_sources_with(&env, home.as_deref(), options, callbacks) {
         BaseSettingsSource::NotNeeded => BaseSettings::None,
         BaseSettingsSource::Explicit(path) => {
             let contents = std::fs::read_to_string(&path).map_err(|e| e.to_string());
@@ -106,20 +110,25 @@ fn display_command(cli: &CliProgram, args: &[OsString]) -> String {
 /// Plans one execution with `ampere_core::plan` and carries the plan out up to the spawn:
 /// reads the base settings the plan asks for, writes the private files, finds the CLI and
 /// builds the command. Nothing is spawned; an invalid option fails here.
+///
+/// With callbacks (`settings.callbacks`), the private folder is always created and their
+/// hosts are started in it, tied to its lifetime: they stop (pending calls rejected) when
+/// the folder is removed, however the execution ends.
 pub fn prepare_execution(
     options: &AmpOptions,
     prompt: PromptKind,
     settings: &CliSettings,
 ) -> Result<Prepared, AgentError> {
-    let base = read_base_settings(options);
     let root = match &settings.temp_root {
         Some(root) => root.clone(),
         None => std::env::temp_dir(),
     };
     // The folder is named now but created only when the plan needs a file in it.
     let dir_path = PrivateDir::fresh_path(&root);
-    let plan: InvocationPlan =
-        plan::plan_execution(options, &prompt, &base, &dir_path).map_err(|e| match e {
+    let callbacks = settings.callbacks.plan(&dir_path);
+    let base = read_base_settings(options, &callbacks);
+    let plan: InvocationPlan = plan::plan_execution_with(options, &prompt, &base, &dir_path, &callbacks)
+        .map_err(|e| match e {
             plan::PlanError::Validation(v) => AgentError::Validation(v),
             other => AgentError::Plan(other.to_string()),
         })?;
@@ -130,9 +139,15 @@ pub fn prepare_execution(
     let private_dir = if plan.files.is_empty() {
         None
     } else {
-        let dir = PrivateDir::create_at(dir_path)?;
+        let mut dir = PrivateDir::create_at(dir_path)?;
         for file in &plan.files {
             dir.write(file)?;
+        }
+        if !settings.callbacks.is_empty() {
+            let hosts = settings.callbacks.start(dir.path()).map_err(|e| {
+                AgentError::io("starting the permission handler and tool hosts", &e)
+            })?;
+            dir.attach(hosts);
         }
         Some(dir)
     };
@@ -215,6 +230,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().to_path_buf()),
+            ..CliSettings::default()
         };
         let mut options = AmpOptions::default();
         options.env.insert("AMP_SDK_VERSION".into(), "mine".into());
@@ -258,6 +274,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().join("t")),
+            ..CliSettings::default()
         };
         std::fs::create_dir(tmp.path().join("t")).expect("mkdir");
         let options = AmpOptions {
@@ -282,6 +299,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().join("t")),
+            ..CliSettings::default()
         };
         std::fs::create_dir(tmp.path().join("t")).expect("mkdir");
         let prepared = prepare_execution(
@@ -303,6 +321,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().to_path_buf()),
+            ..CliSettings::default()
         };
         let missing = tmp.path().join("no-such-folder");
         let options = AmpOptions::new().cwd(&missing);
@@ -321,6 +340,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().to_path_buf()),
+            ..CliSettings::default()
         };
         let options = AmpOptions {
             settings_file: Some(tmp.path().join("missing.json")),

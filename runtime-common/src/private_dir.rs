@@ -10,14 +10,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ampere_core::plan::{PlannedFile, PRIVATE_DIR_MODE};
 use ampere_core::run::AgentError;
 
+use crate::callbacks::CallbackHosts;
+
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A folder only the current user can read (mode 0700) holding the generated settings and
 /// MCP files of one execution. It is removed, with everything in it, when dropped.
+///
+/// It also owns the hosts of the execution's callbacks (permission bridge, in-process
+/// tools) served from it: they are stopped first (pending calls rejected), then the folder
+/// goes.
 #[derive(Debug)]
 pub struct PrivateDir {
     path: PathBuf,
     removed: bool,
+    hosts: Option<CallbackHosts>,
 }
 
 impl PrivateDir {
@@ -67,6 +74,7 @@ impl PrivateDir {
             Ok(()) => Ok(Self {
                 path,
                 removed: false,
+                hosts: None,
             }),
             Err(e) => Err(AgentError::io(
                 format!("creating private folder {}", path.display()),
@@ -102,8 +110,16 @@ impl PrivateDir {
             .map_err(|e| AgentError::io(context(), &e))
     }
 
+    /// Ties the callback hosts serving from this folder to its lifetime.
+    pub(crate) fn attach(&mut self, hosts: CallbackHosts) {
+        self.hosts = Some(hosts);
+    }
+
     /// Removes the folder now (dropping does the same, ignoring errors).
     pub fn remove(mut self) -> Result<(), AgentError> {
+        if let Some(hosts) = self.hosts.take() {
+            hosts.stop();
+        }
         self.removed = true;
         std::fs::remove_dir_all(&self.path)
             .map_err(|e| AgentError::io(format!("removing {}", self.path.display()), &e))
@@ -112,6 +128,9 @@ impl PrivateDir {
 
 impl Drop for PrivateDir {
     fn drop(&mut self) {
+        if let Some(hosts) = self.hosts.take() {
+            hosts.stop();
+        }
         if !self.removed {
             if let Err(e) = std::fs::remove_dir_all(&self.path) {
                 if e.kind() != std::io::ErrorKind::NotFound {

@@ -34,10 +34,75 @@ pub const LIVE_STDERR_LINE: usize = 16 * 1024;
 
 /// Expands, inside the `impl` of a builder with a field `settings: AmpSettings`, to every
 /// builder setter of an `Amp` client, so the three runtimes have the same ones with the same
-/// docs.
+/// docs: `amp_builder_setters!(sync)` for the blocking runtime (a plain permission
+/// handler), `amp_builder_setters!(async)` for the async ones (an async handler).
 #[macro_export]
 macro_rules! amp_builder_setters {
-    () => {
+    (sync) => {
+        $crate::amp_builder_setters!(@common);
+
+        /// Decides, in this process, every tool call the permission rules leave open: `handler`
+        /// gets the tool's name, its input and the context (main thread or subagent) and
+        /// returns a `Decision` (or a `Result<Decision, E>`; an error
+        /// rejects the call). It runs on a thread of its own for each call, so calls are
+        /// decided concurrently and each answer reaches its own call.
+        ///
+        #[doc = $crate::callbacks_doc!()]
+        #[must_use]
+        pub fn permission_handler<F, O>(mut self, handler: F) -> Self
+        where
+            F: Fn(&$crate::reexports::PermissionRequest) -> O + Send + Sync + 'static,
+            O: $crate::IntoDecision,
+        {
+            self.settings.cli.callbacks.set_permission_handler(handler);
+            self
+        }
+    };
+    (async) => {
+        $crate::amp_builder_setters!(@common);
+
+        /// Decides, in this process, every tool call the permission rules leave open: `handler`
+        /// gets the tool's name, its input and the context (main thread or subagent) and its
+        /// future returns a `Decision` (or a `Result<Decision, E>`; an
+        /// error rejects the call). Each call's future runs as a task on the runtime that
+        /// started the execution, so calls are decided concurrently and each answer reaches
+        /// its own call.
+        ///
+        #[doc = $crate::callbacks_doc!()]
+        #[must_use]
+        pub fn permission_handler<F, Fut, O>(mut self, handler: F) -> Self
+        where
+            F: Fn($crate::reexports::PermissionRequest) -> Fut + Send + Sync + 'static,
+            Fut: ::std::future::Future<Output = O> + Send + 'static,
+            O: $crate::IntoDecision,
+        {
+            self.settings.cli.callbacks.set_async_permission_handler(handler);
+            self
+        }
+    };
+    (@common) => {
+        /// How long the permission handler has to decide one call; a call still undecided
+        /// then is rejected (`the permission handler did not answer within …s`) and a
+        /// `tracing` warning is logged. Default: 60 s.
+        #[must_use]
+        pub fn permission_deadline(mut self, deadline: ::std::time::Duration) -> Self {
+            self.settings.cli.callbacks.set_deadline(deadline);
+            self
+        }
+
+        /// Registers a custom tool, run in this process (see `Tool`). Every
+        /// registered tool is served to the CLI as the in-process MCP server `ampere`,
+        /// beside the MCP servers of `AmpOptions::mcp_config` in one `--mcp-config` (a user
+        /// server named `ampere`, or a configuration given as a path, is a configuration
+        /// error). Tool names are checked before anything is spawned (1 to 64 letters,
+        /// digits, `_`, `-`; unique; a description; an object input schema). A handler that
+        /// returns an error or panics gives the agent a tool error result.
+        #[must_use]
+        pub fn tool(mut self, tool: $crate::Tool) -> Self {
+            self.settings.cli.callbacks.add_tool(tool);
+            self
+        }
+
         /// Runs this CLI (a native binary, or a `.js` file run with `node`) instead of
         /// searching for one (`AMP_CLI_PATH`, `~/.amp`, `PATH`, npm packages).
         #[must_use]
@@ -143,6 +208,31 @@ macro_rules! amp_builder_setters {
             self.settings.stderr_sink = Some(::std::sync::Arc::new(sink));
             self
         }
+    };
+}
+
+/// The shared part of the `permission_handler` docs.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! callbacks_doc {
+    () => {
+        "**With the user's own rules**: the CLI evaluates the permission rules in order, the
+first match wins. The user's rules (`AmpOptions::permissions`, else the settings file's
+`amp.permissions`) come first; ampere appends one `delegate` rule per context (`thread`,
+`subagent`) matching every tool, so the handler decides whatever the user's rules leave open.
+The generated settings turn `amp.dangerouslyAllowAll` off; `dangerously_allow_all(true)`
+with a handler is a configuration error before anything is spawned, as is a remote executor.
+
+**Failures**: a handler that panics, returns an error, or misses the
+[`permission_deadline`](Self::permission_deadline) rejects the call with a message saying so
+(`the permission handler panicked: …`, `the permission handler failed: …`, `the permission
+handler did not answer within …s`), which the agent sees as the tool's error result, and a
+`tracing` event at WARN under the target `ampere` names the tool (never the handler's
+answer). When the execution ends (or is dropped), calls still pending are rejected (`the Amp
+execution has ended`) and the bridge's files go with the private folder.
+
+The bridge needs only a POSIX `sh` on the machine: generated delegate scripts in the
+execution's private (0700) folder talk to this process through FIFOs there."
     };
 }
 

@@ -41,6 +41,14 @@ impl Runtime for TokioRuntime {
         tokio::spawn(future);
     }
 
+    fn spawner(&self) -> ampere_runtime_common::Spawner {
+        // Captured here: the hosts' threads are outside the runtime.
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => std::sync::Arc::new(move |future| drop(handle.spawn(future))),
+            Err(_) => std::sync::Arc::new(|future| drop(tokio::spawn(future))),
+        }
+    }
+
     fn usable(&self) -> io::Result<()> {
         match tokio::runtime::Handle::try_current() {
             Ok(_) => Ok(()),
