@@ -232,3 +232,99 @@ fn the_real_cli_runs_the_bridge_and_reports_the_handlers_decision() {
     }
     host.stop();
 }
+
+/// The settings file ampere generates for an execution with a permission handler (the
+/// public API's plan, carried out by `prepare_execution`): its path from the command's
+/// `--settings-file`, and the prepared execution holding the host.
+fn generated_settings(
+    root: &Path,
+    options: &ampere_core::options::AmpOptions,
+) -> (ampere_runtime_common::Prepared, PathBuf) {
+    let mut callbacks = ampere_runtime_common::Callbacks::default();
+    let decide = handler();
+    callbacks.set_permission_handler(move |request: &ampere_core::callbacks::permission_bridge::PermissionRequest| {
+        decide(request.clone())
+    });
+    let settings = ampere_runtime_common::CliSettings {
+        cli_path: Some("/bin/true".into()),
+        temp_root: Some(root.to_path_buf()),
+        callbacks,
+    };
+    let prepared = ampere_runtime_common::prepare_execution(
+        options,
+        ampere_core::plan::PromptKind::Text("go".into()),
+        &settings,
+    )
+    .expect("prepare");
+    let args: Vec<_> = prepared.command.get_args().collect();
+    let i = args
+        .iter()
+        .position(|a| *a == "--settings-file")
+        .expect("a generated settings file");
+    let path = PathBuf::from(args[i + 1]);
+    (prepared, path)
+}
+
+/// `amp permissions test` with the settings ampere *generates* (the user's rules first, the
+/// delegate rules after): the user's rule decides what it matches, the handler the rest, in
+/// both contexts, allow and reject with its message; after the execution's end the bridge's
+/// files are gone.
+#[test]
+fn the_real_cli_runs_the_generated_settings() {
+    let bin = match ensure_real_cli() {
+        Ok(bin) => bin,
+        Err(why) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipping: the real Amp CLI is not available here ({why})");
+            return;
+        }
+        Err(why) => panic!("CI needs the real Amp CLI: {why}"),
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let user_rule: ampere_core::permission::Permission = serde_json::from_value(
+        json!({"tool": "Bash", "action": "reject", "matches": {"cmd": "sudo *"}, "message": "no sudo (user rule)"}),
+    )
+    .expect("rule");
+    let options = ampere_core::options::AmpOptions::new().permissions([user_rule]);
+    let (prepared, settings) = generated_settings(root.path(), &options);
+    let home = scratch_home().expect("home");
+    for (context, cmd, action, matched, error) in [
+        ("thread", "ls", "allow", "delegate", None),
+        ("subagent", "git status", "allow", "delegate", None),
+        (
+            "thread",
+            "rm -rf /",
+            "reject",
+            "delegate",
+            Some("Bash in Thread: rm -rf / is not allowed\n"),
+        ),
+        (
+            "subagent",
+            "curl x",
+            "reject",
+            "delegate",
+            Some("Bash in Subagent: curl x is not allowed\n"),
+        ),
+        ("thread", "sudo ls", "reject", "reject", None),
+    ] {
+        let out = offline_command(&bin, home.path())
+            .args(["permissions", "test", "Bash", "--json", "--context", context])
+            .args(["--cmd", cmd])
+            .arg("--settings-file")
+            .arg(&settings)
+            .output()
+            .expect("run the CLI");
+        let json: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(json["action"], action, "{context} {cmd}: {json}");
+        assert_eq!(json["matchedEntry"]["action"], matched, "{json}");
+        if matched == "delegate" {
+            assert_eq!(json["matchedEntry"]["context"], context);
+            assert_eq!(json.get("error").and_then(Value::as_str), error, "{json}");
+        }
+    }
+    let dir = prepared.private_dir.as_ref().expect("dir").path().to_path_buf();
+    assert!(dir.join("permission-thread").exists());
+    drop(prepared);
+    assert!(!dir.exists(), "the private folder goes with the execution");
+    assert_eq!(std::fs::read_dir(root.path()).expect("ls").count(), 0);
+}

@@ -131,3 +131,79 @@ fn the_real_cli_connects_to_the_in_process_server() {
         "{text}"
     );
 }
+
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct EchoInput {
+    /// What to say back.
+    text: String,
+}
+
+/// `amp mcp doctor` with the MCP configuration ampere *generates* (the public API's plan
+/// carried out by `prepare_execution`): the user's server beside the in-process one, which is
+/// connected with exactly the registered tools.
+#[test]
+fn the_real_cli_connects_through_the_generated_config() {
+    let bin = match ensure_real_cli() {
+        Ok(bin) => bin,
+        Err(why) if std::env::var_os("CI").is_none() => {
+            eprintln!("skipping: the real Amp CLI is not available here ({why})");
+            return;
+        }
+        Err(why) => panic!("CI needs the real Amp CLI: {why}"),
+    };
+    let root = tempfile::tempdir().expect("tempdir");
+    let mut callbacks = ampere_runtime_common::Callbacks::default();
+    callbacks.add_tool(ampere_runtime_common::Tool::typed(
+        "echo",
+        "Says the text back",
+        |input: EchoInput| ToolResult::text(input.text),
+    ));
+    callbacks.add_tool(ampere_runtime_common::Tool::new(
+        "add",
+        "Adds a and b",
+        add_tool().spec.input_schema,
+        |args: Value| (add_tool().handler)(args),
+    ));
+    let settings = ampere_runtime_common::CliSettings {
+        cli_path: Some("/bin/true".into()),
+        temp_root: Some(root.path().to_path_buf()),
+        callbacks,
+    };
+    let user = ampere_core::mcp::McpConfig::new().server(
+        "mine",
+        ampere_core::mcp::McpServer::stdio("/bin/false"),
+    );
+    let options = ampere_core::options::AmpOptions::new().mcp_config(user);
+    let prepared = ampere_runtime_common::prepare_execution(
+        &options,
+        ampere_core::plan::PromptKind::Text("go".into()),
+        &settings,
+    )
+    .expect("prepare");
+    let args: Vec<_> = prepared.command.get_args().collect();
+    let i = args
+        .iter()
+        .position(|a| *a == "--mcp-config")
+        .expect("a generated MCP configuration");
+    let config = PathBuf::from(args[i + 1]);
+    let home = scratch_home().expect("home");
+    let out = offline_command(&bin, home.path())
+        .args(["mcp", "doctor", "--mcp-config"])
+        .arg(&config)
+        .output()
+        .expect("run the CLI");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("ampere (--mcp-config flag): connected (2 tools: add, echo)")
+            || text.contains("ampere (--mcp-config flag): connected (2 tools: echo, add)"),
+        "{text}"
+    );
+    assert!(text.contains("mine"), "the user's server is configured too: {text}");
+    let dir = prepared.private_dir.as_ref().expect("dir").path().to_path_buf();
+    drop(prepared);
+    assert!(!dir.exists());
+}
