@@ -29,6 +29,8 @@
 //! | `ignore-sigterm` | ignores SIGTERM (`SIG_IGN`), prints init, hangs | |
 //! | `echo-env` | result text is a JSON object describing the invocation (see below) | `vars` (comma list; default every `AMP*` variable) |
 //! | `unknown-types` | unknown message types, system subtypes, content blocks, stop reasons, MCP statuses and extra fields, then success | |
+//! | `delegate` | `Bash` calls decided by the settings' permission rules; `delegate` programs run as the CLI runs them (stdin, `AGENT`, `AGENT_TOOL_NAME`, exit 0 / 2); result `allowed=A rejected=R` (see `callbacks`) | `cmds` (`ls,rm+-rf+/`), `parallel`, `context` |
+//! | `mcp-tools` | starts the `--mcp-config` stdio servers, initializes, lists and calls a tool; result: a JSON report (see `callbacks`) | `call`, `args` (JSON), `calls` (1), `malformed` |
 //!
 //! Invocation record: when `AMP_STUB_RECORD` names a file, a JSON object is written there
 //! (atomically, rewritten as the run progresses): `args` (argv without the program name),
@@ -55,6 +57,7 @@
 //! thread commands; this file holds the run and its invocation record.
 
 pub mod args;
+mod callbacks;
 mod emit;
 mod input;
 pub mod json;

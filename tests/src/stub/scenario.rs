@@ -46,11 +46,16 @@ pub enum StubScenario {
     EchoEnv,
     /// `unknown-types`: message types, blocks and fields the SDK does not know.
     UnknownTypes,
+    /// `delegate`: tool calls decided by the settings' permission rules, delegate programs
+    /// run as the CLI runs them.
+    Delegate,
+    /// `mcp-tools`: the `--mcp-config` stdio servers started, listed and called.
+    McpTools,
 }
 
 impl StubScenario {
     /// Every scenario, in the order of the stub's table.
-    pub const ALL: [StubScenario; 15] = [
+    pub const ALL: [StubScenario; 17] = [
         StubScenario::Echo,
         StubScenario::Tools,
         StubScenario::Thinking,
@@ -66,6 +71,8 @@ impl StubScenario {
         StubScenario::IgnoreSigterm,
         StubScenario::EchoEnv,
         StubScenario::UnknownTypes,
+        StubScenario::Delegate,
+        StubScenario::McpTools,
     ];
 
     /// The name on the wire (`error-result`, `big-line`, ...).
@@ -86,6 +93,8 @@ impl StubScenario {
             StubScenario::IgnoreSigterm => "ignore-sigterm",
             StubScenario::EchoEnv => "echo-env",
             StubScenario::UnknownTypes => "unknown-types",
+            StubScenario::Delegate => "delegate",
+            StubScenario::McpTools => "mcp-tools",
         }
     }
 

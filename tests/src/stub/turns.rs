@@ -168,6 +168,8 @@ impl Stub {
                 self.assistant(vec![text_block(text)], "end_turn")?;
                 self.success(text)?;
             }
+            StubScenario::Delegate => self.delegate_turn(&sc)?,
+            StubScenario::McpTools => self.mcp_turn(&sc)?,
             StubScenario::ExitAfterSuccess => {
                 self.assistant(vec![text_block(text)], "end_turn")?;
                 self.success(text)?;
