@@ -19,7 +19,7 @@ use serde_json::Value;
 /// The `ampere-async-std` façade.
 pub struct AsyncStd;
 
-ampere_tests::suite_builders!(Amp, ActionExecutor);
+ampere_tests::suite_builders!(Amp, ActionExecutor, async async_io::Timer::after);
 
 fn prompt(spec: PromptSpec) -> Prompt {
     match spec {

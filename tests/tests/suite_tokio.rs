@@ -33,7 +33,7 @@ fn rt() -> &'static tokio::runtime::Runtime {
     })
 }
 
-ampere_tests::suite_builders!(Amp, ActionExecutor);
+ampere_tests::suite_builders!(Amp, ActionExecutor, async tokio::time::sleep);
 
 fn prompt(spec: PromptSpec) -> Prompt {
     match spec {

@@ -109,6 +109,13 @@ macro_rules! runtime_suite {
             thread_new_reads_thread_url,
             drop_returns_before_the_grace,
             private_dir_gone_at_stream_end,
+            // issue 11: permission handler and in-process tools
+            callbacks_handler_and_user_rules,
+            callbacks_handler_failures,
+            callbacks_1000_concurrent_calls,
+            callbacks_drop_with_calls_pending,
+            callbacks_tools_and_tool_errors,
+            callbacks_malformed_mcp_message,
             // actions
             action_happy_path,
             action_by_name,
@@ -168,6 +175,29 @@ macro_rules! runtime_suite {
 #[macro_export]
 macro_rules! suite_builders {
     ($amp:ident, $executor:ident) => {
+        $crate::suite_builders!(@with $amp, $executor, sync);
+    };
+    ($amp:ident, $executor:ident, async $sleep:path) => {
+        $crate::suite_builders!(@with $amp, $executor, async $sleep);
+    };
+    (@handler sync; $b:ident $h:ident) => {
+        $b.permission_handler(move |req: &$crate::suite::PermissionRequest| {
+            $h.answer_blocking(req)
+        })
+    };
+    (@handler async $sleep:path; $b:ident $h:ident) => {
+        $b.permission_handler(move |req: $crate::suite::PermissionRequest| {
+            let h = $h.clone();
+            async move {
+                let (reply, delay) = h.ask(&req);
+                if !delay.is_zero() {
+                    $sleep(delay).await;
+                }
+                reply.finish()
+            }
+        })
+    };
+    (@with $amp:ident, $executor:ident, $($mode:tt)+) => {
         fn amp(cfg: &$crate::suite::AmpCfg) -> $amp {
             let mut b = $amp::builder();
             if let Some(p) = &cfg.cli_path {
@@ -206,6 +236,16 @@ macro_rules! suite_builders {
             if let Some(lines) = &cfg.on_stderr {
                 let lines = lines.clone();
                 b = b.on_stderr(move |line| lines.push(line));
+            }
+            if let Some(handler) = &cfg.permission_handler {
+                let handler = handler.clone();
+                b = $crate::suite_builders!(@handler $($mode)+; b handler);
+            }
+            if let Some(d) = cfg.permission_deadline {
+                b = b.permission_deadline(d);
+            }
+            for tool in &cfg.tools.0 {
+                b = b.tool(tool.clone());
             }
             b.build()
         }

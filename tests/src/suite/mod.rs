@@ -31,6 +31,7 @@
 //! Scenarios that change this process's environment (which every test thread shares) hold
 //! [`env_lock`]; so do the ones that depend on a variable another scenario changes.
 
+mod callbacks;
 mod helpers;
 mod macros;
 pub mod scenarios;
@@ -47,6 +48,7 @@ use ampere_core::threads::MultiplayerSetting;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+pub use callbacks::*;
 pub use helpers::*;
 
 /// One item of an execution's stream: a message, a per-line decode error, or the final error.
@@ -82,6 +84,12 @@ pub struct AmpCfg {
     pub max_tokens: Option<u64>,
     /// `on_stderr(..)`: collect the live stderr lines here.
     pub on_stderr: Option<StderrLines>,
+    /// `permission_handler(..)`: decides the calls the permission rules leave open.
+    pub permission_handler: Option<SuiteHandler>,
+    /// `permission_deadline(..)`.
+    pub permission_deadline: Option<Duration>,
+    /// `tool(..)`, once per tool.
+    pub tools: SuiteTools,
 }
 
 /// Live stderr lines collected by an `on_stderr` callback (equal when they are the same
