@@ -41,7 +41,8 @@ macro_rules! same_surface {
                 PermissionContext, Prompt, ResultMessage, RetryPolicy, RunSummary, Session,
                 SystemMessage, TimeoutKind, ToolCallRecord, ToolResultContent, TtlDuration,
                 UnknownMessage, Usage, UserInputMessage, UserMessage, ValidationError,
-                Visibility,
+                Visibility, Decision, PermissionRequest, Tool, ToolResult, ToolContent,
+                IntoDecision, IntoToolResult,
             };
             #[allow(unused_imports)]
             use $rt::core as _;
@@ -50,7 +51,8 @@ macro_rules! same_surface {
 
             /// Every builder method; the clients are built, nothing runs.
             pub fn builders() -> (Amp, ActionExecutor) {
-                let setters: [fn(AmpBuilder, Duration) -> AmpBuilder; 4] = [
+                let setters: [fn(AmpBuilder, Duration) -> AmpBuilder; 5] = [
+                    AmpBuilder::permission_deadline,
                     AmpBuilder::overall_timeout,
                     AmpBuilder::idle_timeout,
                     AmpBuilder::kill_grace,
@@ -75,6 +77,26 @@ macro_rules! same_surface {
                 for set in sizes {
                     b = set(b, 1 << 20);
                 }
+                // Callbacks: the handler is async in the async runtimes, plain in blocking.
+                let tool: fn(AmpBuilder, Tool) -> AmpBuilder = AmpBuilder::tool;
+                #[derive(serde::Deserialize, schemars::JsonSchema)]
+                struct Input {
+                    text: String,
+                }
+                b = tool(
+                    b,
+                    Tool::typed("echo", "Says it back", |i: Input| ToolResult::text(i.text)),
+                );
+                b = b.tool(Tool::new(
+                    "fail",
+                    "Fails",
+                    serde_json::json!({"type": "object"}),
+                    |_v: serde_json::Value| -> Result<ToolResult, String> { Err("no".into()) },
+                ));
+                b = b.permission_handler(|_request| $($asyncness)* { Decision::Allow });
+                b = b.permission_handler(|_request| $($asyncness)* {
+                    Err::<Decision, String>("failed".into())
+                });
                 let amp: Amp = build(b);
                 let _: Amp = new();
                 let _: Amp = Amp::default();
