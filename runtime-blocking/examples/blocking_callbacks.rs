@@ -1,0 +1,70 @@
+//! Permission callbacks and a custom tool, decided and run in this process.
+//!
+//! The handler allows `ls` and `git status` and rejects every other shell command with a
+//! reason; the agent may call the in-process tool `word_count` (typed input, its schema
+//! derived with `schemars`). The user's own rules (none here) would be evaluated first.
+//!
+//! Against the real CLI: `cargo run -p ampere-blocking --example blocking_callbacks`.
+//! Offline against the stand-in (`cargo build -p ampere-tests --bin amp-stub` first):
+//! `AMP_CLI_PATH=target/debug/amp-stub AMP_STUB_SCENARIO='delegate cmds=ls,rm+-rf+/' cargo run -p ampere-blocking --example blocking_callbacks`.
+
+use std::time::Duration;
+
+use ampere_blocking::{
+    AgentError, Amp, AmpOptions, ContentBlock, Decision, Message, PermissionRequest, Tool,
+    ToolResult,
+};
+
+/// The input of `word_count`.
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct WordCount {
+    /// The text whose words to count.
+    text: String,
+}
+
+fn decide(request: &PermissionRequest) -> Decision {
+    // Our own tools are always fine.
+    if request.tool.starts_with("mcp__ampere__") {
+        return Decision::Allow;
+    }
+    let cmd = request.input.get("cmd").and_then(|c| c.as_str());
+    match (request.tool.as_str(), cmd) {
+        ("Bash", Some("ls" | "git status")) => Decision::Allow,
+        ("Bash", Some(other)) => Decision::Reject(format!(
+            "only `ls` and `git status` may run here, not `{other}`"
+        )),
+        (tool, _) => Decision::Reject(format!("{tool} is not allowed in this example")),
+    }
+}
+
+fn main() -> Result<(), AgentError> {
+    let word_count = Tool::typed(
+        "word_count",
+        "Counts the words of a text",
+        |input: WordCount| ToolResult::text(input.text.split_whitespace().count().to_string()),
+    );
+    let amp = Amp::builder()
+        .permission_handler(decide)
+        .permission_deadline(Duration::from_secs(30))
+        .tool(word_count)
+        .build();
+    let prompt = "List the files here, then count the words of the README's first line.";
+    for message in amp.execute(prompt, AmpOptions::default()) {
+        match message? {
+            Message::User(user) => {
+                for block in &user.message.content {
+                    if let ContentBlock::ToolResult {
+                        content, is_error, ..
+                    } = block
+                    {
+                        let mark = if *is_error { "rejected/failed" } else { "ok" };
+                        println!("tool result ({mark}): {}", content.text());
+                    }
+                }
+            }
+            Message::Result(result) => println!("done: {}", result.result),
+            _ => {}
+        }
+    }
+    Ok(())
+}
