@@ -65,7 +65,9 @@ fn file(plan: &InvocationPlan, name: &str) -> Value {
 
 fn arg_after(plan: &InvocationPlan, flag: &str) -> Option<String> {
     let i = plan.args.iter().position(|a| a == flag)?;
-    plan.args.get(i + 1).map(|a| a.to_string_lossy().into_owned())
+    plan.args
+        .get(i + 1)
+        .map(|a| a.to_string_lossy().into_owned())
 }
 
 fn rule(v: Value) -> Permission {
@@ -104,7 +106,10 @@ fn delegate_rules_come_after_the_rules_of_the_base_settings_file() {
     let plan = plan(&options, &base, &handler());
     let settings = file(&plan, "settings.json");
     insta::assert_json_snapshot!("handler_after_base_rules", settings);
-    assert_eq!(settings["amp.x"], 1, "the rest of the user's settings is kept");
+    assert_eq!(
+        settings["amp.x"], 1,
+        "the rest of the user's settings is kept"
+    );
     assert_eq!(settings["amp.permissions"][0]["tool"], "Read");
     assert_eq!(settings["amp.dangerouslyAllowAll"], false);
 }
@@ -162,7 +167,10 @@ fn both_callbacks_together() {
     assert!(arg_after(&plan, "--settings-file").is_some());
     assert!(arg_after(&plan, "--mcp-config").is_some());
     let settings = file(&plan, "settings.json");
-    assert_eq!(settings["amp.permissions"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        settings["amp.permissions"].as_array().map(Vec::len),
+        Some(2)
+    );
 }
 
 #[test]

@@ -36,7 +36,6 @@ async fn decide(request: PermissionRequest) -> Decision {
     }
 }
 
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     async_std::task::block_on(run())
 }

@@ -127,7 +127,10 @@ impl Callbacks {
     /// Whether an async callback is registered (the runtime should then give a spawner).
     pub fn needs_spawner(&self) -> bool {
         matches!(self.handler, Some(Handler::Async(_)))
-            || self.tools.iter().any(|t| matches!(t.run, ToolRun::Async(_)))
+            || self
+                .tools
+                .iter()
+                .any(|t| matches!(t.run, ToolRun::Async(_)))
     }
 
     /// These callbacks with async ones run by `spawner` (on the caller's runtime).
@@ -144,8 +147,7 @@ impl Callbacks {
         CallbackPlan {
             delegates: self.handler.as_ref().map(|_| DelegateScripts::in_dir(dir)),
             tools: (!self.tools.is_empty()).then(|| InProcessTools {
-                relay: McpServer::stdio("/bin/sh")
-                    .arg(ToolHost::relay_path(dir).to_string_lossy()),
+                relay: McpServer::stdio("/bin/sh").arg(ToolHost::relay_path(dir).to_string_lossy()),
                 tools: self.tools.iter().map(|t| t.spec.clone()).collect(),
             }),
         }
@@ -189,9 +191,13 @@ impl Callbacks {
                             ));
                         }
                         Err(Missing::TimedOut) => {
-                            return Decision::Reject("the permission handler did not answer in time".into())
+                            return Decision::Reject(
+                                "the permission handler did not answer in time".into(),
+                            )
                         }
-                        Err(Missing::Dropped) => Err("its task was dropped (runtime shut down?)".into()),
+                        Err(Missing::Dropped) => {
+                            Err("its task was dropped (runtime shut down?)".into())
+                        }
                     }
                 }
             };
@@ -210,7 +216,8 @@ impl Callbacks {
         let handler: crate::ToolHandler = match &tool.run {
             ToolRun::Sync(f) => Arc::clone(f),
             ToolRun::Async(f) => {
-                let (f, spawner, name) = (Arc::clone(f), self.spawner.clone(), tool.spec.name.clone());
+                let (f, spawner, name) =
+                    (Arc::clone(f), self.spawner.clone(), tool.spec.name.clone());
                 Arc::new(move |arguments| {
                     match async_call::run(spawner.as_ref(), f(arguments), None) {
                         Ok(result) => result,

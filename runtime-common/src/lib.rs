@@ -89,11 +89,11 @@ pub mod reexport {
 /// re-exports at its top level: one list, so their surfaces cannot drift.
 pub mod reexports {
     pub use crate::{IntoDecision, IntoToolResult, Tool};
-    pub use ampere_core::callbacks::mcp_server::{ToolContent, ToolResult};
-    pub use ampere_core::callbacks::permission_bridge::{Decision, PermissionRequest};
     pub use ampere_core::action::{
         ActionError, ActionRequest, ExecutionMode, RetryPolicy, MAX_RESPONSE_BODY,
     };
+    pub use ampere_core::callbacks::mcp_server::{ToolContent, ToolResult};
+    pub use ampere_core::callbacks::permission_bridge::{Decision, PermissionRequest};
     pub use ampere_core::decode::{DecodeError, DecodeErrorKind};
     pub use ampere_core::error::ValidationError;
     pub use ampere_core::mcp::{

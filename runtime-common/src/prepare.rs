@@ -127,10 +127,12 @@ pub fn prepare_execution(
     let dir_path = PrivateDir::fresh_path(&root);
     let callbacks = settings.callbacks.plan(&dir_path);
     let base = read_base_settings(options, &callbacks);
-    let plan: InvocationPlan = plan::plan_execution_with(options, &prompt, &base, &dir_path, &callbacks)
-        .map_err(|e| match e {
-            plan::PlanError::Validation(v) => AgentError::Validation(v),
-            other => AgentError::Plan(other.to_string()),
+    let plan: InvocationPlan =
+        plan::plan_execution_with(options, &prompt, &base, &dir_path, &callbacks).map_err(|e| {
+            match e {
+                plan::PlanError::Validation(v) => AgentError::Validation(v),
+                other => AgentError::Plan(other.to_string()),
+            }
         })?;
     check_cwd(plan.cwd.as_deref())?;
     for warning in &plan.warnings {

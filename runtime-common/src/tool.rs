@@ -109,7 +109,11 @@ impl Tool {
     /// A tool with a typed input: its schema derived from `I` with `schemars`, each call's
     /// arguments deserialized into `I` (arguments that do not fit are a tool error).
     #[must_use]
-    pub fn typed<I, F, O>(name: impl Into<String>, description: impl Into<String>, handler: F) -> Tool
+    pub fn typed<I, F, O>(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        handler: F,
+    ) -> Tool
     where
         I: DeserializeOwned + schemars::JsonSchema,
         F: Fn(I) -> O + Send + Sync + 'static,

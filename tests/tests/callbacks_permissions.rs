@@ -242,9 +242,11 @@ fn generated_settings(
 ) -> (ampere_runtime_common::Prepared, PathBuf) {
     let mut callbacks = ampere_runtime_common::Callbacks::default();
     let decide = handler();
-    callbacks.set_permission_handler(move |request: &ampere_core::callbacks::permission_bridge::PermissionRequest| {
-        decide(request.clone())
-    });
+    callbacks.set_permission_handler(
+        move |request: &ampere_core::callbacks::permission_bridge::PermissionRequest| {
+            decide(request.clone())
+        },
+    );
     let settings = ampere_runtime_common::CliSettings {
         cli_path: Some("/bin/true".into()),
         temp_root: Some(root.to_path_buf()),
@@ -307,7 +309,14 @@ fn the_real_cli_runs_the_generated_settings() {
         ("thread", "sudo ls", "reject", "reject", None),
     ] {
         let out = offline_command(&bin, home.path())
-            .args(["permissions", "test", "Bash", "--json", "--context", context])
+            .args([
+                "permissions",
+                "test",
+                "Bash",
+                "--json",
+                "--context",
+                context,
+            ])
             .args(["--cmd", cmd])
             .arg("--settings-file")
             .arg(&settings)
@@ -322,7 +331,12 @@ fn the_real_cli_runs_the_generated_settings() {
             assert_eq!(json.get("error").and_then(Value::as_str), error, "{json}");
         }
     }
-    let dir = prepared.private_dir.as_ref().expect("dir").path().to_path_buf();
+    let dir = prepared
+        .private_dir
+        .as_ref()
+        .expect("dir")
+        .path()
+        .to_path_buf();
     assert!(dir.join("permission-thread").exists());
     drop(prepared);
     assert!(!dir.exists(), "the private folder goes with the execution");

@@ -169,10 +169,8 @@ fn the_real_cli_connects_through_the_generated_config() {
         temp_root: Some(root.path().to_path_buf()),
         callbacks,
     };
-    let user = ampere_core::mcp::McpConfig::new().server(
-        "mine",
-        ampere_core::mcp::McpServer::stdio("/bin/false"),
-    );
+    let user = ampere_core::mcp::McpConfig::new()
+        .server("mine", ampere_core::mcp::McpServer::stdio("/bin/false"));
     let options = ampere_core::options::AmpOptions::new().mcp_config(user);
     let prepared = ampere_runtime_common::prepare_execution(
         &options,
@@ -202,8 +200,16 @@ fn the_real_cli_connects_through_the_generated_config() {
             || text.contains("ampere (--mcp-config flag): connected (2 tools: echo, add)"),
         "{text}"
     );
-    assert!(text.contains("mine"), "the user's server is configured too: {text}");
-    let dir = prepared.private_dir.as_ref().expect("dir").path().to_path_buf();
+    assert!(
+        text.contains("mine"),
+        "the user's server is configured too: {text}"
+    );
+    let dir = prepared
+        .private_dir
+        .as_ref()
+        .expect("dir")
+        .path()
+        .to_path_buf();
     drop(prepared);
     assert!(!dir.exists());
 }

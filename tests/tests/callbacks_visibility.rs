@@ -71,7 +71,9 @@ fn failures_are_warnings_and_answers_stay_out_of_logs_and_argv() {
         StubScenario::Delegate
             .param("cmds", "panic,fail,slow,ls,rm")
             .directive("go"),
-        StubScenario::McpTools.param("call", "secret").directive("go"),
+        StubScenario::McpTools
+            .param("call", "secret")
+            .directive("go"),
     ];
     let mut args = Vec::new();
     for prompt in prompts {
@@ -104,12 +106,20 @@ fn failures_are_warnings_and_answers_stay_out_of_logs_and_argv() {
         );
     }
     assert!(
-        warns.iter().any(|l| l.contains("panicked") && l.contains("tool=Bash")),
+        warns
+            .iter()
+            .any(|l| l.contains("panicked") && l.contains("tool=Bash")),
         "the warning names the tool: {warns:#?}"
     );
-    for secret in ["secret-answer-1234", "secret-result-5678", "secret-error-9012"] {
+    for secret in [
+        "secret-answer-1234",
+        "secret-result-5678",
+        "secret-error-9012",
+    ] {
         for line in logs.lines() {
-            let above_debug = [" INFO ", " WARN ", " ERROR "].iter().any(|l| line.contains(l));
+            let above_debug = [" INFO ", " WARN ", " ERROR "]
+                .iter()
+                .any(|l| line.contains(l));
             assert!(
                 !(above_debug && line.contains(secret)),
                 "{secret} logged above DEBUG: {line}"

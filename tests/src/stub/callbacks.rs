@@ -20,8 +20,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use ampere_core::permission::{evaluate, Evaluation, Permission, PermissionAction, ToolCall};
 use ampere_core::permission::PermissionContext;
+use ampere_core::permission::{evaluate, Evaluation, Permission, PermissionAction, ToolCall};
 use serde_json::{json, Value};
 
 use super::emit::{text_block, tool_use};
@@ -125,7 +125,10 @@ impl Stub {
             let (content, is_error) = match verdict {
                 Ok(()) => {
                     allowed += 1;
-                    (format!("ran: {}", call.args["cmd"].as_str().unwrap_or("")), false)
+                    (
+                        format!("ran: {}", call.args["cmd"].as_str().unwrap_or("")),
+                        false,
+                    )
                 }
                 Err(message) => {
                     rejected += 1;
@@ -168,7 +171,12 @@ impl Stub {
             let argv: Vec<String> = server
                 .get("args")
                 .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(String::from).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(String::from)
+                        .collect()
+                })
                 .unwrap_or_default();
             let Ok(mut client) = McpClient::start(command, &argv) else {
                 report["tools"][name] = json!("cannot start");
@@ -197,8 +205,18 @@ impl Stub {
                 let result = &answer["result"];
                 let text: String = result["content"]
                     .as_array()
-                    .map(|c| c.iter().filter_map(|b| b["text"].as_str()).collect::<Vec<_>>().join("\n"))
-                    .unwrap_or_else(|| answer["error"]["message"].as_str().unwrap_or("").to_string());
+                    .map(|c| {
+                        c.iter()
+                            .filter_map(|b| b["text"].as_str())
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .unwrap_or_else(|| {
+                        answer["error"]["message"]
+                            .as_str()
+                            .unwrap_or("")
+                            .to_string()
+                    });
                 let is_error = result["isError"].as_bool().unwrap_or(result.is_null());
                 if let Some(results) = report["results"].as_array_mut() {
                     results.push(json!({"text": text, "is_error": is_error}));
@@ -236,8 +254,14 @@ impl McpClient {
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()?;
-        let stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no stdin"))?;
-        let stdout = child.stdout.take().ok_or_else(|| std::io::Error::other("no stdout"))?;
+        let stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdin"))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| std::io::Error::other("no stdout"))?;
         Ok(McpClient {
             child,
             stdin: Some(stdin),

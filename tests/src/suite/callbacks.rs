@@ -43,7 +43,9 @@ pub struct SuiteHandler(Arc<Ask>);
 
 impl SuiteHandler {
     /// A handler answering with `ask`.
-    pub fn new(ask: impl Fn(&PermissionRequest) -> (Reply, Duration) + Send + Sync + 'static) -> Self {
+    pub fn new(
+        ask: impl Fn(&PermissionRequest) -> (Reply, Duration) + Send + Sync + 'static,
+    ) -> Self {
         SuiteHandler(Arc::new(ask))
     }
 
@@ -82,7 +84,10 @@ pub struct SuiteTools(pub Vec<Tool>);
 
 impl PartialEq for SuiteTools {
     fn eq(&self, other: &Self) -> bool {
-        self.0.iter().map(Tool::name).eq(other.0.iter().map(Tool::name))
+        self.0
+            .iter()
+            .map(Tool::name)
+            .eq(other.0.iter().map(Tool::name))
     }
 }
 

@@ -248,7 +248,9 @@ pub fn validate_tools(tools: &[ToolSpec]) -> Result<(), ValidationError> {
             Some(other) => {
                 return Err(ValidationError::new(
                     format!("{field}.input_schema"),
-                    format!("must describe an object (\"type\": \"object\"), found \"type\": {other}"),
+                    format!(
+                        "must describe an object (\"type\": \"object\"), found \"type\": {other}"
+                    ),
                 ))
             }
         }

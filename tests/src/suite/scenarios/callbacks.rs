@@ -12,10 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use ampere_core::callbacks::mcp_server::ToolResult;
 use ampere_core::message::{ContentBlock, Message};
 use ampere_core::options::AmpOptions;
 use ampere_core::permission::{Permission, PermissionContext};
-use ampere_core::callbacks::mcp_server::ToolResult;
 use ampere_runtime_common::Tool;
 use serde_json::{json, Value};
 
@@ -70,7 +70,10 @@ fn result_text<R: Runtime>(items: &[Item]) -> String {
 }
 
 fn cmd_of(request: &crate::suite::PermissionRequest) -> String {
-    request.input["cmd"].as_str().unwrap_or_default().to_string()
+    request.input["cmd"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The handler allows `ls` / `git status` and rejects the rest with a reason; the user's own
@@ -83,7 +86,9 @@ pub fn callbacks_handler_and_user_rules<R: Runtime>(s: &Suite) {
         let seen = Arc::clone(&asked);
         let handler = SuiteHandler::new(move |request| {
             let cmd = cmd_of(request);
-            seen.lock().expect("lock").push((cmd.clone(), request.context));
+            seen.lock()
+                .expect("lock")
+                .push((cmd.clone(), request.context));
             let reply = match cmd.as_str() {
                 "ls" | "git status" => Reply::Allow,
                 other => Reply::Reject(format!("{other} is not allowed here")),
@@ -206,7 +211,7 @@ pub fn callbacks_1000_concurrent_calls<R: Runtime>(s: &Suite) {
         let n: u64 = cmd.trim_start_matches("call-").parse().unwrap_or(0);
         // A deterministic "random" delay of 0..40 ms.
         let delay = Duration::from_millis(n.wrapping_mul(2_654_435_761) % 41);
-        let reply = if n % 2 == 0 {
+        let reply = if n.is_multiple_of(2) {
             Reply::Allow
         } else {
             Reply::Reject(format!("no to {cmd}"))
@@ -246,7 +251,7 @@ pub fn callbacks_1000_concurrent_calls<R: Runtime>(s: &Suite) {
     );
     assert_eq!(answers.len(), 1000, "[{}] every call answered", R::NAME);
     for (n, answer) in &answers {
-        let want = if n % 2 == 0 {
+        let want = if n.is_multiple_of(2) {
             "allow\n".to_string()
         } else {
             format!("reject\nno to call-{n}\n")
@@ -289,7 +294,11 @@ pub fn callbacks_drop_with_calls_pending<R: Runtime>(s: &Suite) {
     let mut alive: Option<(Record, PathBuf)> = None;
     R::execute_then_drop(
         &cfg(s, &scratch, Some(handler)),
-        prompt(StubScenario::Delegate.param("cmds", "ls,ls").param("parallel", 1)),
+        prompt(
+            StubScenario::Delegate
+                .param("cmds", "ls,ls")
+                .param("parallel", 1),
+        ),
         scratch.recorded(AmpOptions::new()),
         1,
         &mut |_| {
@@ -321,7 +330,8 @@ pub fn callbacks_drop_with_calls_pending<R: Runtime>(s: &Suite) {
         delegate_scripts_running(&dir)
     );
     assert!(
-        eventually(EVENTUALLY, || !dir.exists() && scratch.temp_leftovers().is_empty()),
+        eventually(EVENTUALLY, || !dir.exists()
+            && scratch.temp_leftovers().is_empty()),
         "[{}] private folder left",
         R::NAME
     );
