@@ -46,7 +46,7 @@ pub(crate) enum ToolRun {
 /// typed tool's input type are a tool error naming the problem.
 ///
 /// ```
-/// use ampere_runtime_common::{Tool, ToolResult};
+/// use ampere_runtime_common::{reexports::ToolResult, Tool};
 /// #[derive(serde::Deserialize, schemars::JsonSchema)]
 /// struct Add { a: i64, b: i64 }
 ///
