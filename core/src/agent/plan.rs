@@ -40,6 +40,10 @@ use crate::mcp::McpConfigSource;
 use crate::options::{AmpOptions, ContinueThread, Executor};
 use crate::settings::{self, SettingsError};
 
+mod hints;
+
+pub use hints::{unsupported_option_hint, FLAG_OPTIONS};
+
 /// Environment variable naming the user's settings file when no `settings_file` is given.
 pub const ENV_SETTINGS_FILE: &str = "AMP_SETTINGS_FILE";
 /// Environment variable telling the CLI which SDK drives it.
@@ -398,13 +402,7 @@ pub fn plan_execution_with(
     let mcp_path: Option<OsString> = match (&options.mcp_config, remote) {
         _ if callbacks.tools.is_some() => {
             let bytes = callbacks.mcp_config_bytes(options.mcp_config.as_ref())?;
-            let path = private_dir.join(MCP_FILE_NAME);
-            files.push(PlannedFile {
-                path: path.clone(),
-                contents: bytes.unwrap_or_default(),
-                mode: PRIVATE_FILE_MODE,
-            });
-            Some(path.into_os_string())
+            Some(mcp_file(private_dir, bytes.unwrap_or_default(), &mut files))
         }
         (Some(src), false) => Some(mcp_argument(src, private_dir, &mut files)?),
         _ => None,
@@ -514,13 +512,7 @@ fn mcp_argument(
     files: &mut Vec<PlannedFile>,
 ) -> Result<OsString, ValidationError> {
     if let Some(bytes) = src.inline_bytes()? {
-        let path = private_dir.join(MCP_FILE_NAME);
-        files.push(PlannedFile {
-            path: path.clone(),
-            contents: bytes,
-            mode: PRIVATE_FILE_MODE,
-        });
-        return Ok(path.into_os_string());
+        return Ok(mcp_file(private_dir, bytes, files));
     }
     match src {
         McpConfigSource::Path(p) => {
@@ -535,6 +527,17 @@ fn mcp_argument(
             "unsupported MCP configuration source",
         )),
     }
+}
+
+/// Plans the private MCP configuration file; its path is the `--mcp-config` argument.
+fn mcp_file(private_dir: &Path, contents: Vec<u8>, files: &mut Vec<PlannedFile>) -> OsString {
+    let path = private_dir.join(MCP_FILE_NAME);
+    files.push(PlannedFile {
+        path: path.clone(),
+        contents,
+        mode: PRIVATE_FILE_MODE,
+    });
+    path.into_os_string()
 }
 
 fn plan_env(options: &AmpOptions) -> Vec<EnvChange> {
@@ -556,52 +559,4 @@ fn plan_env(options: &AmpOptions) -> Vec<EnvChange> {
         ));
     }
     env
-}
-
-/// The option of [`AmpOptions`] behind each CLI flag ampere sends.
-pub const FLAG_OPTIONS: &[(&str, &str)] = &[
-    ("--effort", "effort"),
-    ("--mode", "mode"),
-    ("--visibility", "visibility"),
-    ("--title", "title"),
-    ("--label", "labels"),
-    ("--dangerously-allow-all", "dangerously_allow_all"),
-    (
-        "--no-archive-after-execute",
-        "no_archive_after_execute / archive",
-    ),
-    ("--settings-file", "settings_file"),
-    ("--log-level", "log_level"),
-    ("--log-file", "log_file"),
-    ("--mcp-config", "mcp_config"),
-    ("--orb-execute", "executor"),
-    ("--project", "executor"),
-    ("--executor", "executor"),
-    ("--runner-dir", "executor"),
-    ("--orb-size", "orb_size"),
-    ("--fast", "fast"),
-    ("--features", "feature"),
-    ("--stream-json-thinking", "thinking"),
-    ("--stream-json-input", "the streaming prompt"),
-];
-
-/// A clear explanation when the CLI's stderr says it does not know a flag ampere sent
-/// (`error: unknown option '--effort'`): which option needs a newer CLI. `None` otherwise.
-pub fn unsupported_option_hint(stderr: &str) -> Option<String> {
-    const MARK: &str = "unknown option '";
-    let start = stderr.find(MARK)? + MARK.len();
-    let flag = stderr[start..].split('\'').next()?;
-    if flag.is_empty() {
-        return None;
-    }
-    let option = FLAG_OPTIONS
-        .iter()
-        .find(|(f, _)| *f == flag)
-        .map(|(_, o)| *o);
-    Some(match option {
-        Some(o) => format!(
-            "the installed Amp CLI does not support {flag} (option `{o}`): update the CLI (`amp update` or `npm install -g @ampcode/cli`) or leave `{o}` unset"
-        ),
-        None => format!("the installed Amp CLI does not support {flag}: update the CLI"),
-    })
 }
