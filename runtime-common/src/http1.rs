@@ -2,7 +2,13 @@
 //! request and frames an answer, nothing more. Every policy (headers, timeout, body limit,
 //! no redirects, error text) is core's; a runtime moves the bytes and keeps connections.
 
-use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use std::collections::HashMap;
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use ampere_core::action::{HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind};
 
 /// Where a plain `http://` URL points: `host:port` to connect to, and the request target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,10 +109,10 @@ enum Body {
 }
 
 /// A socket's error as a transport error (refused, timed out, or other).
-pub fn io_transport_error(e: &std::io::Error) -> TransportError {
+pub fn io_transport_error(e: &io::Error) -> TransportError {
     let kind = match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => TransportErrorKind::Refused,
-        std::io::ErrorKind::TimedOut => TransportErrorKind::Timeout,
+        io::ErrorKind::ConnectionRefused => TransportErrorKind::Refused,
+        io::ErrorKind::TimedOut => TransportErrorKind::Timeout,
         _ => TransportErrorKind::Other,
     };
     TransportError::new(kind, e.to_string())
@@ -233,6 +239,158 @@ impl ResponseReader {
             },
             keep,
         ))
+    }
+}
+
+/// Core's `http://` requests on blocking std sockets with the codec above: kept-alive
+/// connections pooled per host (clones share the pool), each request bounded by its total
+/// timeout (connect, write and every read get what is left of it).
+#[derive(Debug, Clone, Default)]
+pub struct BlockingHttp1 {
+    idle: Arc<Mutex<HashMap<String, Vec<TcpStream>>>>,
+}
+
+/// Idle connections kept per host.
+const IDLE_PER_HOST: usize = 8192;
+
+impl BlockingHttp1 {
+    /// Sends `request` to `target` and reads the whole answer.
+    pub fn send(
+        &self,
+        target: &Http1Target,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let deadline = Instant::now() + request.timeout;
+        let bytes = target.encode(request);
+        loop {
+            let (mut conn, reused) = match self.take(&target.authority) {
+                Some(conn) => (conn, true),
+                None => (connect(target, deadline)?, false),
+            };
+            match round_trip(&mut conn, &bytes, request.max_response_body, deadline) {
+                Ok((response, keep)) => {
+                    if keep {
+                        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+                        let list = idle.entry(target.authority.clone()).or_default();
+                        if list.len() < IDLE_PER_HOST {
+                            list.push(conn);
+                        }
+                    }
+                    return Ok(response);
+                }
+                // A kept-alive connection closed under a request that got nothing back:
+                // a GET goes again on a new connection (a POST is never sent twice).
+                Err((true, _)) if reused && request.method == Method::Get => continue,
+                Err((_, e)) => return Err(e),
+            }
+        }
+    }
+
+    /// An idle connection to `authority` that the peer has not closed.
+    fn take(&self, authority: &str) -> Option<TcpStream> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let list = idle.get_mut(authority)?;
+        while let Some(conn) = list.pop() {
+            // Readable while idle = closed by the peer (or a stray byte): not reusable.
+            let _ = conn.set_nonblocking(true);
+            let alive =
+                matches!(conn.peek(&mut [0]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+            if alive && conn.set_nonblocking(false).is_ok() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+}
+
+/// What is left until `deadline`, or a timeout error.
+fn left(deadline: Instant) -> Result<Duration, TransportError> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err(error(TransportErrorKind::Timeout, "request timed out"));
+    }
+    Ok(left)
+}
+
+fn connect(target: &Http1Target, deadline: Instant) -> Result<TcpStream, TransportError> {
+    let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
+        Err(_) => (target.host.as_str(), target.port)
+            .to_socket_addrs()
+            .map_err(|e| TransportError::new(TransportErrorKind::Dns, e.to_string()))?
+            .collect(),
+    };
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, left(deadline)?) {
+            Ok(conn) => {
+                let _ = conn.set_nodelay(true);
+                return Ok(conn);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(io_transport_error(&last))
+}
+
+/// One request and its answer; `Err((true, _))` = the connection failed before any byte
+/// of an answer.
+fn round_trip(
+    conn: &mut TcpStream,
+    bytes: &[u8],
+    limit: u64,
+    deadline: Instant,
+) -> Result<(HttpResponse, bool), (bool, TransportError)> {
+    let timed = |e: io::Error| match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
+            error(TransportErrorKind::Timeout, "request timed out")
+        }
+        _ => io_transport_error(&e),
+    };
+    conn.set_write_timeout(Some(left(deadline).map_err(|e| (false, e))?))
+        .map_err(|e| (false, timed(e)))?;
+    conn.write_all(bytes).map_err(|e| (true, timed(e)))?;
+    let mut reader = ResponseReader::new(limit);
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        conn.set_read_timeout(Some(left(deadline).map_err(|e| (false, e))?))
+            .map_err(|e| (false, timed(e)))?;
+        let n = match conn.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err((false, timed(e)))
+            }
+            Err(e) => return Err((buf.is_empty(), timed(e))),
+        };
+        if n == 0 && buf.is_empty() {
+            return Err((
+                true,
+                error(
+                    TransportErrorKind::Other,
+                    "connection closed before an answer",
+                ),
+            ));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        match reader.read(&buf, n == 0).map_err(|e| (false, e))? {
+            Framed::Done(response, keep) => return Ok((response, keep)),
+            Framed::Partial if n == 0 => {
+                return Err((
+                    false,
+                    error(
+                        TransportErrorKind::Other,
+                        "connection closed in the middle of an answer",
+                    ),
+                ))
+            }
+            Framed::Partial => {}
+        }
     }
 }
 
