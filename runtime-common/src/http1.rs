@@ -118,6 +118,18 @@ pub fn io_transport_error(e: &io::Error) -> TransportError {
     TransportError::new(kind, e.to_string())
 }
 
+/// A failed connect to `host` as a transport error (a host name that does not connect,
+/// other than refused, is taken as a resolver failure).
+pub fn connect_error(host: &str, e: &io::Error) -> TransportError {
+    match e.kind() {
+        io::ErrorKind::ConnectionRefused => io_transport_error(e),
+        _ if host.parse::<IpAddr>().is_err() => {
+            TransportError::new(TransportErrorKind::Dns, e.to_string())
+        }
+        _ => io_transport_error(e),
+    }
+}
+
 fn error(kind: TransportErrorKind, detail: &str) -> TransportError {
     TransportError::new(kind, detail)
 }
@@ -130,6 +142,36 @@ impl ResponseReader {
             head: None,
             at: 0,
             body: Vec::new(),
+        }
+    }
+
+    /// [`read`](Self::read) for a driver loop: `Ok(None)` = read more; an end of stream
+    /// before a whole answer is an error, `Err((true, _))` when no byte came at all (a
+    /// kept-alive connection the peer had closed).
+    pub fn next(
+        &mut self,
+        buf: &[u8],
+        eof: bool,
+    ) -> Result<Option<(HttpResponse, bool)>, (bool, TransportError)> {
+        if eof && buf.is_empty() {
+            return Err((
+                true,
+                error(
+                    TransportErrorKind::Other,
+                    "connection closed before an answer",
+                ),
+            ));
+        }
+        match self.read(buf, eof).map_err(|e| (false, e))? {
+            Framed::Done(response, keep) => Ok(Some((response, keep))),
+            Framed::Partial if eof => Err((
+                false,
+                error(
+                    TransportErrorKind::Other,
+                    "connection closed in the middle of an answer",
+                ),
+            )),
+            Framed::Partial => Ok(None),
         }
     }
 
@@ -330,7 +372,7 @@ fn connect(target: &Http1Target, deadline: Instant) -> Result<TcpStream, Transpo
             Err(e) => last = e,
         }
     }
-    Err(io_transport_error(&last))
+    Err(connect_error(&target.host, &last))
 }
 
 /// One request and its answer; `Err((true, _))` = the connection failed before any byte
@@ -368,28 +410,9 @@ fn round_trip(
             }
             Err(e) => return Err((buf.is_empty(), timed(e))),
         };
-        if n == 0 && buf.is_empty() {
-            return Err((
-                true,
-                error(
-                    TransportErrorKind::Other,
-                    "connection closed before an answer",
-                ),
-            ));
-        }
         buf.extend_from_slice(&chunk[..n]);
-        match reader.read(&buf, n == 0).map_err(|e| (false, e))? {
-            Framed::Done(response, keep) => return Ok((response, keep)),
-            Framed::Partial if n == 0 => {
-                return Err((
-                    false,
-                    error(
-                        TransportErrorKind::Other,
-                        "connection closed in the middle of an answer",
-                    ),
-                ))
-            }
-            Framed::Partial => {}
+        if let Some(done) = reader.next(&buf, n == 0)? {
+            return Ok(done);
         }
     }
 }

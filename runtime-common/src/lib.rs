@@ -41,7 +41,9 @@ mod ureq_http;
 
 pub use action_builder::ActionExecutorBuilder;
 pub use groups::{live_groups, Registration};
-pub use http1::{io_transport_error, BlockingHttp1, Framed, Http1Target, ResponseReader};
+pub use http1::{
+    connect_error, io_transport_error, BlockingHttp1, Framed, Http1Target, ResponseReader,
+};
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
