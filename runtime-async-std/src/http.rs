@@ -57,7 +57,7 @@ impl AsyncStdHttp {
         target: &Http1Target,
         req: &HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
-        let bytes = target.encode(req);
+        let bytes = target.encode(req)?;
         loop {
             let (mut conn, reused) = match self.take(&target.authority) {
                 Some(conn) => (conn, true),

@@ -56,7 +56,14 @@ impl Http1Target {
 
     /// The request's bytes: its line, `Host`, core's headers (and no other), the body's
     /// `Content-Length`, then the body.
-    pub fn encode(&self, request: &HttpRequest) -> Vec<u8> {
+    pub fn encode(&self, request: &HttpRequest) -> Result<Vec<u8>, TransportError> {
+        // A line break or NUL in a header would end it early (a value such as a token with
+        // a newline must not add headers): refused as a request the client cannot send,
+        // as reqwest and ureq refuse it.
+        let bad = |t: &str| t.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0));
+        if (request.headers.iter()).any(|(n, v)| bad(n) || bad(v) || n.contains(':')) {
+            return Err(error(TransportErrorKind::InvalidUrl, "invalid header"));
+        }
         let body = request.body.as_deref().unwrap_or_default();
         let mut out = Vec::with_capacity(256 + body.len());
         let method = request.method.as_str();
@@ -75,7 +82,7 @@ impl Http1Target {
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);
-        out
+        Ok(out)
     }
 }
 
@@ -250,7 +257,7 @@ impl ResponseReader {
                     .ok()
                     .and_then(|s| usize::from_str_radix(s.split(';').next()?.trim(), 16).ok())
                     .ok_or_else(|| error(TransportErrorKind::Other, "invalid chunk size"))?;
-                if (self.body.len() + size) as u64 > self.limit {
+                if self.body.len().saturating_add(size) as u64 > self.limit {
                     return Err(too_large());
                 }
                 if size == 0 {
@@ -303,7 +310,7 @@ impl BlockingHttp1 {
         request: &HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
         let deadline = Instant::now() + request.timeout;
-        let bytes = target.encode(request);
+        let bytes = target.encode(request)?;
         loop {
             let (mut conn, reused) = match self.take(&target.authority) {
                 Some(conn) => (conn, true),
@@ -453,6 +460,27 @@ mod tests {
     }
 
     #[test]
+    fn no_header_injection() {
+        let t = Http1Target::parse("http://h/actions").expect("http");
+        let mut req = HttpRequest {
+            id: ampere_core::action::RequestId::from_raw(1),
+            method: Method::Post,
+            url: "http://h/actions".into(),
+            headers: vec![("authorization".into(), "Bearer t".into())],
+            body: Some(b"{}".to_vec()),
+            timeout: Duration::from_secs(1),
+            max_response_body: 10,
+        };
+        let bytes = t.encode(&req).expect("encodes");
+        assert_eq!(bytes, b"POST /actions HTTP/1.1\r\nhost: h\r\nauthorization: Bearer t\r\ncontent-length: 2\r\n\r\n{}");
+        req.headers[0].1 = "Bearer t\r\nx-evil: 1".into();
+        assert_eq!(
+            t.encode(&req).err().map(|e| e.kind),
+            Some(TransportErrorKind::InvalidUrl)
+        );
+    }
+
+    #[test]
     fn framings() {
         let r = frame(
             b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
@@ -509,6 +537,11 @@ mod tests {
         assert_eq!(
             kind(frame(b"garbage\r\n\r\n", 10)),
             Some(TransportErrorKind::Other)
+        );
+        let huge = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n";
+        assert_eq!(
+            kind(frame(huge, 10)),
+            Some(TransportErrorKind::BodyTooLarge)
         );
     }
 }
