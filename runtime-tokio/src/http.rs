@@ -61,7 +61,14 @@ impl TokioHttp {
                     (conn, false)
                 }
             };
-            match round_trip(&mut conn, &bytes, req.max_response_body).await {
+            // A request never wholly written (a kept-alive connection the peer closed, or one
+            // of a tokio runtime since shut down) goes again on a new connection.
+            match conn.write_all(&bytes).await {
+                Err(_) if reused => continue,
+                Err(e) => return Err(io_transport_error(&e)),
+                Ok(()) => {}
+            }
+            match round_trip(&mut conn, req.max_response_body).await {
                 Ok((response, keep)) => {
                     let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
                     if keep {
@@ -78,15 +85,11 @@ impl TokioHttp {
     }
 }
 
-/// One request and its answer; `Err((true, _))` = failed before any byte of an answer.
+/// A request's answer; `Err((true, _))` = failed before any byte of an answer.
 async fn round_trip(
     conn: &mut TcpStream,
-    bytes: &[u8],
     limit: u64,
 ) -> Result<(HttpResponse, bool), (bool, TransportError)> {
-    conn.write_all(bytes)
-        .await
-        .map_err(|e| (true, io_transport_error(&e)))?;
     let (mut reader, mut buf) = (ResponseReader::new(limit), Vec::with_capacity(1024));
     let mut chunk = [0u8; 16 * 1024];
     loop {
