@@ -1,6 +1,7 @@
 //! Zamp platform actions under async-std / smol: the shared executor of
 //! `ampere-runtime-async` over [`AsyncStdRuntime`](crate::runtime::AsyncStdRuntime) (one
-//! pooled [`ureq`] agent on the [`blocking`] pool, [`async_io::Timer`] waits; any executor).
+//! pooled client: async-io sockets for `http://`, [`ureq`] on the [`blocking`] pool for
+//! `https://`; [`async_io::Timer`] waits; any executor).
 
 use serde::Serialize;
 use serde_json::Value;

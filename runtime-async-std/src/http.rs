@@ -1,30 +1,163 @@
-//! [`AsyncStdHttp`]: core's HTTP requests on one pooled [`ureq`] 3 agent, each run on the
-//! [`blocking`] crate's thread pool (the same `ureq` code and policy as `ampere-blocking`).
+//! [`AsyncStdHttp`]: core's HTTP requests on async-io sockets for `http://` (the codec is
+//! `ampere_runtime_common::Http1Target` / `ResponseReader`; kept-alive connections pooled
+//! per host), and on one pooled [`ureq`] agent on the [`blocking`] pool for `https://`
+//! (the same `ureq` code and policy as `ampere-blocking`).
 
-use ampere_core::action::{HttpRequest, HttpResponse, TransportError};
+use std::collections::HashMap;
+use std::io::{self, ErrorKind};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use ampere_core::action::{
+    HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind as Kind,
+};
 use ampere_runtime_async::runtime::BoxFuture;
 use ampere_runtime_async::HttpTransport;
+use ampere_runtime_common::{io_transport_error, Framed, Http1Target, ResponseReader};
+use async_io::{Async, Timer};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
-/// One pooled `ureq` agent (connections kept alive and reused); clones share it.
-#[derive(Debug, Clone)]
-pub struct AsyncStdHttp(ampere_runtime_common::UreqAgent);
+/// Idle connections kept per host.
+const IDLE_PER_HOST: usize = 8192;
+
+/// The pools (connections kept alive and reused); clones share them. It never follows a
+/// redirect and adds no header of its own.
+#[derive(Debug, Clone, Default)]
+pub struct AsyncStdHttp {
+    idle: Arc<Mutex<HashMap<String, Vec<Async<TcpStream>>>>>,
+    tls: ampere_runtime_common::UreqAgent,
+}
 
 impl AsyncStdHttp {
-    /// An agent that never follows a redirect and adds no header of its own.
-    pub fn new() -> Self {
-        Self(ampere_runtime_common::UreqAgent::new())
+    /// An idle connection to `authority` that the peer has not closed.
+    fn take(&self, authority: &str) -> Option<Async<TcpStream>> {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let list = idle.get_mut(authority)?;
+        // Readable while idle = closed by the peer (or a stray byte): not reusable.
+        while let Some(conn) = list.pop() {
+            if matches!(conn.get_ref().peek(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock)
+            {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    fn put(&self, authority: &str, conn: Async<TcpStream>) {
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let list = idle.entry(authority.to_owned()).or_default();
+        if list.len() < IDLE_PER_HOST {
+            list.push(conn);
+        }
+    }
+
+    async fn exchange(
+        &self,
+        target: &Http1Target,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let bytes = target.encode(req)?;
+        loop {
+            let (mut conn, reused) = match self.take(&target.authority) {
+                Some(conn) => (conn, true),
+                None => (connect(target).await?, false),
+            };
+            match round_trip(&mut conn, &bytes, req.max_response_body).await {
+                Ok((response, keep)) => {
+                    if keep {
+                        self.put(&target.authority, conn);
+                    }
+                    return Ok(response);
+                }
+                // A kept-alive connection closed under a request that got nothing back:
+                // a GET goes again on a new connection (a POST is never sent twice).
+                Err(Failed::Closed(_)) if reused && req.method == Method::Get => continue,
+                Err(Failed::Closed(e)) => return Err(io_transport_error(&e)),
+                Err(Failed::Error(e)) => return Err(e),
+            }
+        }
     }
 }
 
-impl Default for AsyncStdHttp {
-    fn default() -> Self {
-        Self::new()
+enum Failed {
+    /// The connection failed before any byte of an answer.
+    Closed(io::Error),
+    Error(TransportError),
+}
+
+async fn connect(target: &Http1Target) -> Result<Async<TcpStream>, TransportError> {
+    let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
+        Err(_) => {
+            let (host, port) = (target.host.clone(), target.port);
+            blocking::unblock(move || (host.as_str(), port).to_socket_addrs().map(Vec::from_iter))
+                .await
+                .map_err(|e| TransportError::new(Kind::Dns, e.to_string()))?
+        }
+    };
+    let mut last = io::Error::new(ErrorKind::NotFound, "no address");
+    for addr in addrs {
+        match Async::<TcpStream>::connect(addr).await {
+            Ok(conn) => {
+                let _ = conn.get_ref().set_nodelay(true);
+                return Ok(conn);
+            }
+            Err(e) => last = e,
+        }
+    }
+    Err(io_transport_error(&last))
+}
+
+async fn round_trip(
+    conn: &mut Async<TcpStream>,
+    bytes: &[u8],
+    limit: u64,
+) -> Result<(HttpResponse, bool), Failed> {
+    conn.write_all(bytes).await.map_err(Failed::Closed)?;
+    let mut reader = ResponseReader::new(limit);
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = match conn.read(&mut chunk).await {
+            Ok(n) => n,
+            Err(e) if buf.is_empty() => return Err(Failed::Closed(e)),
+            Err(e) => return Err(Failed::Error(io_transport_error(&e))),
+        };
+        if n == 0 && buf.is_empty() {
+            return Err(Failed::Closed(io::Error::new(
+                ErrorKind::UnexpectedEof,
+                "connection closed before an answer",
+            )));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        match reader.read(&buf, n == 0).map_err(Failed::Error)? {
+            Framed::Done(response, keep) => return Ok((response, keep)),
+            Framed::Partial if n == 0 => {
+                return Err(Failed::Error(TransportError::new(
+                    Kind::Other,
+                    "connection closed in the middle of an answer",
+                )))
+            }
+            Framed::Partial => {}
+        }
     }
 }
 
 impl HttpTransport for AsyncStdHttp {
     fn send(&self, req: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
-        let agent = self.0.clone();
-        Box::pin(blocking::unblock(move || agent.send(&req)))
+        let this = self.clone();
+        Box::pin(async move {
+            let Some(target) = Http1Target::parse(&req.url) else {
+                let agent = this.tls.clone();
+                return blocking::unblock(move || agent.send(&req)).await;
+            };
+            let deadline = Instant::now() + req.timeout;
+            let timeout = async {
+                Timer::at(deadline).await;
+                Err(TransportError::new(Kind::Timeout, "request timed out"))
+            };
+            futures_lite::future::or(this.exchange(&target, &req), timeout).await
+        })
     }
 }

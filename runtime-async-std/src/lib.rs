@@ -25,9 +25,9 @@
 //!   consumer takes messages straight from that machine. Undelivered output is bounded
 //!   ([`AmpBuilder::max_buffered_bytes`]): above it ampere stops reading the CLI until the
 //!   consumer catches up, and the idle timeout does not run meanwhile;
-//! - HTTP requests (Zamp actions) run the blocking [`ureq`] client on [`blocking`]'s thread
-//!   pool, so no executor thread ever waits on the network; one pooled agent per
-//!   [`ActionExecutor`] reuses connections;
+//! - HTTP requests (Zamp actions) to `http://` go out on async-io sockets (kept-alive
+//!   connections pooled per [`ActionExecutor`]); `https://` runs the blocking [`ureq`]
+//!   client on [`blocking`]'s thread pool, so no executor thread ever waits on the network;
 //! - waiting uses [`async_io::Timer`], which async-io drives from any thread.
 //!
 //! ## Quick start

@@ -47,7 +47,7 @@ impl Runtime for AsyncStdRuntime {
     type Http = AsyncStdHttp;
 
     fn http_client(&self) -> Result<AsyncStdHttp, String> {
-        Ok(AsyncStdHttp::new())
+        Ok(AsyncStdHttp::default())
     }
 
     fn now(&self) -> Instant {

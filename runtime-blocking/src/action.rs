@@ -1,4 +1,5 @@
-//! Zamp platform actions over blocking HTTP ([`ureq`] 3).
+//! Zamp platform actions over blocking HTTP (std sockets for `http://`, [`ureq`] 3 for
+//! `https://`).
 //!
 //! [`ActionExecutor`] drives core's [`ActionCall`] machine: it sends each
 //! [`HttpRequest`](ampere_core::action::HttpRequest) the machine asks for on one pooled

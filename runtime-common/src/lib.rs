@@ -28,6 +28,7 @@ mod action_builder;
 mod async_call;
 mod callbacks;
 mod groups;
+mod http1;
 mod locate;
 mod permission_host;
 mod prepare;
@@ -45,6 +46,9 @@ pub use action_builder::ActionExecutorBuilder;
 pub use async_call::{BoxFuture, Spawner};
 pub use callbacks::{CallbackHosts, Callbacks, IntoDecision, DEFAULT_PERMISSION_DEADLINE};
 pub use groups::{live_groups, Registration};
+pub use http1::{
+    connect_error, io_transport_error, BlockingHttp1, Framed, Http1Target, ResponseReader,
+};
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};

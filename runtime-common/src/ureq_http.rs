@@ -29,6 +29,7 @@ use ureq::unversioned::transport::{
 /// requests never show the token to ureq. Clones share the pool.
 #[derive(Clone, Debug)]
 pub struct UreqAgent {
+    plain: crate::BlockingHttp1,
     agent: ureq::Agent,
     secrets: Secrets,
 }
@@ -53,13 +54,20 @@ impl UreqAgent {
         let secrets = Secrets::default();
         let connector = DefaultConnector::new().chain(Inject(secrets.clone()));
         Self {
+            plain: crate::BlockingHttp1::default(),
             agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
             secrets,
         }
     }
 
     /// Sends `request`, blocking until the whole answer is read or the request failed.
+    ///
+    /// A plain `http://` request goes out on std sockets ([`crate::BlockingHttp1`]), with
+    /// the same policy; only `https://` goes through ureq.
     pub fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        if let Some(target) = crate::Http1Target::parse(&request.url) {
+            return self.plain.send(&target, request);
+        }
         let placeholder = request
             .header("authorization")
             .map(|value| self.secrets.hold(value));

@@ -1,5 +1,6 @@
 //! Zamp platform actions on tokio: the shared executor of `ampere-runtime-async` over
-//! [`TokioRuntime`](crate::runtime::TokioRuntime) (one pooled `reqwest` client, `tokio::time`).
+//! [`TokioRuntime`](crate::runtime::TokioRuntime) (pooled tokio sockets for `http://`,
+//! `reqwest` for `https://`, `tokio::time`).
 
 use serde::Serialize;
 use serde_json::Value;

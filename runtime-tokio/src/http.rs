@@ -1,7 +1,16 @@
-//! [`TokioHttp`]: core's HTTP requests on one pooled `reqwest` client (rustls, no
-//! redirects; every header, the timeout and the body limit come from core).
+//! [`TokioHttp`]: core's HTTP requests on tokio sockets for `http://` (the codec is
+//! `ampere_runtime_common::Http1Target` / `ResponseReader`; kept-alive connections pooled
+//! per host), and on one pooled `reqwest` client (rustls, no redirects) for `https://`.
+//! Every header, the timeout and the body limit come from core.
 
+use std::collections::HashMap;
 use std::error::Error as _;
+use std::io::ErrorKind;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use ampere_runtime_common::{connect_error, io_transport_error, Http1Target, ResponseReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 use ampere_core::action::{
     HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind as Kind,
@@ -9,9 +18,9 @@ use ampere_core::action::{
 use ampere_runtime_async::runtime::BoxFuture;
 use ampere_runtime_async::HttpTransport;
 
-/// One pooled `reqwest` client (connections kept alive and reused); clones share it.
+/// The pools (connections kept alive and reused); clones share them.
 #[derive(Debug, Clone)]
-pub struct TokioHttp(reqwest::Client);
+pub struct TokioHttp(reqwest::Client, Arc<Mutex<HashMap<String, Vec<TcpStream>>>>);
 
 impl TokioHttp {
     /// A client that never follows a redirect (and sends no `User-Agent` of its own).
@@ -19,15 +28,94 @@ impl TokioHttp {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map(Self)
+            .map(|client| Self(client, Arc::default()))
             .map_err(|e| e.to_string())
+    }
+
+    /// An idle connection to `authority` that the peer has not closed.
+    fn take(&self, authority: &str) -> Option<TcpStream> {
+        let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
+        let list = idle.get_mut(authority)?;
+        // Readable while idle = closed by the peer (or a stray byte): not reusable.
+        while let Some(conn) = list.pop() {
+            if matches!(conn.try_read(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock) {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    async fn exchange(
+        &self,
+        target: &Http1Target,
+        req: &HttpRequest,
+    ) -> Result<HttpResponse, TransportError> {
+        let bytes = target.encode(req)?;
+        loop {
+            let (mut conn, reused) = match self.take(&target.authority) {
+                Some(conn) => (conn, true),
+                None => {
+                    let conn = TcpStream::connect((target.host.as_str(), target.port)).await;
+                    let conn = conn.map_err(|e| connect_error(&target.host, &e))?;
+                    let _ = conn.set_nodelay(true);
+                    (conn, false)
+                }
+            };
+            // A request never wholly written (a kept-alive connection the peer closed, or one
+            // of a tokio runtime since shut down) goes again on a new connection.
+            match conn.write_all(&bytes).await {
+                Err(_) if reused => continue,
+                Err(e) => return Err(io_transport_error(&e)),
+                Ok(()) => {}
+            }
+            match round_trip(&mut conn, req.max_response_body).await {
+                Ok((response, keep)) => {
+                    let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
+                    if keep {
+                        idle.entry(target.authority.clone()).or_default().push(conn);
+                    }
+                    return Ok(response);
+                }
+                // A kept-alive connection closed under a request that got nothing back:
+                // a GET goes again on a new connection (a POST is never sent twice).
+                Err((true, _)) if reused && req.method == Method::Get => continue,
+                Err((_, e)) => return Err(e),
+            }
+        }
+    }
+}
+
+/// A request's answer; `Err((true, _))` = failed before any byte of an answer.
+async fn round_trip(
+    conn: &mut TcpStream,
+    limit: u64,
+) -> Result<(HttpResponse, bool), (bool, TransportError)> {
+    let (mut reader, mut buf) = (ResponseReader::new(limit), Vec::with_capacity(1024));
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = conn
+            .read(&mut chunk)
+            .await
+            .map_err(|e| (buf.is_empty(), io_transport_error(&e)))?;
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(done) = reader.next(&buf, n == 0)? {
+            return Ok(done);
+        }
     }
 }
 
 impl HttpTransport for TokioHttp {
     fn send(&self, req: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
-        let client = self.0.clone();
+        let (this, client) = (self.clone(), self.0.clone());
         Box::pin(async move {
+            if let Some(target) = Http1Target::parse(&req.url) {
+                let exchange = this.exchange(&target, &req);
+                return tokio::time::timeout(req.timeout, exchange)
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(TransportError::new(Kind::Timeout, "request timed out"))
+                    });
+            }
             let method = match req.method {
                 Method::Get => reqwest::Method::GET,
                 Method::Post => reqwest::Method::POST,

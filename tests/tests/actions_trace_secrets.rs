@@ -79,11 +79,9 @@ fn trace_logs_of_every_runtime_hold_no_token() {
     let logs =
         String::from_utf8_lossy(&capture.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
     assert!(logs.contains("zamp request"), "ampere logged: {logs}");
-    // The clients' own TRACE records are captured too (ureq's hex dump of each request).
-    assert!(
-        logs.contains("ureq_proto"),
-        "ureq's log records were captured"
-    );
+    // Plain `http://` goes out on ampere's own HTTP/1.1 codec in every runtime (no client
+    // library logs it); `https://` goes through ureq / reqwest, whose TRACE records would be
+    // captured here too (ureq never sees the token: `runtime-common/src/ureq_http.rs`).
     assert!(!logs.contains(token), "the token is in the logs");
     // Nor in the hex dumps some clients write at TRACE: the token's bytes in hex.
     let hex: String = token.bytes().take(8).map(|b| format!("{b:02x}")).collect();
