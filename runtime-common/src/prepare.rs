@@ -14,6 +14,7 @@ use ampere_core::threads::ThreadCommand;
 
 use crate::locate::{locate_cli, CliProgram};
 use crate::private_dir::PrivateDir;
+use crate::record::Recorder;
 
 /// Where to find the CLI and where to put private files; the runtime's `Amp` client holds
 /// one.
@@ -23,6 +24,8 @@ pub struct CliSettings {
     pub cli_path: Option<PathBuf>,
     /// Create private folders here instead of the system temporary folder.
     pub temp_root: Option<PathBuf>,
+    /// Record each execution to this file (`record_to`).
+    pub record_to: Option<PathBuf>,
 }
 
 /// Everything needed to spawn one execution. Keep it (its private folder) alive until the
@@ -41,6 +44,9 @@ pub struct Prepared {
     /// Warnings of the plan (options that do not apply, such as local-only options with a
     /// remote executor); already logged with `tracing::warn!`.
     pub warnings: Vec<String>,
+    /// The recorder of this execution, when the client records (`record_to`): hand it to
+    /// the run state with [`StderrSink::for_run`](crate::StderrSink::for_run).
+    pub recorder: Option<Recorder>,
 }
 
 fn read_base_settings(options: &AmpOptions) -> BaseSettings {
@@ -130,13 +136,19 @@ pub fn prepare_execution(
     let private_dir = if plan.files.is_empty() {
         None
     } else {
-        let dir = PrivateDir::create_at(dir_path)?;
+        let dir = PrivateDir::create_at(dir_path.clone())?;
         for file in &plan.files {
             dir.write(file)?;
         }
         Some(dir)
     };
     let cli = locate_cli(settings.cli_path.as_deref(), plan.cwd.as_deref())?;
+    let recorder = match &settings.record_to {
+        Some(path) => Some(Recorder::create(
+            path, &plan.args, &dir_path, &prompt, options,
+        )?),
+        None => None,
+    };
     let mut command = cli.command();
     command.args(&plan.args);
     apply_env(&mut command, &plan.env);
@@ -154,6 +166,7 @@ pub fn prepare_execution(
         private_dir,
         cli,
         warnings: plan.warnings,
+        recorder,
     })
 }
 
@@ -215,6 +228,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().to_path_buf()),
+            record_to: None,
         };
         let mut options = AmpOptions::default();
         options.env.insert("AMP_SDK_VERSION".into(), "mine".into());
@@ -258,6 +272,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().join("t")),
+            record_to: None,
         };
         std::fs::create_dir(tmp.path().join("t")).expect("mkdir");
         let options = AmpOptions {
@@ -282,6 +297,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().join("t")),
+            record_to: None,
         };
         std::fs::create_dir(tmp.path().join("t")).expect("mkdir");
         let prepared = prepare_execution(
@@ -303,6 +319,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().to_path_buf()),
+            record_to: None,
         };
         let missing = tmp.path().join("no-such-folder");
         let options = AmpOptions::new().cwd(&missing);
@@ -321,6 +338,7 @@ mod tests {
         let settings = CliSettings {
             cli_path: Some(fake_cli(tmp.path())),
             temp_root: Some(tmp.path().to_path_buf()),
+            record_to: None,
         };
         let options = AmpOptions {
             settings_file: Some(tmp.path().join("missing.json")),
