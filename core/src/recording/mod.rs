@@ -94,6 +94,11 @@ pub struct Invocation {
     /// The options (the `AmpOptions` JSON form) with secrets removed.
     #[serde(default)]
     pub options: serde_json::Value,
+    /// Written by a transcript builder, not recorded: there is no invocation to compare a
+    /// replay's against, and `stdin` events with empty text stand for "one user message,
+    /// any content".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scripted: bool,
 }
 
 impl Invocation {
@@ -103,6 +108,17 @@ impl Invocation {
             args,
             prompt,
             options,
+            scripted: false,
+        }
+    }
+
+    /// The invocation of a scripted (not recorded) transcript with prompt kind `prompt`.
+    pub fn scripted(prompt: PromptShape) -> Invocation {
+        Invocation {
+            args: Vec::new(),
+            prompt,
+            options: serde_json::Value::Object(serde_json::Map::new()),
+            scripted: true,
         }
     }
 }
