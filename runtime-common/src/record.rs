@@ -208,6 +208,12 @@ pub fn redacted_options(options: &AmpOptions) -> Value {
     if let Some(Value::String(prompt)) = value.get_mut("system_prompt") {
         *prompt = format!("<{} chars>", prompt.chars().count());
     }
+    if let Some(Value::String(text)) = value.get_mut("mcp_config") {
+        // A path stays; JSON text that did not parse may hold anything.
+        if text.trim_start().starts_with('{') {
+            *text = REDACTED.into();
+        }
+    }
     redact(&mut value);
     value
 }

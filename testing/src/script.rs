@@ -125,7 +125,8 @@ impl Writer<'_> {
         let _ = writeln!(self.sh, "cat >\"$D/got.$$\"");
         if self.check && !scripted {
             let name = self.data("in", prompt)?;
-            let shown = sq(clip(&String::from_utf8_lossy(prompt), 300));
+            let text = String::from_utf8_lossy(prompt);
+            let shown = sq(clip(text.trim_end_matches('\n'), 300));
             let _ = writeln!(
                 self.sh,
                 "cmp -s \"$D/got.$$\" \"$D/{name}\" || mismatch \"the prompt differs: recorded \"{shown}\", this run $(head -c 300 \"$D/got.$$\")\""
