@@ -122,7 +122,5 @@ mod transcript;
 pub use ampere_core::recording::{
     self, Event, Header, Invocation, PromptShape, Recording, RecordingError,
 };
-pub use replay::{
-    Pacing, Replay, ReplayBuilder, ReplayError, MISMATCH_EXIT_CODE, MISMATCH_PREFIX,
-};
+pub use replay::{Pacing, Replay, ReplayBuilder, ReplayError, MISMATCH_EXIT_CODE, MISMATCH_PREFIX};
 pub use transcript::{Transcript, DEFAULT_TOOLS};

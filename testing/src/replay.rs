@@ -157,7 +157,8 @@ impl ReplayBuilder {
             faults: &self.faults,
             check,
         };
-        let cli = script::write(dir.path(), &plan).map_err(|e| ReplayError::Write(e.to_string()))?;
+        let cli =
+            script::write(dir.path(), &plan).map_err(|e| ReplayError::Write(e.to_string()))?;
         Ok(Replay {
             dir,
             cli,

@@ -31,10 +31,7 @@ fn sq(text: &str) -> String {
 
 /// A `case` pattern matching a recorded argument (the private folder matches anything).
 fn pattern(arg: &str) -> String {
-    arg.split(PRIVATE_DIR)
-        .map(sq)
-        .collect::<Vec<_>>()
-        .join("*")
+    arg.split(PRIVATE_DIR).map(sq).collect::<Vec<_>>().join("*")
 }
 
 /// At most `max` bytes of `text`, on a char boundary.
@@ -138,7 +135,8 @@ impl Writer<'_> {
 }
 
 fn prelude(dir: &Path) -> String {
-    let mut sh = String::from("#!/bin/sh\n# A replay of an ampere recording, written by ampere-testing.\n");
+    let mut sh =
+        String::from("#!/bin/sh\n# A replay of an ampere recording, written by ampere-testing.\n");
     let _ = writeln!(sh, "D={}", sq(&dir.to_string_lossy()));
     let _ = writeln!(sh, "echo run >>\"$D/runs\"");
     let _ = writeln!(

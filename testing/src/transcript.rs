@@ -130,14 +130,16 @@ impl Transcript {
     /// line that is not JSON.
     pub fn raw_line(mut self, line: &str) -> Self {
         let t = self.tick();
-        self.events.push(Event::stdout(t, format!("{line}\n").as_bytes()));
+        self.events
+            .push(Event::stdout(t, format!("{line}\n").as_bytes()));
         self
     }
 
     /// One stderr line.
     pub fn stderr(mut self, line: &str) -> Self {
         let t = self.tick();
-        self.events.push(Event::stderr(t, format!("{line}\n").as_bytes()));
+        self.events
+            .push(Event::stderr(t, format!("{line}\n").as_bytes()));
         self
     }
 
@@ -303,10 +305,7 @@ impl Transcript {
 
     /// The recording: header (marked scripted), the input events, the lines, the exit.
     pub fn build(self) -> Recording {
-        let header = Header::new(
-            env!("CARGO_PKG_VERSION"),
-            Invocation::scripted(self.shape),
-        );
+        let header = Header::new(env!("CARGO_PKG_VERSION"), Invocation::scripted(self.shape));
         let mut events = Vec::with_capacity(self.events.len() + 3);
         if self.shape == PromptShape::Text {
             events.push(Event::stdin(0, b""));
