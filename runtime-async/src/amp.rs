@@ -6,9 +6,7 @@ use ampere_core::options::AmpOptions;
 use ampere_core::plan::PromptKind;
 use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 use ampere_core::threads::ThreadCommand;
-use ampere_runtime_common::{
-    prepare_execution, prepare_thread_command, AmpSettings, StderrSink,
-};
+use ampere_runtime_common::{prepare_execution, prepare_thread_command, AmpSettings, StderrSink};
 
 use crate::contract::{AgentRun, RunMode, StdinSetup};
 use crate::driver::start;

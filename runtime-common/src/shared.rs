@@ -9,9 +9,9 @@ use ampere_core::message::Message;
 use ampere_core::run::{AgentError, AgentRun, Input, Output, Signal};
 
 use crate::groups::Registration;
-use crate::record::Recorder;
 use crate::private_dir::PrivateDir;
 use crate::process::signal_group;
+use crate::record::Recorder;
 
 /// A pipe operation only the driver (the owner of the child's pipes) can carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]

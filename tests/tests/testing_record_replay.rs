@@ -39,7 +39,10 @@ fn summary_of(items: &[Item]) -> Result<RunSummary, AgentError> {
 }
 
 fn messages(items: &[Item]) -> Vec<Message> {
-    items.iter().filter_map(|i| i.as_ref().ok().cloned()).collect()
+    items
+        .iter()
+        .filter_map(|i| i.as_ref().ok().cloned())
+        .collect()
 }
 
 fn tokio_rt() -> tokio::runtime::Runtime {
@@ -90,11 +93,16 @@ fn all_runtimes(
 fn a_recorded_stub_run_replays_message_for_message_in_every_runtime() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("tools.jsonl");
-    let prompt = StubScenario::Tools.param("count", 3).directive("fix the bug");
+    let prompt = StubScenario::Tools
+        .param("count", 3)
+        .directive("fix the bug");
     let options = AmpOptions::default().labels(["sdk", "replay"]);
     let recorded = record(&path, &prompt, options.clone());
     let expected = messages(&recorded);
-    assert!(expected.len() >= 8, "a real multi-message run: {expected:?}");
+    assert!(
+        expected.len() >= 8,
+        "a real multi-message run: {expected:?}"
+    );
     let expected_summary = summary_of(&recorded).expect("the stub run succeeded");
 
     let replay = Replay::open(&path).expect("the recording replays");
@@ -221,7 +229,11 @@ fn compare_fault(
         .kill_grace(Duration::from_millis(300))
         .build();
     let items: Vec<Item> = amp.execute(&prompt, AmpOptions::default()).collect();
-    assert_eq!(shapes(&items), expected, "blocking: {items:?}\nreal: {real:?}");
+    assert_eq!(
+        shapes(&items),
+        expected,
+        "blocking: {items:?}\nreal: {real:?}"
+    );
     let rt = tokio_rt();
     let items = rt.block_on(async {
         let amp = ampere_tokio::Amp::builder()
@@ -278,7 +290,9 @@ fn a_partial_line_matches_the_stub_partial_crash() {
 fn a_crash_by_signal_matches_the_stub_signal_crash() {
     compare_fault(
         StubScenario::Tools,
-        StubScenario::Crash.param("after", 1).param("signal", "KILL"),
+        StubScenario::Crash
+            .param("after", 1)
+            .param("signal", "KILL"),
         |b| b.cut_at_line(1).crash_with_signal(9),
     );
 }
@@ -356,10 +370,14 @@ fn a_changed_prompt_or_option_is_reported_as_a_mismatch() {
     );
 
     let replay = Replay::open(&path).expect("replay");
-    let line = mismatch_of(&replay, "review the diff", AmpOptions {
+    let line = mismatch_of(
+        &replay,
+        "review the diff",
+        AmpOptions {
             effort: Some(Effort::High),
             ..options.clone()
-        });
+        },
+    );
     assert!(line.contains("'--effort'"), "names the new option: {line}");
 }
 
@@ -399,5 +417,8 @@ fn recordings_never_contain_a_secret() {
     ] {
         assert!(text.contains(kept), "{kept} missing from:\n{text}");
     }
-    assert!(text.contains("{private}/"), "the private folder is a placeholder");
+    assert!(
+        text.contains("{private}/"),
+        "the private folder is a placeholder"
+    );
 }

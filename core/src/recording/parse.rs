@@ -66,8 +66,8 @@ pub(super) fn parse(bytes: &[u8]) -> Result<Recording, RecordingError> {
     let mut skipped = 0;
     let mut last_t = 0;
     for (number, line) in lines {
-        let value: Value = serde_json::from_str(line)
-            .map_err(|e| line_error(number, format!("not JSON: {e}")))?;
+        let value: Value =
+            serde_json::from_str(line).map_err(|e| line_error(number, format!("not JSON: {e}")))?;
         let kind = match value.get("event") {
             Some(Value::String(kind)) => kind.clone(),
             _ => return Err(line_error(number, "no \"event\" string field")),
