@@ -1,7 +1,9 @@
 //! The recording format: round trip (proptest), refusals naming the line, and a snapshot of
 //! a scripted transcript's file.
 
-use ampere_testing::{Event, Header, Invocation, PromptShape, Recording, RecordingError, Transcript};
+use ampere_testing::{
+    Event, Header, Invocation, PromptShape, Recording, RecordingError, Transcript,
+};
 use proptest::prelude::*;
 use serde_json::json;
 
@@ -77,14 +79,22 @@ fn bad_files_are_refused_with_the_line_and_the_reason() {
     assert!(err(&newer).to_string().contains("version 2"));
     let other = HEADER.replace("ampere-recording", "something-else");
     assert!(matches!(err(&other), RecordingError::NotARecording { .. }));
-    let e = err(&format!("{HEADER}\n{{\"event\":\"stdout\",\"t_us\":1,\"hex\":\"zz\"}}\n"));
+    let e = err(&format!(
+        "{HEADER}\n{{\"event\":\"stdout\",\"t_us\":1,\"hex\":\"zz\"}}\n"
+    ));
     assert!(matches!(e, RecordingError::Line { line: 2, .. }), "{e}");
     let e = err(&format!("{HEADER}\n{{\"event\":\"exit\",\"t_us\":1}}\n"));
-    assert!(e.to_string().contains("line 2") && e.to_string().contains("code"), "{e}");
+    assert!(
+        e.to_string().contains("line 2") && e.to_string().contains("code"),
+        "{e}"
+    );
     let e = err(&format!(
         "{HEADER}\n{{\"event\":\"stdin_closed\",\"t_us\":9}}\n{{\"event\":\"stdin_closed\",\"t_us\":3}}\n"
     ));
-    assert!(e.to_string().contains("line 3") && e.to_string().contains("earlier"), "{e}");
+    assert!(
+        e.to_string().contains("line 3") && e.to_string().contains("earlier"),
+        "{e}"
+    );
     let e = err(&format!("{HEADER}\nnot json\n"));
     assert!(e.to_string().contains("line 2: not JSON"), "{e}");
 }
@@ -120,9 +130,15 @@ fn a_scripted_transcript_file() {
         let message: ampere_core::message::Message =
             serde_json::from_value(value.clone()).expect("a message");
         kinds.push(value["type"].as_str().unwrap_or_default().to_string());
-        assert!(!matches!(message, ampere_core::message::Message::Unknown(_)), "{value}");
+        assert!(
+            !matches!(message, ampere_core::message::Message::Unknown(_)),
+            "{value}"
+        );
     }
-    assert_eq!(kinds, ["system", "assistant", "user", "assistant", "result"]);
+    assert_eq!(
+        kinds,
+        ["system", "assistant", "user", "assistant", "result"]
+    );
 }
 
 #[test]
@@ -133,5 +149,8 @@ fn a_scripted_error_result_exits_1() {
         .build();
     assert_eq!(recording.exit(), Some((Some(1), None)));
     let text = recording.to_jsonl();
-    assert!(text.contains(r#"\"is_error\":true,\"num_turns\":0,\"error\":\"too many turns\""#), "{text}");
+    assert!(
+        text.contains(r#"\"is_error\":true,\"num_turns\":0,\"error\":\"too many turns\""#),
+        "{text}"
+    );
 }

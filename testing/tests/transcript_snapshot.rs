@@ -23,7 +23,10 @@ fn review() -> Recording {
 fn a_scripted_transcript_writes_the_documented_file() {
     let recording = review();
     insta::assert_snapshot!("scripted_review", recording.to_jsonl());
-    assert_eq!(Recording::parse(recording.to_jsonl().as_bytes()), Ok(recording));
+    assert_eq!(
+        Recording::parse(recording.to_jsonl().as_bytes()),
+        Ok(recording)
+    );
 }
 
 #[test]
@@ -58,6 +61,13 @@ fn the_sdk_decodes_every_scripted_message() {
     }
     assert_eq!(
         kinds,
-        ["system", "assistant", "assistant", "user", "assistant", "result"]
+        [
+            "system",
+            "assistant",
+            "assistant",
+            "user",
+            "assistant",
+            "result"
+        ]
     );
 }
