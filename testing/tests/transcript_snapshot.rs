@@ -45,9 +45,7 @@ fn an_error_result_transcript_writes_the_documented_file() {
 fn the_sdk_decodes_every_scripted_message() {
     let replay = Replay::builder(review()).build().expect("replay");
     let amp = Amp::builder().cli_path(replay.cli_path()).build();
-    let mut execution = amp
-        .execute("review", AmpOptions::default())
-        .expect("execute");
+    let mut execution = amp.execute("review", AmpOptions::default());
     let mut kinds = Vec::new();
     for message in execution.by_ref() {
         let message = message.expect("message");
@@ -61,13 +59,7 @@ fn the_sdk_decodes_every_scripted_message() {
     }
     assert_eq!(
         kinds,
-        [
-            "system",
-            "assistant",
-            "assistant",
-            "user",
-            "assistant",
-            "result"
-        ]
+        // The thinking block is the first block of the tool-use message.
+        ["system", "assistant", "user", "assistant", "result"]
     );
 }

@@ -170,7 +170,7 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
     let digits = hex.as_bytes();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     let value = |d: u8| match d {
