@@ -24,6 +24,19 @@
 //! - inline mode (`execution_mode: "INLINE"`): the terminal answer comes in the create
 //!   response if the script has `inline: true`, else 422.
 //! - anything else: 404 (405 for a wrong method on a known path).
+//!
+//! What an ampere `ActionExecutor` (any runtime) gives for each scripted behaviour (tested
+//! in `testing/tests/mock_actions.rs`):
+//!
+//! | script | outcome |
+//! |---|---|
+//! | `outcome: Outcome::Completed(v)` (default `{"ok": true}`) | `Ok(v)` |
+//! | `Outcome::failed / canceled / terminated / timed_out(e)` | `ActionError::Failed { status, error: e, .. }` |
+//! | `running_polls: n` / `running_for: d` | `Ok` after n + 1 polls / after d |
+//! | `create_status: Some(401 / 404 / 429 / ...)`, `create_statuses: vec![401]` | `ActionError::Http { status: Some(..), .. }` (no token in the text) |
+//! | `poll_statuses: vec![401]` | `ActionError::Http { status: Some(401), .. }` |
+//! | `create_5xx: n`, `create_statuses: vec![503]` | retried after a back-off (1 s, doubling), then `Ok` |
+//! | `create_delay` / `poll_delay` | `Ok`, that much later |
 
 mod http;
 mod server;
