@@ -16,6 +16,7 @@
 pub mod action;
 pub mod agent;
 pub mod error;
+pub mod recording;
 
 pub use agent::{
     callbacks, decode, locate, mcp, message, options, permission, plan, run, settings, threads,

@@ -6,7 +6,9 @@ use ampere_core::options::AmpOptions;
 use ampere_core::plan::PromptKind;
 use ampere_core::run::{AgentError, RunSummary, SummaryBuilder};
 use ampere_core::threads::ThreadCommand;
-use ampere_runtime_common::{prepare_execution, prepare_thread_command, AmpSettings, CliSettings};
+use ampere_runtime_common::{
+    prepare_execution, prepare_thread_command, AmpSettings, CliSettings, StderrSink,
+};
 
 use crate::contract::{AgentRun, RunMode, StdinSetup};
 use crate::driver::start;
@@ -109,7 +111,7 @@ impl<R: Runtime> Amp<R> {
             true,
             prepared.private_dir,
             input,
-            self.inner.stderr_sink.clone(),
+            StderrSink::for_run(self.inner.stderr_sink.clone(), prepared.recorder),
         ) {
             Ok((shared, pid)) => Execution::new(runtime, shared, pid, dir, prepared.warnings),
             Err(error) => Execution::failed(runtime, error),

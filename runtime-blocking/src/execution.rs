@@ -7,7 +7,7 @@ use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::options::AmpOptions;
 use ampere_core::plan::PromptKind;
 use ampere_core::run::{AgentError, AgentRun, Input, RunMode, StdinSetup};
-use ampere_runtime_common::prepare_execution;
+use ampere_runtime_common::{prepare_execution, StderrSink};
 
 use crate::driver::{self, Handle, Messages};
 use ampere_runtime_common::AmpSettings as Settings;
@@ -140,7 +140,7 @@ impl Execution {
         let private_dir = prepared.private_dir.as_ref().map(|d| d.path().to_owned());
         let stdin = StdinSetup::from(prepared.stdin);
         let run = AgentRun::new(settings.run.clone(), RunMode::Stream, stdin, Instant::now());
-        let sink = settings.stderr_sink.clone();
+        let sink = StderrSink::for_run(settings.stderr_sink.clone(), prepared.recorder);
         let run = driver::start(child, run, prepared.private_dir, true, sink)?;
         if let Some(messages) = messages {
             driver::feed_messages(&run, pid, messages);

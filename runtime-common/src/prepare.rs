@@ -16,6 +16,7 @@ use ampere_core::threads::ThreadCommand;
 use crate::callbacks::Callbacks;
 use crate::locate::{locate_cli, CliProgram};
 use crate::private_dir::PrivateDir;
+use crate::record::Recorder;
 
 /// Where to find the CLI and where to put private files; the runtime's `Amp` client holds
 /// one.
@@ -27,6 +28,8 @@ pub struct CliSettings {
     pub temp_root: Option<PathBuf>,
     /// The permission handler and tools served to each execution from this process.
     pub callbacks: Callbacks,
+    /// Record each execution to this file (`record_to`).
+    pub record_to: Option<PathBuf>,
 }
 
 /// Everything needed to spawn one execution. Keep it (its private folder) alive until the
@@ -45,6 +48,9 @@ pub struct Prepared {
     /// Warnings of the plan (options that do not apply, such as local-only options with a
     /// remote executor); already logged with `tracing::warn!`.
     pub warnings: Vec<String>,
+    /// The recorder of this execution, when the client records (`record_to`): hand it to
+    /// the run state with [`StderrSink::for_run`](crate::StderrSink::for_run).
+    pub recorder: Option<Recorder>,
 }
 
 fn read_base_settings(options: &AmpOptions, callbacks: &CallbackPlan) -> BaseSettings {
@@ -141,7 +147,7 @@ pub fn prepare_execution(
     let private_dir = if plan.files.is_empty() {
         None
     } else {
-        let mut dir = PrivateDir::create_at(dir_path)?;
+        let mut dir = PrivateDir::create_at(dir_path.clone())?;
         for file in &plan.files {
             dir.write(file)?;
         }
@@ -154,6 +160,12 @@ pub fn prepare_execution(
         Some(dir)
     };
     let cli = locate_cli(settings.cli_path.as_deref(), plan.cwd.as_deref())?;
+    let recorder = match &settings.record_to {
+        Some(path) => Some(Recorder::create(
+            path, &plan.args, &dir_path, &prompt, options,
+        )?),
+        None => None,
+    };
     let mut command = cli.command();
     command.args(&plan.args);
     apply_env(&mut command, &plan.env);
@@ -171,6 +183,7 @@ pub fn prepare_execution(
         private_dir,
         cli,
         warnings: plan.warnings,
+        recorder,
     })
 }
 

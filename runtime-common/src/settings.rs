@@ -198,6 +198,18 @@ macro_rules! amp_builder_setters {
             self
         }
 
+        /// Records every execution of this client to `path` (created or truncated when the
+        /// execution starts) in the documented recording format
+        /// (`ampere_core::recording`): the invocation's shape with secrets removed, the
+        /// stdin writes, every stdout and stderr line with its time, and the exit. Replay
+        /// it with `ampere-testing`. A path that cannot be created fails the execution
+        /// before anything is spawned.
+        #[must_use]
+        pub fn record_to(mut self, path: impl Into<::std::path::PathBuf>) -> Self {
+            self.settings.cli.record_to = Some(path.into());
+            self
+        }
+
         /// Live stderr: calls `sink` with each line of the CLI's stderr as it comes (lines of
         /// at most 16 KiB; longer ones are cut and end with `…`), in addition to the tail
         /// kept for process errors. It runs on ampere's driver: keep it quick, and do not
@@ -205,7 +217,7 @@ macro_rules! amp_builder_setters {
         #[must_use]
         pub fn on_stderr(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
             self.settings.run.stderr_lines = Some($crate::LIVE_STDERR_LINE);
-            self.settings.stderr_sink = Some(::std::sync::Arc::new(sink));
+            self.settings.stderr_sink = Some($crate::StderrSink::live(::std::sync::Arc::new(sink)));
             self
         }
     };

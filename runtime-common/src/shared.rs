@@ -11,6 +11,7 @@ use ampere_core::run::{AgentError, AgentRun, Input, Output, Signal};
 use crate::groups::Registration;
 use crate::private_dir::PrivateDir;
 use crate::process::signal_group;
+use crate::record::Recorder;
 
 /// A pipe operation only the driver (the owner of the child's pipes) can carry out.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +35,8 @@ pub enum PipeOp {
 /// consumer takes items straight from the machine.
 pub struct RunState {
     run: AgentRun,
-    stderr_sink: Option<StderrSink>,
+    stderr_sink: Option<LiveStderr>,
+    recorder: Option<Arc<std::sync::Mutex<Recorder>>>,
     group: Option<u32>,
     registration: Option<Registration>,
     private_dir: Option<PrivateDir>,
@@ -43,7 +45,45 @@ pub struct RunState {
 }
 
 /// A callback that gets each line of the CLI's stderr as it comes (live stderr).
-pub type StderrSink = Arc<dyn Fn(&str) + Send + Sync>;
+pub type LiveStderr = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// Where a run reports what it sees besides its consumer: the live stderr callback
+/// (`on_stderr`) and the recording (`record_to`). Each runtime hands it to
+/// [`RunState::with_stderr_sink`] unchanged.
+#[derive(Clone, Default)]
+pub struct StderrSink {
+    live: Option<LiveStderr>,
+    recorder: Option<Arc<std::sync::Mutex<Recorder>>>,
+}
+
+impl fmt::Debug for StderrSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StderrSink")
+            .field("live", &self.live.is_some())
+            .field("recorder", &self.recorder.is_some())
+            .finish()
+    }
+}
+
+impl StderrSink {
+    /// A sink that calls `live` with each stderr line.
+    pub fn live(live: LiveStderr) -> StderrSink {
+        StderrSink {
+            live: Some(live),
+            recorder: None,
+        }
+    }
+
+    /// `sink` (the client's live stderr, if any) plus this execution's recorder, if any.
+    pub fn for_run(sink: Option<StderrSink>, recorder: Option<Recorder>) -> Option<StderrSink> {
+        let Some(recorder) = recorder else {
+            return sink;
+        };
+        let mut sink = sink.unwrap_or_default();
+        sink.recorder = Some(Arc::new(std::sync::Mutex::new(recorder)));
+        Some(sink)
+    }
+}
 
 impl fmt::Debug for RunState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -66,6 +106,7 @@ impl RunState {
         let mut state = RunState {
             run,
             stderr_sink: None,
+            recorder: None,
             group: pid,
             registration: pid.map(Registration::register),
             private_dir,
@@ -76,16 +117,36 @@ impl RunState {
         state
     }
 
-    /// Hands every line of the CLI's stderr to `sink` as it comes (the run's config must
-    /// have `stderr_lines` set). The sink is called by whoever holds the lock (the driver):
-    /// it must be quick and must not call back into the execution.
+    /// Hands every line of the CLI's stderr to `sink`'s live callback as it comes (the
+    /// run's config must have `stderr_lines` set), and everything the run sees to its
+    /// recorder. The sink is called by whoever holds the lock (the driver): it must be
+    /// quick and must not call back into the execution.
     pub fn with_stderr_sink(mut self, sink: Option<StderrSink>) -> RunState {
-        self.stderr_sink = sink;
+        if let Some(sink) = sink {
+            self.stderr_sink = sink.live;
+            self.recorder = sink.recorder;
+        }
         self
+    }
+
+    fn record(&self, f: impl FnOnce(&mut Recorder)) {
+        if let Some(recorder) = &self.recorder {
+            f(&mut recorder.lock().unwrap_or_else(|e| e.into_inner()));
+        }
     }
 
     /// Feeds one input that happened at `now`, then carries out or queues every output.
     pub fn handle(&mut self, input: Input<'_>, now: Instant) {
+        if self.recorder.is_some() {
+            match &input {
+                Input::Stdout(bytes) => self.record(|r| r.stdout(bytes, now)),
+                Input::Stderr(bytes) => self.record(|r| r.stderr(bytes, now)),
+                Input::StdoutEnd(_) => self.record(|r| r.stream_end(false, now)),
+                Input::StderrEnd(_) => self.record(|r| r.stream_end(true, now)),
+                Input::Exited(exit) => self.record(|r| r.exited(*exit)),
+                _ => {}
+            }
+        }
         self.run.handle_input(input, now);
         self.drain();
     }
@@ -100,6 +161,7 @@ impl RunState {
                 Output::PauseStdout => self.ops.push_back(PipeOp::PauseStdout),
                 Output::ResumeStdout => self.ops.push_back(PipeOp::ResumeStdout),
                 Output::Finished => {
+                    self.record(Recorder::finish);
                     if let Some(mut registration) = self.registration.take() {
                         registration.unregister();
                     }
@@ -139,7 +201,13 @@ impl RunState {
 
     /// The next pipe operation for the driver, in order.
     pub fn take_op(&mut self) -> Option<PipeOp> {
-        self.ops.pop_front()
+        let op = self.ops.pop_front();
+        match &op {
+            Some(PipeOp::Write(bytes)) => self.record(|r| r.stdin(bytes)),
+            Some(PipeOp::CloseStdin) => self.record(Recorder::stdin_closed),
+            _ => {}
+        }
+        op
     }
 
     /// When the driver must feed `Input::Timeout` (check the clock before sleeping).

@@ -2,7 +2,8 @@
 //! cross-runtime scenario suite, and the real-CLI oracle used by conformance tests.
 
 pub mod flood;
-pub mod mock;
+/// The Zamp mock lives in `ampere-testing` (one mock for users and for ampere's own tests).
+pub use ampere_testing::mock;
 pub mod real_cli;
 pub mod stub;
 pub mod suite;

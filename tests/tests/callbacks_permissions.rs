@@ -251,6 +251,7 @@ fn generated_settings(
         cli_path: Some("/bin/true".into()),
         temp_root: Some(root.to_path_buf()),
         callbacks,
+        ..Default::default()
     };
     let prepared = ampere_runtime_common::prepare_execution(
         options,

@@ -168,6 +168,7 @@ fn the_real_cli_connects_through_the_generated_config() {
         cli_path: Some("/bin/true".into()),
         temp_root: Some(root.path().to_path_buf()),
         callbacks,
+        ..Default::default()
     };
     let user = ampere_core::mcp::McpConfig::new()
         .server("mine", ampere_core::mcp::McpServer::stdio("/bin/false"));

@@ -2,7 +2,7 @@
 //! (`POST /actions`, `GET /actions/{id}`), scripted per action name.
 //!
 //! ```no_run
-//! use ampere_tests::mock::{ActionScript, Outcome, ZampMock};
+//! use ampere_testing::mock::{ActionScript, Outcome, ZampMock};
 //! let mock = ZampMock::start();
 //! mock.script("slow", ActionScript { running_polls: 3, ..ActionScript::default() });
 //! mock.script("boom", ActionScript { outcome: Outcome::failed("kaput"), ..Default::default() });
@@ -24,6 +24,19 @@
 //! - inline mode (`execution_mode: "INLINE"`): the terminal answer comes in the create
 //!   response if the script has `inline: true`, else 422.
 //! - anything else: 404 (405 for a wrong method on a known path).
+//!
+//! What an ampere `ActionExecutor` (any runtime) gives for each scripted behaviour (tested
+//! in `testing/tests/mock_actions.rs`):
+//!
+//! | script | outcome |
+//! |---|---|
+//! | `outcome: Outcome::Completed(v)` (default `{"ok": true}`) | `Ok(v)` |
+//! | `Outcome::failed / canceled / terminated / timed_out(e)` | `ActionError::Failed { status, error: e, .. }` |
+//! | `running_polls: n` / `running_for: d` | `Ok` after n + 1 polls / after d |
+//! | `create_status: Some(401 / 404 / 429 / ...)`, `create_statuses: vec![401]` | `ActionError::Http { status: Some(..), .. }` (no token in the text) |
+//! | `poll_statuses: vec![401]` | `ActionError::Http { status: Some(401), .. }` |
+//! | `create_5xx: n`, `create_statuses: vec![503]` | retried after a back-off (1 s, doubling), then `Ok` |
+//! | `create_delay` / `poll_delay` | `Ok`, that much later |
 
 mod http;
 mod server;
@@ -113,6 +126,13 @@ pub struct ActionScript {
     pub create_5xx: u32,
     /// The first N polls of each action answer 503.
     pub poll_5xx: u32,
+    /// The first creates for this name (after the `create_5xx` ones) answer these statuses
+    /// in order, with `{"message": ...}` (e.g. `vec![503, 429]`: two retryable failures,
+    /// then the normal answer; `vec![401]`: one authentication failure).
+    pub create_statuses: Vec<u16>,
+    /// The first polls of each action (after the `poll_5xx` ones) answer these statuses in
+    /// order; they do not count as `running_polls`.
+    pub poll_statuses: Vec<u16>,
     /// Every create answers this status with `{"message": ...}` (e.g. 429, 401, 404, 500).
     pub create_status: Option<u16>,
     /// Every poll answers this status with `{"message": ...}`.
@@ -148,6 +168,8 @@ impl Default for ActionScript {
             echo_body: false,
             create_5xx: 0,
             poll_5xx: 0,
+            create_statuses: Vec::new(),
+            poll_statuses: Vec::new(),
             create_status: None,
             poll_status: None,
             create_non_json: false,

@@ -276,6 +276,10 @@ fn create(inner: &Inner, content_type: &str, raw: &[u8], body: Option<&Value>) -
     if attempt <= script.create_5xx {
         return message(503, reason(503));
     }
+    let nth = usize::try_from(attempt - script.create_5xx - 1).unwrap_or(usize::MAX);
+    if let Some(&status) = script.create_statuses.get(nth) {
+        return message(status, reason(status));
+    }
     if let Some(status) = script.create_status {
         return message(status, reason(status));
     }
@@ -355,6 +359,10 @@ fn poll(inner: &Inner, id: &str) -> Answer {
     if polls <= script.poll_5xx {
         return message(503, reason(503));
     }
+    let nth = usize::try_from(polls - script.poll_5xx - 1).unwrap_or(usize::MAX);
+    if let Some(&status) = script.poll_statuses.get(nth) {
+        return message(status, reason(status));
+    }
     if let Some(status) = script.poll_status {
         return message(status, reason(status));
     }
@@ -366,7 +374,8 @@ fn poll(inner: &Inner, id: &str) -> Answer {
             headers: Vec::new(),
         };
     }
-    let effective = polls - script.poll_5xx;
+    let scripted = u32::try_from(script.poll_statuses.len()).unwrap_or(u32::MAX);
+    let effective = polls - script.poll_5xx - scripted.min(polls - script.poll_5xx);
     let running = effective <= script.running_polls || created.elapsed() < script.running_for;
     let out = if running {
         json!({"id": id, "status": "RUNNING"})

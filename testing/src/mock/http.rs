@@ -37,6 +37,9 @@ pub struct Response {
 
 /// Largest request head or body accepted (the mock's requests are small).
 const MAX_REQUEST: usize = 16 * 1024 * 1024;
+/// Stack of a connection thread: small, so that thousands of concurrent connections (one
+/// test with 1,000 actions in flight) cost little memory.
+const CONN_STACK: usize = 256 * 1024;
 /// How often blocked reads wake to check for shutdown.
 const POLL: Duration = Duration::from_millis(100);
 
@@ -74,6 +77,7 @@ impl Server {
                             let stop = Arc::clone(&stop);
                             let _ = std::thread::Builder::new()
                                 .name("zamp-mock-conn".into())
+                                .stack_size(CONN_STACK)
                                 .spawn(move || serve(stream, &*handler, &stop));
                         }
                         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
