@@ -53,7 +53,7 @@
 //!
 //! The replay is a generated POSIX `sh` script in a temporary folder (removed when the
 //! [`Replay`] is dropped) that writes the recorded bytes with `cat`, reads your stdin turn
-//! by turn, and exits as recorded. It needs `/bin/sh`, `cat`, `cmp`, `head` (and `sleep`
+//! by turn, and exits as recorded. It needs `/bin/sh`, `cat`, `cmp`, `cp`, `head` (and `sleep`
 //! with fractional seconds for [`Pacing::Recorded`]), nothing else.
 //!
 //! **Stale recordings are reported.** Unless [`ReplayBuilder::check_invocation`] is off,

@@ -264,10 +264,35 @@ pub(crate) fn write(dir: &Path, plan: &Plan<'_>) -> io::Result<PathBuf> {
     }
     w.flush()?;
     ending(&mut w.sh, plan.faults, recording.exit());
+    let staged = dir.join("amp.sh");
+    std::fs::write(&staged, &w.sh)?;
     let path = dir.join("amp");
-    std::fs::write(&path, &w.sh)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    install_executable(&staged, &path)?;
+    std::fs::remove_file(&staged)?;
     Ok(path)
+}
+
+/// Copies `from` to the executable `to` with a child process (`cp`), so this process never
+/// holds `to` open for writing: a fork in another thread of the caller's program while it
+/// was open here would keep a copy of that descriptor until its exec, and spawning `to` in
+/// that window fails with "Text file busy" (ETXTBSY).
+fn install_executable(from: &Path, to: &Path) -> io::Result<()> {
+    let status = std::process::Command::new("cp")
+        .arg(from)
+        .arg(to)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| io::Error::new(e.kind(), format!("running cp: {e}")))?;
+    if !status.success() {
+        return Err(io::Error::other(format!(
+            "cp {} {}: {status}",
+            from.display(),
+            to.display()
+        )));
+    }
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755))
 }
 
 impl Writer<'_> {
