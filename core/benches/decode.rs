@@ -3,12 +3,15 @@
 //! `cargo bench -p ampere-core --bench decode` generates, in memory with `ampere-transcript`,
 //! three transcripts of about 60 MB each: `--turns 5000` (plain), `--turns 5000 --thinking`
 //! and `--turns 500 --big-every 10` (a ~1 MB tool result every 10 turns). On each it
-//! measures, interleaved (alternating which side goes first), best of N runs
+//! measures, interleaved (the order rotated each round), best of N runs
 //! (`AMPERE_BENCH_RUNS`, default 11), in on-CPU time of the thread (robust on a busy machine)
 //! and in wall time:
 //! (a) baseline: split lines with memchr and `serde_json::from_slice::<Value>` each line;
 //! (b) typed: `Decoder` fed 64 KiB chunks, every message polled.
-//! It prints each side's throughput and the ratio typed/baseline, then one summary table.
+//! (c)–(f), for comparison only: sonic-rs and simd-json (SIMD JSON parsers) on the same lines,
+//! into their own dynamic values and into ampere's typed `Message` through serde.
+//! It prints each side's throughput and its ratio to the baseline, then one summary table.
+//! `AMPERE_BENCH_SIMD=0` leaves (c)–(f) out.
 //! `AMPERE_BENCH_ONLY=typed|baseline` runs one side once per transcript (for a profiler);
 //! `AMPERE_BENCH_CHUNK=N` changes the chunk size of (b);
 //! `AMPERE_BENCH_TRANSCRIPTS=plain,thinking,big` picks the transcripts.
@@ -71,6 +74,61 @@ fn typed(bytes: &[u8], chunk_size: usize) -> usize {
     n
 }
 
+/// Splits `bytes` into non-empty lines and hands each one to `parse`.
+fn lines(bytes: &[u8], mut parse: impl FnMut(&[u8])) -> usize {
+    let mut n = 0;
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        let line = &bytes[start..end];
+        start = end + 1;
+        if !line.is_empty() {
+            parse(line);
+            n += 1;
+        }
+    }
+    n
+}
+
+/// sonic-rs (SIMD) into its own dynamic value.
+fn sonic_value(bytes: &[u8]) -> usize {
+    lines(bytes, |line| {
+        let v: sonic_rs::Value = sonic_rs::from_slice(line).expect("valid JSON");
+        black_box(&v);
+    })
+}
+
+/// sonic-rs driving ampere's typed `Message` through serde.
+fn sonic_typed(bytes: &[u8]) -> usize {
+    lines(bytes, |line| {
+        let m: ampere_core::message::Message = sonic_rs::from_slice(line).expect("valid message");
+        black_box(&m);
+    })
+}
+
+/// simd-json into its owned value (it parses in place, so each line is copied first, as a
+/// decoder fed by a pipe would have to).
+fn simd_value(bytes: &[u8]) -> usize {
+    let mut buf = Vec::new();
+    lines(bytes, |line| {
+        buf.clear();
+        buf.extend_from_slice(line);
+        let v = simd_json::to_owned_value(&mut buf).expect("valid JSON");
+        black_box(&v);
+    })
+}
+
+/// simd-json driving ampere's typed `Message` through serde.
+fn simd_typed(bytes: &[u8]) -> usize {
+    let mut buf = Vec::new();
+    lines(bytes, |line| {
+        buf.clear();
+        buf.extend_from_slice(line);
+        let m: ampere_core::message::Message =
+            simd_json::serde::from_slice(&mut buf).expect("valid message");
+        black_box(&m);
+    })
+}
+
 /// On-CPU time of this thread: unlike wall time, it does not count time spent preempted by
 /// other processes, so the comparison holds on a loaded machine.
 #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
@@ -129,30 +187,49 @@ impl Best {
     }
 }
 
+/// The sides measured, in order: the baseline first, then ampere's decoder, then the SIMD
+/// parsers (measured only, not used by ampere; see the README's performance section).
+const SIDES: [&str; 6] = [
+    "baseline (lines + serde_json Value)",
+    "typed Decoder (ampere)",
+    "sonic-rs Value",
+    "sonic-rs typed Message",
+    "simd-json OwnedValue",
+    "simd-json typed Message",
+];
+
+fn run_side(side: usize, bytes: &[u8], chunk: usize) -> usize {
+    match side {
+        0 => baseline(bytes),
+        1 => typed(bytes, chunk),
+        2 => sonic_value(bytes),
+        3 => sonic_typed(bytes),
+        4 => simd_value(bytes),
+        _ => simd_typed(bytes),
+    }
+}
+
 /// One transcript's best times, per side.
 struct Row {
     name: &'static str,
     args: &'static str,
     mb: f64,
-    base: Best,
-    typ: Best,
+    best: Vec<Best>,
 }
 
-fn measure(bytes: &[u8], runs: usize, chunk: usize) -> (Best, Best) {
-    let mut base = Best::default();
-    let mut typ = Best::default();
+/// Every side `runs` times, interleaved, the order rotated each round.
+fn measure(bytes: &[u8], runs: usize, chunk: usize, sides: &[usize]) -> Vec<Best> {
+    let mut best: Vec<Best> = SIDES.iter().map(|_| Best::default()).collect();
     for round in 0..runs {
-        // Alternate which side goes first.
-        if round % 2 == 0 {
-            base.add(time(|| baseline(bytes)));
-            typ.add(time(|| typed(bytes, chunk)));
-        } else {
-            typ.add(time(|| typed(bytes, chunk)));
-            base.add(time(|| baseline(bytes)));
+        for k in 0..sides.len() {
+            let side = sides[(k + round) % sides.len()];
+            best[side].add(time(|| run_side(side, bytes, chunk)));
         }
     }
-    assert_eq!(base.n, typ.n, "both must see every message");
-    (base, typ)
+    for &side in sides {
+        assert_eq!(best[side].n, best[0].n, "every side must see every message");
+    }
+    best
 }
 
 fn env_num(name: &str) -> Option<usize> {
@@ -169,6 +246,13 @@ fn main() {
     let pick = std::env::var("AMPERE_BENCH_TRANSCRIPTS").unwrap_or_default();
     // `AMPERE_BENCH_ONLY=typed` (or `baseline`) runs one side, for profilers.
     let only = std::env::var("AMPERE_BENCH_ONLY").unwrap_or_default();
+    // `AMPERE_BENCH_SIMD=0` leaves the SIMD parsers out.
+    let simd = std::env::var("AMPERE_BENCH_SIMD").map_or(true, |v| v != "0");
+    let sides: Vec<usize> = if simd {
+        (0..SIDES.len()).collect()
+    } else {
+        vec![0, 1]
+    };
     println!(
         "decoder alone vs memchr split + serde_json::from_slice::<Value>; typed Decoder fed \
          {} KiB chunks; best of {runs} runs each, interleaved",
@@ -194,7 +278,7 @@ fn main() {
             println!("{only}: {n} messages");
             continue;
         }
-        let (base, typ) = measure(&bytes, runs, chunk);
+        let best = measure(&bytes, runs, chunk, &sides);
         for (label, get) in [
             (
                 "thread CPU time",
@@ -202,59 +286,61 @@ fn main() {
             ),
             ("wall time", |b: &Best| b.wall),
         ] {
-            let (Some(tb), Some(tt)) = (get(&base), get(&typ)) else {
-                continue;
-            };
+            let Some(tb) = get(&best[0]) else { continue };
             println!("-- best {label}");
-            for (side, t, n) in [
-                ("baseline (lines + Value)", tb, base.n),
-                ("typed Decoder", tt, typ.n),
-            ] {
+            for &side in &sides {
+                let Some(t) = get(&best[side]) else { continue };
                 let s = t.as_secs_f64();
                 println!(
-                    "{side:<26} {:>8.1} ms  {:>8.1} MB/s  {:>10.0} msg/s",
+                    "{:<36} {:>8.1} ms  {:>8.1} MB/s  {:>10.0} msg/s  ÷ baseline {:.2}",
+                    SIDES[side],
                     s * 1e3,
                     mb / s,
-                    n as f64 / s
+                    best[side].n as f64 / s,
+                    tb.as_secs_f64() / s
                 );
             }
-            println!(
-                "typed/baseline ratio ({label}): {:.2}",
-                tb.as_secs_f64() / tt.as_secs_f64()
-            );
         }
         rows.push(Row {
             name,
             args,
             mb,
-            base,
-            typ,
+            best,
         });
     }
     if rows.is_empty() {
         return;
     }
-    println!("\n| transcript | MB | baseline MB/s | typed MB/s | ratio (CPU) | ratio (wall) |");
-    println!("|---|---|---|---|---|---|");
     let ratio = |b: Option<Duration>, t: Option<Duration>| match (b, t) {
         (Some(b), Some(t)) => format!("{:.2}", b.as_secs_f64() / t.as_secs_f64()),
         _ => "-".to_owned(),
     };
+    println!("\nspeed ÷ the baseline, thread CPU time (wall time in parentheses):");
+    let head: Vec<&str> = sides.iter().map(|&s| SIDES[s]).collect();
+    println!(
+        "| transcript | MB | baseline MB/s | {} |",
+        head[1..].join(" | ")
+    );
+    println!("|---|---|---|{}", "---|".repeat(sides.len() - 1));
     for r in &rows {
-        let speed = |b: &Best| {
-            b.cpu
-                .or(b.wall)
-                .map_or("-".to_owned(), |t| format!("{:.0}", r.mb / t.as_secs_f64()))
-        };
+        let base = &r.best[0];
+        let speed = base
+            .cpu
+            .or(base.wall)
+            .map_or("-".to_owned(), |t| format!("{:.0}", r.mb / t.as_secs_f64()));
+        let cells: Vec<String> = sides[1..]
+            .iter()
+            .map(|&s| {
+                let b = &r.best[s];
+                format!("{} ({})", ratio(base.cpu, b.cpu), ratio(base.wall, b.wall))
+            })
+            .collect();
         println!(
-            "| {} (`{}`) | {:.1} | {} | {} | {} | {} |",
+            "| {} (`{}`) | {:.1} | {speed} | {} |",
             r.name,
             r.args,
             r.mb,
-            speed(&r.base),
-            speed(&r.typ),
-            ratio(r.base.cpu, r.typ.cpu),
-            ratio(r.base.wall, r.typ.wall),
+            cells.join(" | ")
         );
     }
 }

@@ -31,16 +31,19 @@
 //! - a line that is not UTF-8, not JSON, or not a message yields one error naming its line
 //!   number, and decoding goes on with the next line.
 //!
-//! Each line is checked as UTF-8 once (simdutf8); the common shapes (`assistant` and `user`
-//! messages with the tag first) are then read by a one-pass parser that unescapes strings
-//! straight into their `String`s. Every other line, and every line with an error, is decoded
-//! by serde_json, so results and errors are exactly serde_json's.
+//! Each line is parsed by simd-json (SIMD; one pass that also validates UTF-8) straight into
+//! the typed [`Message`]. A line simd-json refuses (an error, an integer beyond 64 bits,
+//! nesting deeper than 100), and a line that may hold `-0` (which simd-json reads as an
+//! integer), is decoded by serde_json instead, so errors are exactly serde_json's, and every
+//! line simd-json takes decodes as serde_json decodes it (unit test and fuzz target `decode`).
+//! Floats are exact (correctly rounded) on both paths.
 //!
 //! Lines are framed and decoded as they are pushed: a complete line inside a pushed chunk is
 //! decoded straight from the caller's bytes; only an incomplete last line is copied (up to the
 //! limit).
 
 use std::collections::VecDeque;
+use std::fmt;
 
 use crate::message::Message;
 
@@ -118,6 +121,8 @@ pub struct Decoder {
     discarding: bool,
     /// `push_eof` was called.
     eof: bool,
+    /// The SIMD parser's reusable buffers.
+    simd: SimdParser,
 }
 
 /// Above this capacity the partial-line buffer is released after a line completes.
@@ -303,24 +308,25 @@ impl Decoder {
         if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
             return;
         }
-        let item = decode_line(line, self.lines);
+        let item = decode_line(line, self.lines, &mut self.simd);
         self.ready_bytes += line.len();
         self.ready.push_back((item, line.len()));
     }
 }
 
-/// Decodes one line (without `\n`) into a message.
-fn decode_line(line: &[u8], line_no: u64) -> Result<Message, DecodeError> {
+/// Decodes one line (without `\n`) into a message: simd-json first (one SIMD pass, which
+/// validates UTF-8 too); a line it refuses goes through serde_json, so every error (kind and
+/// text) is serde_json's, and what both accept decodes the same (fuzz target `decode`).
+fn decode_line(line: &[u8], line_no: u64, simd: &mut SimdParser) -> Result<Message, DecodeError> {
+    if let Some(msg) = simd.decode(line) {
+        return Ok(msg);
+    }
     let err = |kind| DecodeError {
         line: line_no,
         kind,
         excerpt: excerpt(line),
     };
     let text = simdutf8::basic::from_utf8(line).map_err(|_| err(DecodeErrorKind::InvalidUtf8))?;
-    // The common shapes in one pass; anything else (and every error) through serde_json.
-    if let Some(msg) = crate::message::__decode_fast(text) {
-        return Ok(msg);
-    }
     serde_json::from_str::<Message>(text).map_err(|e| {
         use serde_json::error::Category;
         err(match e.classify() {
@@ -330,6 +336,61 @@ fn decode_line(line: &[u8], line_no: u64) -> Result<Message, DecodeError> {
             }
         })
     })
+}
+
+/// Nesting deeper than this is left to serde_json (whose limit, 128, is higher), so the SIMD
+/// path never accepts a line serde_json refuses, and never recurses deeply.
+const SIMD_MAX_DEPTH: usize = 100;
+
+/// simd-json with buffers kept from line to line (released after a line over
+/// [`KEEP_CAPACITY`], like the partial-line buffer).
+#[derive(Default)]
+pub(crate) struct SimdParser {
+    /// A copy of the line: simd-json parses in place.
+    scratch: Vec<u8>,
+    buffers: Option<simd_json::Buffers>,
+}
+
+impl fmt::Debug for SimdParser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimdParser")
+            .field("scratch_capacity", &self.scratch.capacity())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SimdParser {
+    /// The message of `line`, or `None` when simd-json refuses it (serde_json decides then).
+    pub(crate) fn decode(&mut self, line: &[u8]) -> Option<Message> {
+        if has_negative_zero(line) {
+            return None;
+        }
+        self.scratch.clear();
+        self.scratch.extend_from_slice(line);
+        let buffers = self
+            .buffers
+            .get_or_insert_with(|| simd_json::Buffers::with_max_depth(4096, SIMD_MAX_DEPTH));
+        let msg = simd_json::serde::from_slice_with_buffers(&mut self.scratch, buffers).ok();
+        if line.len() > KEEP_CAPACITY {
+            *self = Self::default();
+        }
+        msg
+    }
+}
+
+/// Whether `line` may hold the number `-0` (simd-json reads it as the integer 0, serde_json
+/// as the float -0.0): a `-0` not followed by a digit, `.`, `e` or `E`. Inside a string it
+/// only sends the line to serde_json.
+fn has_negative_zero(line: &[u8]) -> bool {
+    memchr::memmem::find_iter(line, b"-0")
+        .any(|i| !matches!(line.get(i + 2), Some(b'0'..=b'9' | b'.' | b'e' | b'E')))
+}
+
+/// The SIMD path alone, for the fuzz target and tests that hold it to serde_json: the message
+/// simd-json decodes from `line`, or `None` when it refuses the line. Not a stable API.
+#[doc(hidden)]
+pub fn __decode_simd(line: &[u8]) -> Option<Message> {
+    SimdParser::default().decode(line)
 }
 
 /// Bytes of a line looked at for its excerpt: enough for [`EXCERPT_CHARS`] characters.
