@@ -107,6 +107,16 @@ pub fn scratch_home() -> std::io::Result<tempfile::TempDir> {
     tempfile::Builder::new().prefix("ampere-home-").tempdir()
 }
 
+/// A 0700 folder named `private` inside a fresh temporary root, as an execution's private
+/// folder is made: the root (keep it alive, dropping it removes both) and the folder.
+pub fn private_dir() -> std::io::Result<(tempfile::TempDir, PathBuf)> {
+    use std::os::unix::fs::DirBuilderExt;
+    let root = tempfile::tempdir()?;
+    let dir = root.path().join("private");
+    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+    Ok((root, dir))
+}
+
 /// A `Command` for the real CLI with a scratch `HOME`, `AMP_API_KEY=x` and
 /// `AMP_URL=http://127.0.0.1:9`, so that with valid flags it can only fail to connect.
 pub fn offline_command(bin: &Path, home: &Path) -> Command {

@@ -3,7 +3,6 @@
 //! `amp permissions test` (offline).
 
 use std::io::Write;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -12,18 +11,8 @@ use std::time::Duration;
 use ampere_core::callbacks::permission_bridge::{delegate_rules_json, script_name, Decision};
 use ampere_core::permission::PermissionContext;
 use ampere_runtime_common::{PermissionHandler, PermissionHost};
-use ampere_tests::real_cli::{ensure_real_cli, offline_command, scratch_home};
+use ampere_tests::real_cli::{ensure_real_cli, offline_command, private_dir, scratch_home};
 use serde_json::{json, Value};
-
-fn private_dir() -> (tempfile::TempDir, PathBuf) {
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("private");
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&dir)
-        .expect("mkdir");
-    (root, dir)
-}
 
 /// Allows `ls` and `git status`; rejects the rest with a reason; sleeps when asked.
 fn handler() -> PermissionHandler {
@@ -76,7 +65,7 @@ fn run_script(dir: &Path, context: PermissionContext, tool: &str, input: &Value)
 
 #[test]
 fn concurrent_calls_each_get_their_own_answer() {
-    let (_root, dir) = private_dir();
+    let (_root, dir) = private_dir().expect("private dir");
     let host = PermissionHost::start(&dir, Duration::from_secs(20), handler()).expect("host");
     let threads: Vec<_> = (0..200)
         .map(|i| {
@@ -126,7 +115,7 @@ fn concurrent_calls_each_get_their_own_answer() {
 
 #[test]
 fn a_panicking_or_slow_handler_is_a_rejection_that_says_why() {
-    let (_root, dir) = private_dir();
+    let (_root, dir) = private_dir().expect("private dir");
     let host = PermissionHost::start(&dir, Duration::from_millis(300), handler()).expect("host");
     let (code, stderr) = run_script(
         &dir,
@@ -153,7 +142,7 @@ fn a_panicking_or_slow_handler_is_a_rejection_that_says_why() {
 
 #[test]
 fn calls_pending_when_the_execution_ends_are_rejected() {
-    let (_root, dir) = private_dir();
+    let (_root, dir) = private_dir().expect("private dir");
     let host = PermissionHost::start(&dir, Duration::from_secs(30), handler()).expect("host");
     let d = dir.clone();
     let call = std::thread::spawn(move || {
@@ -183,7 +172,7 @@ fn the_real_cli_runs_the_bridge_and_reports_the_handlers_decision() {
         }
         Err(why) => panic!("CI needs the real Amp CLI: {why}"),
     };
-    let (_root, dir) = private_dir();
+    let (_root, dir) = private_dir().expect("private dir");
     let host = PermissionHost::start(&dir, Duration::from_secs(20), handler()).expect("host");
     let settings = dir.join("settings.json");
     std::fs::write(

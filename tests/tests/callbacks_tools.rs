@@ -3,25 +3,14 @@
 //! CLI's `amp mcp doctor` (offline).
 
 use std::io::{BufRead, BufReader, Write};
-use std::os::unix::fs::DirBuilderExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use ampere_core::callbacks::mcp_server::{ToolResult, ToolSpec};
 use ampere_runtime_common::{relay_server_json, HostedTool, ToolHost};
-use ampere_tests::real_cli::{ensure_real_cli, offline_command, scratch_home};
+use ampere_tests::real_cli::{ensure_real_cli, offline_command, private_dir, scratch_home};
 use serde_json::{json, Value};
-
-fn private_dir() -> (tempfile::TempDir, PathBuf) {
-    let root = tempfile::tempdir().expect("tempdir");
-    let dir = root.path().join("private");
-    std::fs::DirBuilder::new()
-        .mode(0o700)
-        .create(&dir)
-        .expect("mkdir");
-    (root, dir)
-}
 
 fn add_tool() -> HostedTool {
     HostedTool {
@@ -41,7 +30,7 @@ fn add_tool() -> HostedTool {
 
 #[test]
 fn a_client_through_the_relay_lists_and_calls_the_tools() {
-    let (_root, dir) = private_dir();
+    let (_root, dir) = private_dir().expect("private dir");
     let _host = ToolHost::start(&dir, "ampere", vec![add_tool()]).expect("host");
     let server = relay_server_json(&dir);
     let mut relay = Command::new(server["command"].as_str().expect("command"))
@@ -110,7 +99,7 @@ fn the_real_cli_connects_to_the_in_process_server() {
         }
         Err(why) => panic!("CI needs the real Amp CLI: {why}"),
     };
-    let (_root, dir) = private_dir();
+    let (_root, dir) = private_dir().expect("private dir");
     let mut echo = add_tool();
     echo.spec.name = "echo".into();
     let _host = ToolHost::start(&dir, "ampere", vec![add_tool(), echo]).expect("host");
