@@ -205,10 +205,16 @@ fn drive(s: &Arc<Shared>, mut io: ChildIo, child: Child, pid: u32) {
         g = s.lock();
         g.parked = false;
         if io.has_inputs() {
+            // Items only come from stdout, and the last one with the end of the process
+            // side: nothing else needs the consumer woken.
+            let finished = g.rs.is_finished();
             s.handle(&mut g, |rs| {
-                io.take_inputs(|i| rs.handle(i, Instant::now()))
+                io.take_inputs(|i| {
+                    fed |= matches!(i, Input::Stdout(_) | Input::StdoutEnd(_));
+                    rs.handle(i, Instant::now());
+                });
             });
-            fed = true;
+            fed |= g.rs.is_finished() != finished;
         }
     }
 }
