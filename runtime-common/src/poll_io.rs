@@ -367,3 +367,169 @@ fn pidfd_open(pid: u32) -> Option<OwnedFd> {
 fn pidfd_open(_pid: u32) -> Option<OwnedFd> {
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Command, Stdio};
+
+    fn spawn(script: &str) -> (ChildIo, Child) {
+        let mut child = Command::new("sh")
+            .args(["-c", script])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn sh");
+        let io = ChildIo::new(&mut child).expect("child io");
+        (io, child)
+    }
+
+    /// What the loop saw: stdout, stderr, and every other input in order.
+    #[derive(Default, Debug)]
+    struct Seen {
+        out: Vec<u8>,
+        err: Vec<u8>,
+        events: Vec<String>,
+    }
+
+    impl Seen {
+        fn take(&mut self, io: &mut ChildIo) {
+            io.take_inputs(|input| match input {
+                Input::Stdout(b) => self.out.extend_from_slice(b),
+                Input::Stderr(b) => self.err.extend_from_slice(b),
+                other => self.events.push(format!("{other:?}")),
+            });
+        }
+
+        fn exited(&self) -> bool {
+            self.events.iter().any(|e| e.starts_with("Exited"))
+        }
+    }
+
+    /// Polls until the exit and both ends were seen (the waiter thread reaps without a
+    /// pidfd, as the blocking runtime does).
+    fn run_to_end(io: &mut ChildIo, child: Child) -> Seen {
+        let waiter = io
+            .adopt(child)
+            .map(|mut c| std::thread::spawn(move || c.wait()));
+        let mut seen = Seen::default();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !(seen.exited() || waiter.is_some())
+            || !seen.events.iter().any(|e| e.starts_with("StdoutEnd"))
+            || !seen.events.iter().any(|e| e.starts_with("StderrEnd"))
+        {
+            assert!(Instant::now() < deadline, "no end: {seen:?}");
+            io.poll(Some(deadline));
+            seen.take(io);
+        }
+        if let Some(waiter) = waiter {
+            let status = waiter.join().expect("waiter").expect("wait");
+            seen.events
+                .push(format!("{:?}", Input::Exited(exit_info(status))));
+        }
+        seen
+    }
+
+    fn both_ways(f: impl Fn()) {
+        f();
+        use_pidfd(false);
+        f();
+        use_pidfd(true);
+    }
+
+    #[test]
+    fn writes_reads_and_reaps() {
+        both_ways(|| {
+            let (mut io, child) = spawn("cat; echo oops >&2; exit 3");
+            assert!(!io.apply(PipeOp::Write(b"hello\n".to_vec())));
+            assert!(!io.apply(PipeOp::CloseStdin));
+            let seen = run_to_end(&mut io, child);
+            assert_eq!(seen.out, b"hello\n");
+            assert_eq!(seen.err, b"oops\n");
+            assert_eq!(
+                seen.events.first().map(String::as_str),
+                Some("StdinWritten(Ok(()))")
+            );
+            assert!(
+                seen.events.iter().any(|e| e.contains("code: Some(3)")),
+                "{seen:?}"
+            );
+        });
+    }
+
+    #[test]
+    fn a_big_write_goes_out_in_pieces() {
+        // More than a pipe holds: written as the child reads, reported once.
+        let (mut io, child) = spawn("wc -c");
+        let _ = io.apply(PipeOp::Write(vec![b'x'; 1 << 20]));
+        let _ = io.apply(PipeOp::CloseStdin);
+        let seen = run_to_end(&mut io, child);
+        assert_eq!(String::from_utf8_lossy(&seen.out).trim(), "1048576");
+        let written: Vec<_> = seen
+            .events
+            .iter()
+            .filter(|e| e.starts_with("StdinW"))
+            .collect();
+        assert_eq!(written, ["StdinWritten(Ok(()))"]);
+    }
+
+    #[test]
+    fn writing_to_a_gone_reader_is_a_broken_pipe() {
+        let (mut io, child) = spawn("exec 0<&-; exec sleep 0.2");
+        std::thread::sleep(Duration::from_millis(100));
+        let _ = io.apply(PipeOp::Write(vec![b'x'; 1 << 20]));
+        let seen = run_to_end(&mut io, child);
+        assert!(
+            seen.events
+                .iter()
+                .any(|e| e.starts_with("StdinWritten(Err") && e.contains("BrokenPipe")),
+            "{seen:?}"
+        );
+    }
+
+    #[test]
+    fn paused_stdout_is_not_read_until_resumed() {
+        let (mut io, mut child) = spawn("echo one; exec sleep 5");
+        let _ = io.apply(PipeOp::PauseStdout);
+        let until = Instant::now() + Duration::from_millis(300);
+        let mut seen = Seen::default();
+        while Instant::now() < until {
+            io.poll(Some(until));
+            seen.take(&mut io);
+        }
+        assert!(seen.out.is_empty(), "read while paused: {seen:?}");
+        let _ = io.apply(PipeOp::ResumeStdout);
+        let until = Instant::now() + Duration::from_secs(20);
+        while seen.out.is_empty() && Instant::now() < until {
+            io.poll(Some(until));
+            seen.take(&mut io);
+        }
+        assert_eq!(seen.out, b"one\n");
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    #[test]
+    fn the_waker_and_the_deadline_end_the_wait() {
+        let (mut io, mut child) = spawn("exec sleep 5");
+        let waker = io.waker();
+        let started = Instant::now();
+        let wake = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            waker.wake();
+            waker.wake(); // a second wake before the poll drains is harmless
+        });
+        io.poll(None);
+        assert!(started.elapsed() >= Duration::from_millis(90));
+        assert!(!io.has_inputs());
+        wake.join().expect("waker");
+        io.poll(Some(Instant::now())); // drains a wake written after the first poll
+        let started = Instant::now();
+        io.poll(Some(started + Duration::from_millis(50)));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        assert!(!io.has_inputs());
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
