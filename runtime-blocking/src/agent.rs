@@ -149,8 +149,7 @@ impl Amp {
             .map_err(|e| AgentError::io(format!("spawning {program}"), &e))?;
         let (config, mode) = (self.inner.run.clone(), RunMode::Command(command.clone()));
         let run = AgentRun::new(config, mode, StdinSetup::Closed, Instant::now());
-        // This thread fires the deadlines while it waits: no clock thread.
-        let shared = crate::driver::start(child, run, None, false, None)?;
+        let shared = crate::driver::start(child, run, None, None)?;
         let outcome = shared.wait_finished().rs.run_mut().take_command_stdout();
         outcome.unwrap_or(Err(AgentError::NoResult)) // core gives one once finished
     }

@@ -69,7 +69,7 @@ ampere_runtime_common::text_prompt_from!(Prompt);
 /// then `None`. Errors found before anything was spawned (invalid options, CLI not found)
 /// are that final error.
 ///
-/// The run goes on between calls to `next`: threads read the CLI's output into ampere-core's
+/// The run goes on between calls to `next`: a thread reads the CLI's output into ampere-core's
 /// machine and timeouts fire even if `next` is never called. Undelivered output is bounded
 /// ([`AmpBuilder::max_buffered_bytes`](crate::AmpBuilder::max_buffered_bytes)): above the
 /// bound ampere stops reading stdout, so the pipe makes the CLI wait for the consumer. The
@@ -141,7 +141,7 @@ impl Execution {
         let stdin = StdinSetup::from(prepared.stdin);
         let run = AgentRun::new(settings.run.clone(), RunMode::Stream, stdin, Instant::now());
         let sink = StderrSink::for_run(settings.stderr_sink.clone(), prepared.recorder);
-        let run = driver::start(child, run, prepared.private_dir, true, sink)?;
+        let run = driver::start(child, run, prepared.private_dir, sink)?;
         if let Some(messages) = messages {
             driver::feed_messages(&run, pid, messages);
         }

@@ -15,6 +15,8 @@
 //!   removal) and queues the pipe operations for the driver. Written once for every runtime.
 //! - [`Registration`]: the live-group registry; groups still running when the program exits
 //!   get `SIGKILL` from an `atexit` hook.
+//! - [`ChildIo`]: a child's pipes and exit multiplexed with `poll(2)` on one thread (a
+//!   pidfd for the exit where the OS has one), for the blocking runtime's drive loop.
 //! - [`signal_group`], [`exit_info`]: carrying out `ampere_core::run::Signal`s and reporting
 //!   exits to the core.
 //! - [`env_lookup`] / [`env_lookup_os`]: the process environment, for the core's functions
@@ -31,6 +33,7 @@ mod groups;
 mod http1;
 mod locate;
 mod permission_host;
+mod poll_io;
 mod prepare;
 mod private_dir;
 mod process;
@@ -52,6 +55,7 @@ pub use http1::{
 };
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
+pub use poll_io::{use_pidfd, ChildIo, Waker};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, is_ignorable_stdin_error, signal_group};

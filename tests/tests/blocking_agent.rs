@@ -151,7 +151,7 @@ fn a_panicking_consumer_still_stops_the_cli() {
 
 #[test]
 fn timeouts_fire_while_nobody_calls_next() {
-    // The loop's clock thread ends a hung CLI at its idle timeout even though the consumer
+    // The loop's IO thread ends a hung CLI at its idle timeout even though the consumer
     // is not in `next`; the private folder goes with it.
     let scratch = Scratch::new();
     let amp = Amp::builder()
