@@ -76,6 +76,9 @@ impl Runtime for AsyncStdRuntime {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let mut child = command.kill_on_drop(true).spawn()?;
+        if let Some(stdout) = &child.stdout {
+            ampere_runtime_common::grow_pipe(stdout);
+        }
         Ok(Child {
             pid: child.id(),
             stdin: child.stdin.take().map(|p| Box::pin(Pipe(p)) as _),

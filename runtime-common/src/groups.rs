@@ -72,6 +72,14 @@ impl Drop for Registration {
     }
 }
 
+/// How many groups are registered now (one per live execution), without allocating.
+pub(crate) fn live_group_count() -> usize {
+    GROUPS
+        .iter()
+        .filter(|g| g.load(Ordering::Acquire) > 1)
+        .count()
+}
+
 /// The groups registered now (tests and diagnostics).
 pub fn live_groups() -> Vec<u32> {
     GROUPS

@@ -58,7 +58,7 @@ pub use permission_host::{PermissionHandler, PermissionHost};
 pub use poll_io::{use_pidfd, ChildIo, Waker};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
-pub use process::{exit_info, is_ignorable_stdin_error, signal_group};
+pub use process::{exit_info, grow_pipe, is_ignorable_stdin_error, signal_group, STDOUT_PIPE_SIZE};
 pub use record::{redacted_options, Recorder, REDACTED};
 pub use run_log::RunLog;
 pub use settings::{AmpSettings, LIVE_STDERR_LINE};

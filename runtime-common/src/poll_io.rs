@@ -93,6 +93,9 @@ impl ChildIo {
         let (wake_rx, wake_tx) = io::pipe()?;
         set_nonblocking(&wake_rx)?;
         set_nonblocking(&wake_tx)?;
+        if let Some(stdout) = &child.stdout {
+            crate::grow_pipe(stdout);
+        }
         let stdout = child
             .stdout
             .take()

@@ -65,6 +65,9 @@ impl Runtime for TokioRuntime {
             command.stdin(Stdio::null());
         }
         let mut child = command.spawn()?;
+        if let Some(stdout) = &child.stdout {
+            ampere_runtime_common::grow_pipe(stdout);
+        }
         let pid = child
             .id()
             .ok_or_else(|| io::Error::other("the child has no pid"))?;
