@@ -174,7 +174,9 @@ macro_rules! amp_builder_setters {
 
         /// How many bytes of the CLI's output may wait for the consumer (read but not yet
         /// taken) before ampere stops reading stdout, so that the pipe makes the CLI wait.
-        /// One line of any size can always complete. Default: 4 MiB.
+        /// One line of any size can always complete. Default: 4 MiB. (The pipe itself holds
+        /// up to 1 MiB more, in the kernel: ampere grows it for throughput, see
+        /// `ampere_runtime_common::STDOUT_PIPE_SIZE`.)
         #[must_use]
         pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
             self.settings.run.max_buffered_bytes = bytes;

@@ -374,9 +374,11 @@ pub fn exit_right_after_drop<R: Runtime>(s: &Suite) {
 /// The backpressure bound the scenarios set (below the 4 MiB default, to see it honoured).
 const BOUND: usize = 1024 * 1024;
 
-/// What may be in flight beyond the bound: the pipe (64 KiB on Linux), one read chunk of the
-/// runtime, one line, and slack for the writer's progress record lagging a line.
-const IN_FLIGHT: usize = 64 * 1024 + 256 * 1024 + flood::DEFAULT_LINE_BYTES + 64 * 1024;
+/// What may be in flight beyond the bound: the pipe (ampere grows the CLI's stdout pipe to
+/// `STDOUT_PIPE_SIZE`; 64 KiB where it cannot), one read chunk of the runtime, one line, and
+/// slack for the writer's progress record lagging a line.
+const IN_FLIGHT: usize =
+    ampere_runtime_common::STDOUT_PIPE_SIZE + 256 * 1024 + flood::DEFAULT_LINE_BYTES + 64 * 1024;
 
 fn flood_cfg(s: &Suite) -> AmpCfg {
     AmpCfg {
