@@ -2,27 +2,9 @@
 //! (the `log` crate's records included, as `tracing-subscriber` forwards them), an action
 //! run under each runtime logs neither the token nor the `Authorization` header.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use ampere_tests::capture::Capture;
 use ampere_tests::mock::{ActionScript, ZampMock};
 use serde_json::{json, Value};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn trace_logs_of_every_runtime_hold_no_token() {
@@ -76,8 +58,7 @@ fn trace_logs_of_every_runtime_hold_no_token() {
 
     assert_eq!(mock.requests().len(), 9, "create and two polls each");
     assert!(mock.requests().iter().all(|r| r.authorized));
-    let logs =
-        String::from_utf8_lossy(&capture.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let logs = capture.text();
     assert!(logs.contains("zamp request"), "ampere logged: {logs}");
     // Plain `http://` goes out on ampere's own HTTP/1.1 codec in every runtime (no client
     // library logs it); `https://` goes through ureq / reqwest, whose TRACE records would be

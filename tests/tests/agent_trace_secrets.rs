@@ -2,27 +2,9 @@
 //! an execution under each runtime whose options hold an environment secret, an MCP server
 //! secret and a system prompt (written to the generated settings file) logs none of them.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use ampere_core::mcp::{McpConfig, McpServer};
 use ampere_core::options::AmpOptions;
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use ampere_tests::capture::Capture;
 
 const ENV_SECRET: &str = "env-secret-value-91c2";
 const MCP_SECRET: &str = "mcp-secret-token-5d7e";
@@ -71,8 +53,7 @@ fn trace_logs_of_every_runtime_hold_no_agent_secret() {
         .expect("tokio run");
     assert_eq!(summary.result, "hello");
 
-    let logs =
-        String::from_utf8_lossy(&capture.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let logs = capture.text();
     assert!(
         logs.contains("spawning the Amp CLI"),
         "ampere logged: {logs}"

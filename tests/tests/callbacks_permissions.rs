@@ -11,7 +11,7 @@ use std::time::Duration;
 use ampere_core::callbacks::permission_bridge::{delegate_rules_json, script_name, Decision};
 use ampere_core::permission::PermissionContext;
 use ampere_runtime_common::{PermissionHandler, PermissionHost};
-use ampere_tests::real_cli::{ensure_real_cli, offline_command, private_dir, scratch_home};
+use ampere_tests::real_cli::{offline_command, private_dir, real_cli_or_skip, scratch_home};
 use serde_json::{json, Value};
 
 /// Allows `ls` and `git status`; rejects the rest with a reason; sleeps when asked.
@@ -164,13 +164,10 @@ fn calls_pending_when_the_execution_ends_are_rejected() {
 /// message.
 #[test]
 fn the_real_cli_runs_the_bridge_and_reports_the_handlers_decision() {
-    let bin = match ensure_real_cli() {
-        Ok(bin) => bin,
-        Err(why) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping: the real Amp CLI is not available here ({why})");
-            return;
-        }
-        Err(why) => panic!("CI needs the real Amp CLI: {why}"),
+    let Some(bin) =
+        real_cli_or_skip("the_real_cli_runs_the_bridge_and_reports_the_handlers_decision")
+    else {
+        return;
     };
     let (_root, dir) = private_dir().expect("private dir");
     let host = PermissionHost::start(&dir, Duration::from_secs(20), handler()).expect("host");
@@ -263,13 +260,8 @@ fn generated_settings(
 /// files are gone.
 #[test]
 fn the_real_cli_runs_the_generated_settings() {
-    let bin = match ensure_real_cli() {
-        Ok(bin) => bin,
-        Err(why) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping: the real Amp CLI is not available here ({why})");
-            return;
-        }
-        Err(why) => panic!("CI needs the real Amp CLI: {why}"),
+    let Some(bin) = real_cli_or_skip("the_real_cli_runs_the_generated_settings") else {
+        return;
     };
     let root = tempfile::tempdir().expect("tempdir");
     let user_rule: ampere_core::permission::Permission = serde_json::from_value(

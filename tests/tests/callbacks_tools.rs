@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use ampere_core::callbacks::mcp_server::{ToolResult, ToolSpec};
 use ampere_runtime_common::{relay_server_json, HostedTool, ToolHost};
-use ampere_tests::real_cli::{ensure_real_cli, offline_command, private_dir, scratch_home};
+use ampere_tests::real_cli::{offline_command, private_dir, real_cli_or_skip, scratch_home};
 use serde_json::{json, Value};
 
 fn add_tool() -> HostedTool {
@@ -91,13 +91,8 @@ fn a_client_through_the_relay_lists_and_calls_the_tools() {
 /// a user's own server entry.
 #[test]
 fn the_real_cli_connects_to_the_in_process_server() {
-    let bin = match ensure_real_cli() {
-        Ok(bin) => bin,
-        Err(why) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping: the real Amp CLI is not available here ({why})");
-            return;
-        }
-        Err(why) => panic!("CI needs the real Amp CLI: {why}"),
+    let Some(bin) = real_cli_or_skip("the_real_cli_connects_to_the_in_process_server") else {
+        return;
     };
     let (_root, dir) = private_dir().expect("private dir");
     let mut echo = add_tool();
@@ -132,13 +127,8 @@ struct EchoInput {
 /// connected with exactly the registered tools.
 #[test]
 fn the_real_cli_connects_through_the_generated_config() {
-    let bin = match ensure_real_cli() {
-        Ok(bin) => bin,
-        Err(why) if std::env::var_os("CI").is_none() => {
-            eprintln!("skipping: the real Amp CLI is not available here ({why})");
-            return;
-        }
-        Err(why) => panic!("CI needs the real Amp CLI: {why}"),
+    let Some(bin) = real_cli_or_skip("the_real_cli_connects_through_the_generated_config") else {
+        return;
     };
     let root = tempfile::tempdir().expect("tempdir");
     let mut callbacks = ampere_runtime_common::Callbacks::default();

@@ -4,29 +4,12 @@
 //! line above DEBUG. (One test: it installs the global subscriber, since the hosts log from
 //! their own threads.)
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use ampere_blocking::{Amp, AmpOptions, Decision, Message, PermissionRequest, Tool, ToolResult};
+use ampere_tests::capture::Capture;
 use ampere_tests::stub::scenario::StubScenario;
 use serde_json::{json, Value};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn handler(request: &PermissionRequest) -> Result<Decision, String> {
     match request.input["cmd"].as_str().unwrap_or_default() {
@@ -90,8 +73,7 @@ fn failures_are_warnings_and_answers_stay_out_of_logs_and_argv() {
     assert!(results[1].contains("secret-result-5678"), "{}", results[1]);
     // Let the late handler finish (its answer is ignored) before reading the logs.
     std::thread::sleep(Duration::from_secs(2));
-    let logs =
-        String::from_utf8_lossy(&capture.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let logs = capture.text();
     let warns: Vec<&str> = logs.lines().filter(|l| l.contains(" WARN ")).collect();
     for needle in [
         "the permission handler panicked",

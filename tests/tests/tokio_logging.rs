@@ -1,26 +1,8 @@
 //! What `ampere-tokio` logs: the command line and working folder at debug level, never
 //! environment values, the system prompt, permission rules or MCP secrets.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
+use ampere_tests::capture::Capture;
 use ampere_tokio::{Amp, AmpOptions, McpConfigSource, Message};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[test]
 fn debug_logs_show_the_command_but_no_secrets() {
@@ -56,8 +38,7 @@ fn debug_logs_show_the_command_but_no_secrets() {
         }
         assert!(ok);
     });
-    let logs =
-        String::from_utf8_lossy(&capture.0.lock().unwrap_or_else(|e| e.into_inner())).into_owned();
+    let logs = capture.text();
     assert!(
         logs.contains("--execute"),
         "the command line is logged:\n{logs}"
