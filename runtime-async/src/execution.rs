@@ -197,15 +197,12 @@ impl<R: Runtime> Execution<R> {
         let Some(shared) = &self.shared else {
             return Poll::Ready(());
         };
-        let mut g = lock(shared);
-        // Nobody reads them: keep taking items so that reading never pauses.
-        while g.state.take_item(self.runtime.now()).is_some() {}
-        g.kick_driver();
-        if g.state.is_finished() || g.driver_gone {
-            return Poll::Ready(());
-        }
-        g.park_consumer(cx);
-        Poll::Pending
+        let now = || self.runtime.now();
+        lock(shared).poll_consumer(cx, &now, |g| {
+            // Nobody reads them: keep taking items so that reading never pauses.
+            while g.state.take_item(now()).is_some() {}
+            (g.state.is_finished() || g.driver_gone).then_some(())
+        })
     }
 
     /// The consumer's side of the stream.
@@ -221,20 +218,20 @@ impl<R: Runtime> Execution<R> {
             self.ended = failed.is_none();
             return Poll::Ready(failed.map(Err));
         };
-        let mut g = lock(shared);
-        if let Some(item) = g.state.take_item(self.runtime.now()) {
-            g.kick_driver();
-            return Poll::Ready(Some(item));
-        }
-        if g.state.is_ended() || g.driver_gone {
-            if let Some(error) = g.late_error.take() {
-                return Poll::Ready(Some(Err(error)));
+        let now = || self.runtime.now();
+        let polled = lock(shared).poll_consumer(cx, &now, |g| {
+            if let Some(item) = g.state.take_item(now()) {
+                return Some(Some(item));
             }
+            if g.state.is_ended() || g.driver_gone {
+                return Some(g.late_error.take().map(Err));
+            }
+            None
+        });
+        if let Poll::Ready(None) = polled {
             self.ended = true;
-            return Poll::Ready(None);
         }
-        g.park_consumer(cx);
-        Poll::Pending
+        polled
     }
 
     /// Thread commands: the outcome once the run is over (items, if any, are dropped).
@@ -246,20 +243,20 @@ impl<R: Runtime> Execution<R> {
             let error = self.failed.take().unwrap_or(AgentError::NoResult);
             return Poll::Ready(Err(error));
         };
-        let mut g = lock(shared);
-        while g.state.take_item(self.runtime.now()).is_some() {}
-        g.kick_driver();
-        if g.state.is_finished() || g.driver_gone {
+        let now = || self.runtime.now();
+        lock(shared).poll_consumer(cx, &now, |g| {
+            while g.state.take_item(now()).is_some() {}
+            if !(g.state.is_finished() || g.driver_gone) {
+                return None;
+            }
             let outcome = g.state.run_mut().take_command_stdout();
             let late = g.late_error.take();
-            return Poll::Ready(
+            Some(
                 outcome
                     .or(late.map(Err))
                     .unwrap_or(Err(AgentError::NoResult)),
-            );
-        }
-        g.park_consumer(cx);
-        Poll::Pending
+            )
+        })
     }
 }
 

@@ -17,6 +17,7 @@ mod contract;
 mod driver;
 mod execution;
 pub mod http;
+mod io;
 pub mod runtime;
 mod session;
 
