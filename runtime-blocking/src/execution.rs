@@ -69,8 +69,12 @@ ampere_runtime_common::text_prompt_from!(Prompt);
 /// then `None`. Errors found before anything was spawned (invalid options, CLI not found)
 /// are that final error.
 ///
-/// The run goes on between calls to `next`: a thread reads the CLI's output into ampere-core's
-/// machine and timeouts fire even if `next` is never called. Undelivered output is bounded
+/// The run goes on between calls to `next`: timeouts fire, the CLI's exit is noticed and its
+/// stderr drained even if `next` is never called. `next` reads the CLI's stdout itself while
+/// it waits (each line is read, decoded and yielded on the caller's thread); between calls the
+/// pipe holds what the CLI writes, and the IO thread reads it when it next wakes (always
+/// before a timeout, so a consumer away longer than the idle timeout does not make a busy CLI
+/// look silent). Undelivered output is bounded
 /// ([`AmpBuilder::max_buffered_bytes`](crate::AmpBuilder::max_buffered_bytes)): above the
 /// bound ampere stops reading stdout, so the pipe makes the CLI wait for the consumer. The
 /// idle timeout measures the CLI's silence only while ampere reads, so a slow consumer

@@ -34,6 +34,7 @@ mod http1;
 mod locate;
 mod permission_host;
 mod poll_io;
+mod poll_stdout;
 mod prepare;
 mod private_dir;
 mod process;
@@ -55,7 +56,8 @@ pub use http1::{
 };
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
-pub use poll_io::{use_pidfd, ChildIo, Waker};
+pub use poll_io::{use_pidfd, ChildIo};
+pub use poll_stdout::{StdoutPipe, WakePipe, Waker};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, grow_pipe, is_ignorable_stdin_error, signal_group, STDOUT_PIPE_SIZE};

@@ -13,20 +13,18 @@
 
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, ErrorKind, PipeReader, PipeWriter, Read, Write};
+use std::io::{self, ErrorKind, Write};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ampere_core::run::{ExitInfo, Input, IoFailure};
 
+use crate::poll_stdout::{read, set_nonblocking, Got, StdoutPipe, WakePipe, Waker};
 use crate::process::exit_info;
 use crate::shared::PipeOp;
 
-/// Size of one read from the child's stdout.
-const STDOUT_CHUNK: usize = 64 * 1024;
 /// Size of one read from the child's stderr (only a bounded tail is kept).
 const STDERR_CHUNK: usize = 16 * 1024;
 
@@ -40,46 +38,25 @@ pub fn use_pidfd(on: bool) {
     PIDFD.store(on, Ordering::Relaxed);
 }
 
-/// Wakes the thread blocked in [`ChildIo::poll`] (one byte into the wake pipe). Cheap to
-/// clone; waking a loop that is not polling only makes its next poll return at once.
-#[derive(Debug, Clone)]
-pub struct Waker(Arc<PipeWriter>);
-
-impl Waker {
-    /// Wakes the loop. A full wake pipe already holds a wake: nothing is lost.
-    pub fn wake(&self) {
-        let _ = (&*self.0).write(&[1]);
-    }
-}
-
-/// The result of one read.
-#[derive(Debug)]
-enum Got {
-    Bytes(usize),
-    End(Option<IoFailure>),
-}
-
 /// The child's pipes and exit, and what the last [`poll`](ChildIo::poll) gathered.
 #[derive(Debug)]
 pub struct ChildIo {
-    stdout: Option<File>,
+    /// Stdout while it is here (see [`take_stdout`](Self::take_stdout)).
+    stdout: Option<StdoutPipe>,
     stderr: Option<File>,
     stdin: Option<File>,
     pidfd: Option<OwnedFd>,
     /// The child, once adopted (only with a pidfd).
     child: Option<Child>,
-    wake_rx: PipeReader,
-    waker: Waker,
+    wake: WakePipe,
     /// Stdout is not read (backpressure).
     paused: bool,
     /// Writes and closes of stdin, in order; the front write is in progress.
     stdin_ops: VecDeque<PipeOp>,
     /// How much of the front write is written.
     written: usize,
-    out_buf: Box<[u8]>,
     err_buf: Box<[u8]>,
     // Gathered by `poll`, handed over by `take_inputs`.
-    out: Option<Got>,
     err: Option<Got>,
     write_done: Option<Result<(), IoFailure>>,
     exit: Option<Result<ExitInfo, IoFailure>>,
@@ -90,9 +67,7 @@ impl ChildIo {
     /// is reported as ended), opens the wake pipe and, where the OS has them, a pidfd for
     /// the child's exit. An error (out of file descriptors) leaves the child to the caller.
     pub fn new(child: &mut Child) -> io::Result<ChildIo> {
-        let (wake_rx, wake_tx) = io::pipe()?;
-        set_nonblocking(&wake_rx)?;
-        set_nonblocking(&wake_tx)?;
+        let wake = WakePipe::new()?;
         if let Some(stdout) = &child.stdout {
             crate::grow_pipe(stdout);
         }
@@ -113,9 +88,8 @@ impl ChildIo {
             .transpose()?;
         let ended = |pipe: &Option<File>| pipe.is_none().then_some(Got::End(None));
         Ok(ChildIo {
-            out: ended(&stdout),
             err: ended(&stderr),
-            stdout,
+            stdout: Some(StdoutPipe::new(stdout)),
             stderr,
             stdin,
             pidfd: PIDFD
@@ -123,12 +97,10 @@ impl ChildIo {
                 .then(|| pidfd_open(child.id()))
                 .flatten(),
             child: None,
-            wake_rx,
-            waker: Waker(Arc::new(wake_tx)),
+            wake,
             paused: false,
             stdin_ops: VecDeque::new(),
             written: 0,
-            out_buf: vec![0; STDOUT_CHUNK].into_boxed_slice(),
             err_buf: vec![0; STDERR_CHUNK].into_boxed_slice(),
             write_done: None,
             exit: None,
@@ -137,7 +109,24 @@ impl ChildIo {
 
     /// The handle that wakes [`poll`](Self::poll) from other threads.
     pub fn waker(&self) -> Waker {
-        self.waker.clone()
+        self.wake.waker()
+    }
+
+    /// Lends stdout out (to a consumer that reads it while it waits): until it is put
+    /// back, [`poll`](Self::poll) does not read it.
+    pub fn take_stdout(&mut self) -> Option<StdoutPipe> {
+        self.stdout.take()
+    }
+
+    /// Puts stdout back (what it gathered is handed over by the next
+    /// [`take_inputs`](Self::take_inputs)).
+    pub fn put_stdout(&mut self, stdout: StdoutPipe) {
+        self.stdout = Some(stdout);
+    }
+
+    /// Whether core has paused stdout (backpressure).
+    pub fn is_paused(&self) -> bool {
+        self.paused
     }
 
     /// Hands the child to the loop, which reaps it once its pidfd says it exited. Without a
@@ -176,12 +165,16 @@ impl ChildIo {
 
     /// Whether the last poll gathered anything for [`take_inputs`](Self::take_inputs).
     pub fn has_inputs(&self) -> bool {
-        self.out.is_some() || self.err.is_some() || self.write_done.is_some() || self.exit.is_some()
+        self.stdout.as_ref().is_some_and(StdoutPipe::has_input)
+            || self.err.is_some()
+            || self.write_done.is_some()
+            || self.exit.is_some()
     }
 
     /// Waits until a pipe is ready, the child exited, the [`Waker`] was woken or `deadline`
     /// passed (at once if inputs are waiting), then does the IO that is ready: one read
-    /// from each readable pipe (stdout only when not paused), as much of the pending stdin
+    /// from each readable pipe (stdout only when not paused, and not while it is lent out
+    /// by [`take_stdout`](Self::take_stdout)), as much of the pending stdin
     /// write as the pipe takes, the reap. Call it without the run's lock, then
     /// [`take_inputs`](Self::take_inputs).
     pub fn poll(&mut self, deadline: Option<Instant>) {
@@ -193,10 +186,10 @@ impl ChildIo {
         };
         // Fixed slots: 0 wake, 1 stdout, 2 stderr, 3 stdin, 4 exit; poll(2) skips fd -1.
         let mut fds = [idle(-1); 5];
-        fds[0] = idle(self.wake_rx.as_raw_fd());
+        fds[0] = idle(self.wake.fd());
         let fd = |pipe: &Option<File>, on: bool| pipe.as_ref().filter(|_| on).map(File::as_raw_fd);
-        let out = !self.paused && self.out.is_none();
-        fds[1].fd = fd(&self.stdout, out).unwrap_or(-1);
+        let out = self.stdout.as_ref().filter(|_| !self.paused);
+        fds[1].fd = out.and_then(StdoutPipe::pollable).unwrap_or(-1);
         fds[2].fd = fd(&self.stderr, self.err.is_none()).unwrap_or(-1);
         let writing = self.write_done.is_none() && self.stdin_ops.front().is_some();
         if let Some(stdin) = fd(&self.stdin, writing) {
@@ -225,11 +218,12 @@ impl ChildIo {
         }
         let ready = |slot: usize| fds[slot].revents != 0;
         if ready(0) {
-            let mut sink = [0u8; 64];
-            while matches!((&self.wake_rx).read(&mut sink), Ok(n) if n > 0) {}
+            self.wake.drain();
         }
         if ready(1) {
-            self.out = read(&mut self.stdout, &mut self.out_buf);
+            if let Some(stdout) = self.stdout.as_mut() {
+                stdout.read_ready();
+            }
         }
         if ready(2) {
             self.err = read(&mut self.stderr, &mut self.err_buf);
@@ -245,10 +239,8 @@ impl ChildIo {
     /// Hands each input the last poll gathered to `f`, in order: stdout, stderr, the
     /// result of a stdin write, the exit.
     pub fn take_inputs(&mut self, mut f: impl FnMut(Input<'_>)) {
-        match self.out.take() {
-            Some(Got::Bytes(n)) => f(Input::Stdout(&self.out_buf[..n])),
-            Some(Got::End(failure)) => f(Input::StdoutEnd(failure)),
-            None => {}
+        if let Some(stdout) = self.stdout.as_mut() {
+            stdout.take_input(&mut f);
         }
         match self.err.take() {
             Some(Got::Bytes(n)) => f(Input::Stderr(&self.err_buf[..n])),
@@ -310,23 +302,6 @@ impl ChildIo {
     }
 }
 
-/// One non-blocking read; `None` when nothing is there. An end (or a failure) drops the
-/// pipe.
-fn read(pipe: &mut Option<File>, buf: &mut [u8]) -> Option<Got> {
-    let file = pipe.as_mut()?;
-    let got = loop {
-        match file.read(buf) {
-            Ok(0) => break Got::End(None),
-            Ok(n) => return Some(Got::Bytes(n)),
-            Err(e) if e.kind() == ErrorKind::Interrupted => {}
-            Err(e) if e.kind() == ErrorKind::WouldBlock => return None,
-            Err(e) => break Got::End(Some(IoFailure::from(&e))),
-        }
-    };
-    *pipe = None;
-    Some(got)
-}
-
 /// The poll timeout until `deadline`, rounded up so that the wait never ends before it.
 fn timeout_ms(deadline: Option<Instant>) -> libc::c_int {
     let Some(deadline) = deadline else {
@@ -340,17 +315,6 @@ fn timeout_ms(deadline: Option<Instant>) -> libc::c_int {
 fn nonblocking(fd: OwnedFd) -> io::Result<File> {
     set_nonblocking(&fd)?;
     Ok(File::from(fd))
-}
-
-fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
-    let fd = fd.as_raw_fd();
-    // SAFETY: fcntl(2) on a descriptor the caller owns; no memory is involved.
-    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-    // SAFETY: as above.
-    if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 /// A pidfd for the child `pid` (close-on-exec), or `None` where the OS has none.
