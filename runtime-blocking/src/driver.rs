@@ -58,7 +58,9 @@ pub(crate) struct Inner {
     parked: bool,
     /// Stdout, while neither the consumer nor the IO thread has it out.
     stdout: Option<StdoutPipe>,
-    /// The consumer waits for the IO thread to bring stdout back.
+    /// The consumer waits for the IO thread to bring stdout back; at first, until the
+    /// consumer reads or leaves, it is kept for the consumer (no hand-over on its first
+    /// `next`).
     want_stdout: bool,
     /// The consumer waits on stdout itself (wake it through `consumer_wake`).
     consumer_reading: bool,
@@ -98,6 +100,13 @@ impl Shared {
         }
         if input(&g.rs) != input_before {
             self.input.notify_all();
+        }
+    }
+
+    /// The consumer will not read stdout (any more): the IO thread reads it.
+    fn release_stdout(&self, g: &mut Inner) {
+        if std::mem::take(&mut g.want_stdout) {
+            self.wake_io(g);
         }
     }
 
@@ -161,6 +170,7 @@ impl Shared {
     /// Blocks until the process side is over (reaped, folder removed).
     pub(crate) fn wait_finished(&self) -> MutexGuard<'_, Inner> {
         let mut g = self.lock();
+        self.release_stdout(&mut g);
         while !g.rs.is_finished() {
             g = wait(&self.consumer, g);
         }
@@ -186,7 +196,9 @@ impl Deref for Handle {
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.feed(&mut self.lock(), Input::ConsumerGone);
+        let mut g = self.lock();
+        self.release_stdout(&mut g);
+        self.feed(&mut g, Input::ConsumerGone);
     }
 }
 
@@ -216,7 +228,7 @@ pub(crate) fn start(
             rs,
             parked: false,
             stdout: io.take_stdout(),
-            want_stdout: false,
+            want_stdout: true,
             consumer_reading: false,
         }),
         consumer: Condvar::new(),
@@ -258,8 +270,7 @@ fn drive(s: &Arc<Shared>, mut io: ChildIo, child: Child, pid: u32) {
         if deadline.is_some_and(|d| d <= Instant::now()) {
             // What the CLI wrote while the consumer was away is read first (it was not
             // silent, only not read); then the timeout, which moves the deadline past now.
-            let unread = g.stdout.is_some() && !g.want_stdout;
-            if !unread || std::mem::replace(&mut looked, true) {
+            if g.stdout.is_none() || std::mem::replace(&mut looked, true) {
                 looked = false;
                 s.feed(&mut g, Input::Timeout);
                 continue;
@@ -269,7 +280,7 @@ fn drive(s: &Arc<Shared>, mut io: ChildIo, child: Child, pid: u32) {
             looked = false;
         }
         // Stdout is read here only while the consumer does not wait on it.
-        if !g.want_stdout {
+        if !g.want_stdout || looked {
             if let Some(stdout) = g.stdout.take() {
                 io.put_stdout(stdout);
             }
