@@ -28,7 +28,7 @@ macro_rules! dispatch_tests {
     ($name:ident, $krate:ident, $block_on:expr) => {
         mod $name {
             use super::*;
-            use $krate::{AgentError, Amp, AmpOptions, Message, TimeoutKind};
+            use $krate::{AgentError, Amp, AmpOptions, Execution, Message, TimeoutKind};
 
             fn amp(temp: &tempfile::TempDir, idle: Option<Duration>) -> Amp {
                 let builder = Amp::builder().cli_path(STUB).temp_dir(temp.path());
@@ -39,6 +39,20 @@ macro_rules! dispatch_tests {
                 .build()
             }
 
+            /// Takes the first message (init), parks the consumer and drops its `next()`,
+            /// then blocks this task (nothing polls the execution) until the CLI is gone:
+            /// killed by a timeout, or exited, and reaped.
+            async fn park_then_stop_polling(execution: &mut Execution) {
+                let first = execution.next().await;
+                assert!(matches!(first, Some(Ok(Message::System(_)))), "{first:?}");
+                assert!(futures_util::poll!(std::pin::pin!(execution.next())).is_pending());
+                let pid = execution.pid().expect("spawned");
+                assert!(
+                    eventually(|| !process_exists(pid)),
+                    "the CLI ({pid}) was not reaped while nobody polled"
+                );
+            }
+
             /// The idle timeout fires, and the CLI is killed and reaped, while the consumer
             /// that was parked does not poll.
             #[test]
@@ -47,16 +61,7 @@ macro_rules! dispatch_tests {
                 let amp = amp(&temp, Some(Duration::from_millis(300)));
                 $block_on(async {
                     let mut execution = amp.execute("[[scenario:hang]] x", AmpOptions::default());
-                    let first = execution.next().await;
-                    assert!(matches!(first, Some(Ok(Message::System(_)))), "{first:?}");
-                    // Parks the consumer, then drops its `next()`.
-                    assert!(futures_util::poll!(std::pin::pin!(execution.next())).is_pending());
-                    let pid = execution.pid().expect("spawned");
-                    // Blocks this task: nothing polls the execution now.
-                    assert!(
-                        eventually(|| !process_exists(pid)),
-                        "the CLI ({pid}) was not killed and reaped while nobody polled"
-                    );
+                    park_then_stop_polling(&mut execution).await;
                     let end = execution.next().await;
                     assert!(
                         matches!(
@@ -83,14 +88,7 @@ macro_rules! dispatch_tests {
                         "[[scenario:slow-drip byte_delay_us=20]] hello",
                         AmpOptions::default(),
                     );
-                    let first = execution.next().await;
-                    assert!(matches!(first, Some(Ok(Message::System(_)))), "{first:?}");
-                    assert!(futures_util::poll!(std::pin::pin!(execution.next())).is_pending());
-                    let pid = execution.pid().expect("spawned");
-                    assert!(
-                        eventually(|| !process_exists(pid)),
-                        "the CLI ({pid}) was not reaped while nobody polled"
-                    );
+                    park_then_stop_polling(&mut execution).await;
                     let mut rest = Vec::new();
                     while let Some(item) = execution.next().await {
                         rest.push(item.expect("no error"));
