@@ -1,18 +1,14 @@
 //! Zamp platform actions over blocking HTTP (std sockets for `http://`, [`ureq`] 3 for
 //! `https://`).
 //!
-//! [`ActionExecutor`] drives core's [`ActionCall`] machine: it sends each
+//! [`ActionExecutor`] drives core's [`ActionCall`](ampere_core::action::ActionCall) machine (`UreqAgent::execute`): it sends each
 //! [`HttpRequest`](ampere_core::action::HttpRequest) the machine asks for on one pooled
 //! [`ureq::Agent`] (`ampere_runtime_common::UreqAgent`, the same code as the async-std
 //! runtime), feeds the answer (any status) or the transport failure back, and sleeps the
 //! calling thread for each `WaitUntil`. Every decision (retry, backoff, polling, the HTTP
 //! policy, error texts) is core's.
 
-use std::time::Instant;
-
-use ampere_core::action::{
-    decode_result, ActionCall, ActionCredentials, ActionError, ActionRequest, Output,
-};
+use ampere_core::action::{decode_result, ActionCredentials, ActionError, ActionRequest};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
@@ -90,44 +86,8 @@ impl ActionExecutor {
         &self,
         request: ActionRequest,
     ) -> Result<T, ActionError> {
-        let value = self.execute_raw(request)?;
+        let value = self.agent.execute(&self.credentials, request)?;
         decode_result(value)
-    }
-
-    fn execute_raw(&self, request: ActionRequest) -> Result<Value, ActionError> {
-        let config = self
-            .credentials
-            .resolve(&ampere_runtime_common::env_lookup)?;
-        let action = request.action_name.clone();
-        let mut call = ActionCall::new(request, config, Instant::now())?;
-        loop {
-            match call.poll_output() {
-                Output::Send(req) => {
-                    tracing::debug!(target: "ampere", %action, method = %req.method, url = %req.url, "zamp request");
-                    match self.agent.send(&req) {
-                        Ok(resp) => {
-                            tracing::debug!(target: "ampere", %action, status = resp.status, "zamp response");
-                            call.handle_response(req.id, resp, Instant::now());
-                        }
-                        Err(err) => {
-                            tracing::debug!(target: "ampere", %action, kind = ?err.kind, detail = %err.detail, "zamp request failed");
-                            call.handle_transport_error(req.id, err, Instant::now());
-                        }
-                    }
-                }
-                Output::WaitUntil(deadline) => {
-                    std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
-                    call.handle_timeout(Instant::now());
-                }
-                Output::AwaitResponse(_) => {
-                    unreachable!("every Send is answered before the machine is asked again")
-                }
-                Output::Done(result) => {
-                    tracing::debug!(target: "ampere", %action, ok = result.is_ok(), "zamp action done");
-                    return result;
-                }
-            }
-        }
     }
 }
 

@@ -17,7 +17,11 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use ampere_core::action::{
+    ActionCall, ActionCredentials, ActionError, ActionRequest, HttpRequest, HttpResponse, Output,
+    TransportError, TransportErrorKind,
+};
+use serde_json::Value;
 use ureq::http;
 use ureq::unversioned::resolver::DefaultResolver;
 use ureq::unversioned::transport::{
@@ -57,6 +61,47 @@ impl UreqAgent {
             plain: crate::BlockingHttp1::default(),
             agent: ureq::Agent::with_parts(config, connector, DefaultResolver::default()),
             secrets,
+        }
+    }
+
+    /// Runs one action to its end on this thread: core's create / poll schedule
+    /// ([`ActionCall`]), each request sent with [`send`](Self::send), each wait a sleep.
+    pub fn execute(
+        &self,
+        credentials: &ActionCredentials,
+        request: ActionRequest,
+    ) -> Result<Value, ActionError> {
+        let config = credentials.resolve(&crate::env_lookup)?;
+        let action = request.action_name.clone();
+        let mut call = ActionCall::new(request, config, std::time::Instant::now())?;
+        let now = std::time::Instant::now;
+        loop {
+            match call.poll_output() {
+                Output::Send(req) => {
+                    tracing::debug!(target: "ampere", %action, method = %req.method, url = %req.url, "zamp request");
+                    match self.send(&req) {
+                        Ok(resp) => {
+                            tracing::debug!(target: "ampere", %action, status = resp.status, "zamp response");
+                            call.handle_response(req.id, resp, now());
+                        }
+                        Err(err) => {
+                            tracing::debug!(target: "ampere", %action, kind = ?err.kind, detail = %err.detail, "zamp request failed");
+                            call.handle_transport_error(req.id, err, now());
+                        }
+                    }
+                }
+                Output::WaitUntil(deadline) => {
+                    std::thread::sleep(deadline.saturating_duration_since(now()));
+                    call.handle_timeout(now());
+                }
+                Output::AwaitResponse(_) => {
+                    unreachable!("every Send is answered before the machine is asked again")
+                }
+                Output::Done(result) => {
+                    tracing::debug!(target: "ampere", %action, ok = result.is_ok(), "zamp action done");
+                    return result;
+                }
+            }
         }
     }
 
