@@ -32,7 +32,7 @@ use std::time::Instant;
 use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::run::{AgentError, AgentRun, Input, IoFailure, Signal};
 use ampere_runtime_common::{exit_info, signal_group, ChildIo, PrivateDir, RunState, StderrSink};
-use ampere_runtime_common::{StdoutPipe, WakePipe, Waker};
+use ampere_runtime_common::{StdoutLoan, WakePipe, Waker};
 
 /// The caller's stream of user messages (`Prompt::messages`).
 pub(crate) type Messages = Box<dyn Iterator<Item = UserInputMessage> + Send + 'static>;
@@ -56,14 +56,8 @@ pub(crate) struct Inner {
     pub(crate) rs: RunState,
     /// The IO thread waits in `poll` and has not been woken yet.
     parked: bool,
-    /// Stdout, while neither the consumer nor the IO thread has it out.
-    stdout: Option<StdoutPipe>,
-    /// The consumer waits for the IO thread to bring stdout back; at first, until the
-    /// consumer reads or leaves, it is kept for the consumer (no hand-over on its first
-    /// `next`).
-    want_stdout: bool,
-    /// The consumer waits on stdout itself (wake it through `consumer_wake`).
-    consumer_reading: bool,
+    /// Where stdout is: here, with the consumer or with the IO thread.
+    stdout: StdoutLoan,
 }
 
 impl Shared {
@@ -75,7 +69,7 @@ impl Shared {
     /// Feeds one input stamped now, carries out what follows from it, wakes the consumer.
     pub(crate) fn feed(&self, g: &mut Inner, input: Input<'_>) {
         self.handle(g, |rs| rs.handle(input, Instant::now()));
-        self.wake_consumer(g.consumer_reading);
+        self.wake_consumer(g.stdout.consumer_reading());
     }
 
     /// Wakes the consumer: on its condition variable, or out of its wait on stdout
@@ -105,7 +99,7 @@ impl Shared {
 
     /// The consumer will not read stdout (any more): the IO thread reads it.
     fn release_stdout(&self, g: &mut Inner) {
-        if std::mem::take(&mut g.want_stdout) {
+        if g.stdout.release() {
             self.wake_io(g);
         }
     }
@@ -135,30 +129,20 @@ impl Shared {
             if g.rs.is_ended() {
                 return None;
             }
-            let readable = !g.rs.run().is_paused() && !g.rs.is_finished();
-            let open = g.stdout.as_ref().is_some_and(StdoutPipe::is_open);
-            match g.stdout.take() {
-                Some(mut stdout) if readable && open => {
-                    g.want_stdout = false;
-                    g.consumer_reading = true;
+            let (paused, finished) = (g.rs.run().is_paused(), g.rs.is_finished());
+            match g.stdout.borrow(paused, finished) {
+                Ok(mut stdout) => {
                     drop(g);
                     stdout.wait(&self.consumer_wake);
                     g = self.lock();
-                    g.consumer_reading = false;
-                    if stdout.has_input() {
-                        self.handle(&mut g, |rs| {
-                            stdout.take_input(|input| rs.handle(input, Instant::now()));
-                        });
-                    }
-                    if !g.rs.is_finished() {
-                        g.stdout = Some(stdout);
-                    }
+                    self.handle(&mut g, |rs| {
+                        stdout.take_input(|input| rs.handle(input, Instant::now()));
+                    });
+                    let finished = g.rs.is_finished();
+                    g.stdout.give_back(stdout, finished);
                 }
-                other => {
-                    if other.is_some() {
-                        g.stdout = other;
-                    } else if !g.rs.is_finished() {
-                        g.want_stdout = true;
+                Err(ask) => {
+                    if ask {
                         self.wake_io(&mut g);
                     }
                     g = wait(&self.consumer, g);
@@ -227,9 +211,7 @@ pub(crate) fn start(
         inner: Mutex::new(Inner {
             rs,
             parked: false,
-            stdout: io.take_stdout(),
-            want_stdout: true,
-            consumer_reading: false,
+            stdout: StdoutLoan::new(io.take_stdout()),
         }),
         consumer: Condvar::new(),
         input: Condvar::new(),
@@ -259,8 +241,8 @@ fn drive(s: &Arc<Shared>, mut io: ChildIo, child: Child, pid: u32) {
     loop {
         while let Some(op) = g.rs.take_op() {
             if io.apply(op) {
-                g.stdout = None;
-                let reader = g.consumer_reading;
+                g.stdout.close();
+                let reader = g.stdout.consumer_reading();
                 drop(g);
                 s.wake_consumer(reader);
                 return; // drops every pipe
@@ -270,7 +252,7 @@ fn drive(s: &Arc<Shared>, mut io: ChildIo, child: Child, pid: u32) {
         if deadline.is_some_and(|d| d <= Instant::now()) {
             // What the CLI wrote while the consumer was away is read first (it was not
             // silent, only not read); then the timeout, which moves the deadline past now.
-            if g.stdout.is_none() || std::mem::replace(&mut looked, true) {
+            if !g.stdout.is_home() || std::mem::replace(&mut looked, true) {
                 looked = false;
                 s.feed(&mut g, Input::Timeout);
                 continue;
@@ -280,13 +262,11 @@ fn drive(s: &Arc<Shared>, mut io: ChildIo, child: Child, pid: u32) {
             looked = false;
         }
         // Stdout is read here only while the consumer does not wait on it.
-        if !g.want_stdout || looked {
-            if let Some(stdout) = g.stdout.take() {
-                io.put_stdout(stdout);
-            }
+        if let Some(stdout) = g.stdout.lend(looked) {
+            io.put_stdout(stdout);
         }
         g.parked = true;
-        let reader = g.consumer_reading;
+        let reader = g.stdout.consumer_reading();
         drop(g);
         if std::mem::take(&mut fed) {
             // After the unlock: the consumer gets the lock at once.
@@ -308,9 +288,8 @@ fn drive(s: &Arc<Shared>, mut io: ChildIo, child: Child, pid: u32) {
             fed |= g.rs.is_finished() != finished;
         }
         if let Some(stdout) = io.take_stdout() {
-            g.stdout = Some(stdout);
-            // The consumer asked for it back (it clears `want_stdout` when it takes it).
-            fed |= g.want_stdout;
+            // The consumer may be waiting for it (it was kept for the consumer).
+            fed |= g.stdout.put_back(stdout);
         }
     }
 }

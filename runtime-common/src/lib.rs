@@ -57,7 +57,7 @@ pub use http1::{
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
 pub use poll_io::{use_pidfd, ChildIo};
-pub use poll_stdout::{StdoutPipe, WakePipe, Waker};
+pub use poll_stdout::{StdoutLoan, StdoutPipe, WakePipe, Waker};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;
 pub use process::{exit_info, grow_pipe, is_ignorable_stdin_error, signal_group, STDOUT_PIPE_SIZE};

@@ -184,6 +184,85 @@ impl StdoutPipe {
     }
 }
 
+/// Where a run's stdout is between the consumer and the IO thread: here (`home`), or lent to
+/// one of them. At first it is kept for the consumer (no hand-over on its first wait).
+#[derive(Debug)]
+pub struct StdoutLoan {
+    home: Option<StdoutPipe>,
+    /// The consumer waits for the IO thread to bring stdout back (or has not read yet).
+    want: bool,
+    /// The consumer waits on stdout itself.
+    reading: bool,
+}
+
+impl StdoutLoan {
+    /// `stdout` kept for the consumer.
+    pub fn new(stdout: Option<StdoutPipe>) -> StdoutLoan {
+        StdoutLoan {
+            home: stdout,
+            want: true,
+            reading: false,
+        }
+    }
+
+    /// The consumer's side: stdout to wait on, if it is here, open and not `paused`.
+    /// Otherwise `Err(true)` when the consumer must ask the IO thread for it (wake it).
+    pub fn borrow(&mut self, paused: bool, finished: bool) -> Result<StdoutPipe, bool> {
+        let open = self.home.as_ref().is_some_and(StdoutPipe::is_open);
+        if open && !paused && !finished {
+            self.want = false;
+            self.reading = true;
+            return self.home.take().ok_or(false);
+        }
+        let ask = self.home.is_none() && !finished;
+        self.want |= ask;
+        Err(ask)
+    }
+
+    /// The consumer's side: back after its wait (dropped if the run is `finished`).
+    pub fn give_back(&mut self, stdout: StdoutPipe, finished: bool) {
+        self.reading = false;
+        if !finished {
+            self.home = Some(stdout);
+        }
+    }
+
+    /// Whether the consumer waits on stdout itself (wake it through its wake pipe).
+    pub fn consumer_reading(&self) -> bool {
+        self.reading
+    }
+
+    /// The consumer will not read (any more); true if it had kept or asked for stdout.
+    pub fn release(&mut self) -> bool {
+        std::mem::take(&mut self.want)
+    }
+
+    /// Whether stdout is here (neither side has it out).
+    pub fn is_home(&self) -> bool {
+        self.home.is_some()
+    }
+
+    /// The IO thread's side: stdout for its next poll, unless the consumer wants it
+    /// (`look`: one look before a timeout, whatever the consumer wants).
+    pub fn lend(&mut self, look: bool) -> Option<StdoutPipe> {
+        if self.want && !look {
+            return None;
+        }
+        self.home.take()
+    }
+
+    /// The IO thread's side: back after its poll; true if the consumer waits for it.
+    pub fn put_back(&mut self, stdout: StdoutPipe) -> bool {
+        self.home = Some(stdout);
+        self.want
+    }
+
+    /// The run is over: stdout is closed (if it is here).
+    pub fn close(&mut self) {
+        self.home = None;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
