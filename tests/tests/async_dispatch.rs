@@ -5,24 +5,12 @@
 //! it: timeouts fire, the group is killed and reaped, and nothing it wrote is lost.
 //! The same tests run on both async runtimes.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ampere_tests::suite::process_exists;
+use ampere_tests::suite::{eventually, process_exists};
 
 const STUB: &str = env!("CARGO_BIN_EXE_amp-stub");
 const PATIENCE: Duration = Duration::from_secs(30);
-
-/// Polls `until` (without polling any execution) until it holds or `PATIENCE` passes.
-fn eventually(until: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + PATIENCE;
-    while !until() {
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    true
-}
 
 macro_rules! dispatch_tests {
     ($name:ident, $krate:ident, $block_on:expr) => {
@@ -48,7 +36,7 @@ macro_rules! dispatch_tests {
                 assert!(futures_util::poll!(std::pin::pin!(execution.next())).is_pending());
                 let pid = execution.pid().expect("spawned");
                 assert!(
-                    eventually(|| !process_exists(pid)),
+                    eventually(PATIENCE, || !process_exists(pid)),
                     "the CLI ({pid}) was not reaped while nobody polled"
                 );
             }
