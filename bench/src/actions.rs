@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use ampere_core::action::{POLL_COEFFICIENT, POLL_INITIAL};
 use serde_json::{json, Value};
 
+use crate::actions_floor;
 use crate::mock::{self, Server};
 use crate::stats::{cpu_self, quantile, sorted, spread};
 use crate::{Ctx, Runtime, RUNTIMES};
@@ -55,11 +56,14 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     let rounds = ctx.rounds.clamp(1, 3);
     // The targets' cases, then a control per runtime with small bursts (100 in flight):
     // what the schedule allows when a burst's CPU is negligible.
-    let cases: Vec<(Runtime, usize, usize)> = RUNTIMES
-        .iter()
-        .map(|r| (*r, 2000, 1000))
-        .chain(std::iter::once((Runtime::Tokio, 10_000, 5_000)))
-        .chain(RUNTIMES.iter().map(|r| (*r, 200, 100)))
+    // Each target case follows its floor (`None`: the plain client of `actions_floor`).
+    let sdk = |n, inflight| RUNTIMES.iter().map(move |r| (Some(*r), n, inflight));
+    let cases: Vec<(Option<Runtime>, usize, usize)> = std::iter::once((None, 2000, 1000))
+        .chain(sdk(2000, 1000))
+        .chain([(None, 10_000, 5_000), (Some(Runtime::Tokio), 10_000, 5_000)])
+        .chain(std::iter::once((None, 200, 100)))
+        .chain(sdk(200, 100))
+        .filter(|(rt, _, _)| rt.is_none() || ctx.only.is_none_or(|only| *rt == Some(only)))
         .collect();
     let mut results: Vec<Vec<Run>> = cases.iter().map(|_| Vec::new()).collect();
     for _ in 0..rounds {
@@ -67,16 +71,26 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             results[k].push(one(ctx, &server, *rt, *n, *inflight, ideal_lat)?);
         }
     }
-    println!("| runtime | actions × in flight | % of ideal rate median (min–max) | actions/s (ideal) | requests/action | overhead p50 / p99 ms | client CPU µs/action | mock CPU µs/action | connections opened |");
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("| client | actions × in flight | % of ideal rate median (min–max) | ÷ floor per round | actions/s (ideal) | requests/action | overhead p50 / p99 ms | client CPU µs/action | mock CPU µs/action | connections opened |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+    let mut floor: Option<Vec<f64>> = None;
     for (k, (rt, n, inflight)) in cases.iter().enumerate() {
         let r = &results[k];
         let col = |f: fn(&Run) -> f64| r.iter().map(f).collect::<Vec<_>>();
         let med = |f: fn(&Run) -> f64| crate::stats::median(&col(f));
+        let fractions = col(|x| x.fraction);
+        if rt.is_none() {
+            floor = Some(fractions.clone());
+        }
+        let of_floor: Vec<f64> = match &floor {
+            Some(f) => fractions.iter().zip(f).map(|(a, b)| a / b).collect(),
+            None => Vec::new(),
+        };
         println!(
-            "| {} | {n} × {inflight} | {} | {:.0} ({:.0}) | {:.2} | {:.0} / {:.0} | {:.0} | {:.0} | {:.0} |",
-            rt.name(),
+            "| {} | {n} × {inflight} | {} | {} | {:.0} ({:.0}) | {:.2} | {:.0} / {:.0} | {:.0} | {:.0} | {:.0} |",
+            rt.map_or("floor: plain tokio client", Runtime::name),
             spread(&col(|x| x.fraction * 100.0), 1),
+            if of_floor.is_empty() { "–".into() } else { spread(&of_floor, 3) },
             med(|x| x.rate),
             *inflight as f64 / ideal_lat.as_secs_f64(),
             med(|x| x.requests),
@@ -91,6 +105,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     println!(
         "mock alone: {mock_rate:.0} requests/s; 5,000 in flight at the ideal pace needs {needed:.0} requests/s"
     );
+    println!("÷ floor = the runtime's fraction ÷ the floor client's in the same round (what the machine and the mock allow)");
     println!("target: ≥ 95% at 1,000 in flight (every runtime), ≥ 80% at 5,000 (tokio), {} requests per action", polls + 1);
     Ok(())
 }
@@ -98,7 +113,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
 fn one(
     ctx: &Ctx,
     server: &Server,
-    rt: Runtime,
+    rt: Option<Runtime>,
     n: usize,
     inflight: usize,
     ideal_lat: Duration,
@@ -107,9 +122,10 @@ fn one(
     let cpu0 = cpu_self();
     let t = Instant::now();
     let lat = match rt {
-        Runtime::Tokio => tokio_run(ctx, &server.base_url, n, inflight)?,
-        Runtime::AsyncStd => async_std_run(&server.base_url, n, inflight)?,
-        Runtime::Blocking => blocking_run(&server.base_url, n, inflight)?,
+        None => actions_floor::run(ctx, server.port, n, inflight)?,
+        Some(Runtime::Tokio) => tokio_run(ctx, &server.base_url, n, inflight)?,
+        Some(Runtime::AsyncStd) => async_std_run(&server.base_url, n, inflight)?,
+        Some(Runtime::Blocking) => blocking_run(&server.base_url, n, inflight)?,
     };
     let wall = t.elapsed().as_secs_f64();
     let cpu = (cpu_self() - cpu0).as_secs_f64();

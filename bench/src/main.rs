@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod actions;
+mod actions_floor;
 mod drive;
 mod ingest;
 mod latency;
@@ -55,11 +56,14 @@ pub struct Ctx {
     pub scratch: PathBuf,
     /// Rounds of interleaved A/B runs.
     pub rounds: usize,
+    /// `--only RUNTIME`: the spawn and actions cases run only that runtime beside their
+    /// baselines (for profiling).
+    pub only: Option<Runtime>,
     /// The tokio runtime the tokio cases run on (multi-threaded, one worker per core).
     pub tokio: std::sync::Arc<tokio::runtime::Runtime>,
 }
 
-const USAGE: &str = "usage: ampere-bench <ingest|latency|spawn|actions|mock|all> [--rounds N]";
+const USAGE: &str = "usage: ampere-bench <ingest|latency|spawn|actions|mock|all> [--rounds N] [--only tokio|async-std|blocking]";
 
 fn main() -> ExitCode {
     if let Some(mode) = std::env::var_os(standin::MODE_VAR) {
@@ -81,12 +85,22 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<(), String> {
     let case = args.first().ok_or(USAGE)?.clone();
     let mut rounds = None;
+    let mut only = None;
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--rounds" => {
                 let n = rest.next().ok_or(USAGE)?;
                 rounds = Some(n.parse::<usize>().map_err(|e| format!("--rounds: {e}"))?);
+            }
+            "--only" => {
+                let name = rest.next().ok_or(USAGE)?;
+                only = Some(
+                    RUNTIMES
+                        .into_iter()
+                        .find(|r| r.name() == name)
+                        .ok_or_else(|| format!("--only: unknown runtime {name:?}\n{USAGE}"))?,
+                );
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -103,6 +117,7 @@ fn run(args: &[String]) -> Result<(), String> {
         exe,
         scratch: scratch.clone(),
         rounds: rounds.unwrap_or(5),
+        only,
         tokio: std::sync::Arc::new(tokio),
     };
     println!("# ampere-bench {case} (rounds {})", ctx.rounds);

@@ -187,7 +187,8 @@ pub struct Server {
     child: Child,
     /// Its base URL.
     pub base_url: String,
-    port: u16,
+    /// Its port on 127.0.0.1.
+    pub port: u16,
 }
 
 impl Server {
@@ -324,7 +325,7 @@ async fn load(port: u16, conns: usize, secs: Duration) -> Result<(u64, f64), Str
 }
 
 /// The length of the complete response at the front of `buf`, if there is one.
-fn response_len(buf: &[u8]) -> Option<usize> {
+pub fn response_len(buf: &[u8]) -> Option<usize> {
     let head_end = memchr::memmem::find(buf, b"\r\n\r\n")?;
     let head = &buf[..head_end];
     let mut len = 0;

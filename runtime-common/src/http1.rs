@@ -340,15 +340,38 @@ impl BlockingHttp1 {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let list = idle.get_mut(authority)?;
         while let Some(conn) = list.pop() {
-            // Readable while idle = closed by the peer (or a stray byte): not reusable.
-            let _ = conn.set_nonblocking(true);
-            let alive =
-                matches!(conn.peek(&mut [0]), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-            if alive && conn.set_nonblocking(false).is_ok() {
+            if idle_and_open(&conn) {
                 return Some(conn);
             }
         }
         None
+    }
+}
+
+/// Whether a kept-alive connection can carry a request: nothing to read on it yet.
+/// Readable while idle = closed by the peer (or a stray byte): not reusable. One
+/// `recv(MSG_PEEK | MSG_DONTWAIT)`, so the socket's blocking mode is never toggled.
+fn idle_and_open(conn: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut byte = 0u8;
+    loop {
+        // SAFETY: `byte` is a valid, writable 1-byte buffer for the duration of the call and
+        // the descriptor is owned by `conn`, which outlives it.
+        let rc = unsafe {
+            libc::recv(
+                conn.as_raw_fd(),
+                std::ptr::addr_of_mut!(byte).cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if rc >= 0 {
+            return false;
+        }
+        match io::Error::last_os_error().kind() {
+            io::ErrorKind::Interrupted => continue,
+            kind => return kind == io::ErrorKind::WouldBlock,
+        }
     }
 }
 
@@ -434,6 +457,30 @@ mod tests {
 
     fn frame(bytes: &[u8], limit: u64) -> Result<Framed, TransportError> {
         ResponseReader::new(limit).read(bytes, true)
+    }
+
+    #[test]
+    fn idle_check_peeks_without_changing_the_mode() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (mut server, _) = listener.accept().expect("accept");
+        assert!(idle_and_open(&client), "nothing sent yet: reusable");
+        assert!(idle_and_open(&client), "the check consumes nothing");
+        server.write_all(b"x").expect("write");
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!idle_and_open(&client), "a stray byte: not reusable");
+        let (mut first, mut client) = ([0u8; 1], client);
+        client
+            .read_exact(&mut first)
+            .expect("the peeked byte is still there");
+        assert_eq!(&first, b"x");
+        drop(server);
+        std::thread::sleep(Duration::from_millis(50));
+        assert!(!idle_and_open(&client), "closed by the peer: not reusable");
+        use std::os::fd::AsRawFd;
+        // SAFETY: F_GETFL on a descriptor `client` owns.
+        let flags = unsafe { libc::fcntl(client.as_raw_fd(), libc::F_GETFL) };
+        assert_eq!(flags & libc::O_NONBLOCK, 0, "the socket stays blocking");
     }
 
     #[test]
