@@ -17,7 +17,7 @@ use ampere_core::action::{POLL_COEFFICIENT, POLL_INITIAL};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::mock::response_len;
+use crate::mock::response_bounds;
 use crate::Ctx;
 
 /// Runs `n` actions with `inflight` at once: each action's latency, seconds.
@@ -92,9 +92,8 @@ impl Conn {
         stream.write_all(req).await?;
         let (mut buf, mut chunk) = (Vec::with_capacity(512), [0u8; 4096]);
         loop {
-            if let Some(total) = response_len(&buf) {
-                let head = memchr::memmem::find(&buf, b"\r\n\r\n").unwrap_or(0) + 4;
-                return Ok(buf[head.min(total)..total].to_vec());
+            if let Some((body, end)) = response_bounds(&buf) {
+                return Ok(buf[body..end].to_vec());
             }
             let got = stream.read(&mut chunk).await?;
             if got == 0 {

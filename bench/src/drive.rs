@@ -135,18 +135,48 @@ pub fn plain(
     ctx: &Ctx,
     mode: &str,
     prompt: Option<&[u8]>,
+    each: impl FnMut(&serde_json::Value),
+) -> Result<u64, String> {
+    plain_as(ctx, PlainStdio::Minimal, mode, prompt, each)
+}
+
+/// How much of ampere's process set-up the plain loop copies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainStdio {
+    /// stdin (when there is a prompt) and stdout only.
+    Minimal,
+    /// Also what ampere needs on every execution (and a plain program could skip): the
+    /// CLI's two arguments, stderr piped and read to its end (the error taxonomy quotes it),
+    /// and the child in its own process group (a timeout kills its whole tree).
+    LikeAmpere,
+}
+
+/// [`plain`] with the process set-up of `stdio`. With [`PlainStdio::LikeAmpere`], stderr
+/// is read after stdout's end: the stand-in writes nothing there, so that cannot block.
+pub fn plain_as(
+    ctx: &Ctx,
+    stdio: PlainStdio,
+    mode: &str,
+    prompt: Option<&[u8]>,
     mut each: impl FnMut(&serde_json::Value),
 ) -> Result<u64, String> {
-    let mut child = Command::new(&ctx.exe)
+    let mut command = Command::new(&ctx.exe);
+    command
         .env(MODE_VAR, mode)
         .stdin(if prompt.is_some() {
             Stdio::piped()
         } else {
             Stdio::null()
         })
-        .stdout(Stdio::piped())
-        .spawn()
-        .map_err(|e| format!("spawn: {e}"))?;
+        .stdout(Stdio::piped());
+    if stdio == PlainStdio::LikeAmpere {
+        use std::os::unix::process::CommandExt;
+        command
+            .args(["--execute", "--stream-json"])
+            .stderr(Stdio::piped())
+            .process_group(0);
+    }
+    let mut child = command.spawn().map_err(|e| format!("spawn: {e}"))?;
     if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), prompt) {
         use std::io::Write;
         stdin.write_all(prompt).map_err(|e| format!("stdin: {e}"))?;
@@ -170,6 +200,9 @@ pub fn plain(
             pos += i + 1;
         }
         pending.drain(..pos);
+    }
+    if let Some(mut stderr) = child.stderr.take() {
+        std::io::copy(&mut stderr, &mut std::io::sink()).map_err(|e| format!("stderr: {e}"))?;
     }
     let status = child.wait().map_err(|e| format!("wait: {e}"))?;
     if !status.success() {

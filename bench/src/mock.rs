@@ -297,7 +297,7 @@ async fn load(port: u16, conns: usize, secs: Duration) -> Result<(u64, f64), Str
             while Instant::now() < deadline {
                 s.write_all(req).await?;
                 loop {
-                    if let Some(total) = response_len(&buf) {
+                    if let Some((_, total)) = response_bounds(&buf) {
                         buf.drain(..total);
                         break;
                     }
@@ -324,8 +324,9 @@ async fn load(port: u16, conns: usize, secs: Duration) -> Result<(u64, f64), Str
     Ok((total, start.elapsed().as_secs_f64()))
 }
 
-/// The length of the complete response at the front of `buf`, if there is one.
-pub fn response_len(buf: &[u8]) -> Option<usize> {
+/// Where the body of the complete response at the front of `buf` starts and the response
+/// ends, if there is one.
+pub fn response_bounds(buf: &[u8]) -> Option<(usize, usize)> {
     let head_end = memchr::memmem::find(buf, b"\r\n\r\n")?;
     let head = &buf[..head_end];
     let mut len = 0;
@@ -334,5 +335,6 @@ pub fn response_len(buf: &[u8]) -> Option<usize> {
             len = std::str::from_utf8(&line[15..]).ok()?.trim().parse().ok()?;
         }
     }
-    (buf.len() >= head_end + 4 + len).then_some(head_end + 4 + len)
+    let body = head_end + 4;
+    (buf.len() >= body + len).then_some((body, body + len))
 }

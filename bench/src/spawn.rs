@@ -3,8 +3,9 @@
 
 use std::time::{Duration, Instant};
 
+use crate::drive::{self, PlainStdio};
 use crate::stats::spread;
-use crate::{drive, Ctx, RUNTIMES};
+use crate::{Ctx, RUNTIMES};
 
 const SEQUENTIAL: usize = 200;
 const CONCURRENT: usize = 100;
@@ -28,11 +29,9 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     one_plain(ctx)?; // warm up
     for round in 0..ctx.rounds {
         // Rotate the order each round, so that no variant always runs first.
+        // `--only RUNTIME` skips the other runtimes (the baselines always run).
         let order: Vec<usize> = (0..names.len())
             .map(|j| (j + round) % names.len())
-            .collect();
-        // `--only RUNTIME` skips the other runtimes (the baselines always run).
-        let order: Vec<usize> = (order.into_iter())
             .filter(|&k| k < 2 || ctx.only.is_none_or(|only| RUNTIMES[k - 2] == only))
             .collect();
         for &k in &order {
@@ -95,39 +94,15 @@ fn expect3(n: u64) -> Result<(), String> {
 /// The second baseline's label.
 const PLAIN_LIKE_AMPERE: &str = "plain, ampere's stdio";
 
-/// The plain loop with what ampere needs on every execution (and a plain program could
-/// skip): the CLI's two arguments, stderr piped and read to its end (the error taxonomy
-/// quotes it), and the child in its own process group (a timeout kills its whole tree).
-/// The stand-in writes nothing to stderr, so reading it after stdout cannot block.
+/// The second baseline: the plain loop with ampere's stdio ([`PlainStdio::LikeAmpere`]).
 fn one_plain_like_ampere(ctx: &Ctx) -> Result<(), String> {
-    use std::io::{Read, Write};
-    use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(&ctx.exe)
-        .args(["--execute", "--stream-json"])
-        .env(crate::standin::MODE_VAR, MODE)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .spawn()
-        .map_err(|e| format!("spawn: {e}"))?;
-    let mut stdin = child.stdin.take().ok_or("no stdin")?;
-    stdin.write_all(PROMPT).map_err(|e| format!("stdin: {e}"))?;
-    drop(stdin);
-    let mut out = Vec::new();
-    let stdout = child.stdout.take().ok_or("no stdout")?;
-    let stderr = child.stderr.take().ok_or("no stderr")?;
-    for mut pipe in [Box::new(stdout) as Box<dyn Read>, Box::new(stderr)] {
-        pipe.read_to_end(&mut out)
-            .map_err(|e| format!("read: {e}"))?;
-    }
-    let status = child.wait().map_err(|e| format!("wait: {e}"))?;
-    if !status.success() {
-        return Err(format!("stand-in exited with {status}"));
-    }
-    let lines = memchr::memchr_iter(b'\n', &out).count() as u64;
-    expect3(lines)
+    expect3(drive::plain_as(
+        ctx,
+        PlainStdio::LikeAmpere,
+        MODE,
+        Some(PROMPT),
+        |_| {},
+    )?)
 }
 
 fn one(ctx: &Ctx, k: usize) -> Result<(), String> {
