@@ -409,7 +409,10 @@ proptest! {
             Ok(config) => {
                 let lower = url.to_ascii_lowercase();
                 prop_assert!(lower.starts_with("http://") || lower.starts_with("https://"));
-                prop_assert!(!url.contains(' ') && !url.contains('@') && !url.contains('?'));
+                prop_assert!(!url.contains(' ') && !url.contains('?') && !url.contains('#'));
+                // Credentials live in the authority; an `@` in the path (`/@scope`) is legal.
+                let authority = url.split_once("://").map_or("", |(_, rest)| rest.split('/').next().unwrap_or(""));
+                prop_assert!(!authority.contains('@'), "{:?} accepted with credentials", url);
                 let joined = config.url("/actions");
                 prop_assert!(joined.starts_with(url.trim_end_matches('/')));
                 prop_assert!(joined.ends_with("/actions"));

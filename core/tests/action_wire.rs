@@ -354,9 +354,18 @@ fn an_unusable_base_url_is_a_config_error_naming_it() {
         "http://127.0.0.1:8080",
         "https://api.zamp.ai/api/v1/",
         "http://[::1]:9",
+        // `@` after the host is part of the path, not credentials.
+        "http://a/@",
+        "https://registry.test/@scope/api",
     ] {
         assert!(ActionConfig::new(ok, "t").is_ok(), "{ok}");
     }
+    assert_eq!(
+        ActionConfig::new("https://registry.test/@scope/", "t")
+            .unwrap()
+            .url("/actions"),
+        "https://registry.test/@scope/actions"
+    );
 }
 
 #[test]
