@@ -570,34 +570,3 @@ fn a_guard_ends_the_run_after_delivering_what_came_and_names_itself() {
         "the max_turns guard stopped the run: 3 turns observed, limit 2"
     );
 }
-
-#[test]
-fn live_stderr_comes_line_by_line_and_bounded() {
-    let t0 = Instant::now();
-    let cfg = RunConfig {
-        stderr_lines: Some(8),
-        ..RunConfig::default()
-    };
-    let mut run = AgentRun::new(cfg, RunMode::Stream, StdinSetup::Closed, t0);
-    run.handle_input(Input::Stderr(b"one\r\ntw"), t0);
-    assert_eq!(run.poll_stderr_line().as_deref(), Some("one"));
-    assert_eq!(run.poll_stderr_line(), None, "a partial line waits");
-    run.handle_input(Input::Stderr(b"o\nthis line is too long\nlast"), t0);
-    assert_eq!(run.poll_stderr_line().as_deref(), Some("two"));
-    assert_eq!(run.poll_stderr_line().as_deref(), Some("this lin…"));
-    run.handle_input(Input::StderrEnd(None), t0);
-    assert_eq!(run.poll_stderr_line().as_deref(), Some("last"));
-    assert_eq!(run.poll_stderr_line(), None);
-    assert!(
-        run.stderr_tail().contains("too long"),
-        "the tail is kept as well"
-    );
-    let mut off = AgentRun::new(
-        RunConfig::default(),
-        RunMode::Stream,
-        StdinSetup::Closed,
-        t0,
-    );
-    off.handle_input(Input::Stderr(b"x\n"), t0);
-    assert_eq!(off.poll_stderr_line(), None, "off by default");
-}

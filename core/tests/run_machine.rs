@@ -7,129 +7,10 @@ use ampere_core::message::Message;
 use ampere_core::run::{
     signal_name, AgentError, ExitInfo, RunConfig, Signal, TailBuffer, TimeoutKind,
 };
-use shim::{AgentRun, RunOutput};
+use run_shim::{AgentRun, RunOutput};
 
-/// The machine seen as one sequence of outputs (signals, then items, then how it finished),
-/// so each test reads as the timeline it checks. Every call goes through the real
-/// `Input`/`Output`/`poll_item` API.
-mod shim {
-    use std::collections::VecDeque;
-    use std::time::Instant;
+mod run_shim;
 
-    use ampere_core::message::Message;
-    use ampere_core::run::{
-        AgentError, ExitInfo, Input, IoFailure, Output, RunConfig, RunMode, Signal, StdinSetup,
-    };
-
-    #[derive(Debug)]
-    pub enum RunOutput {
-        Item(Result<Message, AgentError>),
-        Signal(Signal),
-        Finished(Result<(), AgentError>),
-    }
-
-    pub struct AgentRun {
-        run: ampere_core::run::AgentRun,
-        outputs: VecDeque<Output>,
-        deadline: Option<Instant>,
-        now: Instant,
-        reported: bool,
-    }
-
-    impl AgentRun {
-        pub fn new(config: RunConfig, now: Instant) -> Self {
-            let run =
-                ampere_core::run::AgentRun::new(config, RunMode::Stream, StdinSetup::Closed, now);
-            let mut shim = AgentRun {
-                run,
-                outputs: VecDeque::new(),
-                deadline: None,
-                now,
-                reported: false,
-            };
-            shim.pump();
-            shim
-        }
-        fn input(&mut self, input: Input<'_>, now: Instant) {
-            self.now = now;
-            self.run.handle_input(input, now);
-            self.pump();
-        }
-        fn pump(&mut self) {
-            loop {
-                match self.run.poll_output() {
-                    Output::Wait(deadline) => {
-                        self.deadline = deadline;
-                        return;
-                    }
-                    other => self.outputs.push_back(other),
-                }
-            }
-        }
-        pub fn handle_stdout(&mut self, bytes: &[u8], now: Instant) {
-            self.input(Input::Stdout(bytes), now)
-        }
-        pub fn handle_stdout_eof(&mut self, now: Instant) {
-            self.input(Input::StdoutEnd(None), now)
-        }
-        pub fn handle_stderr(&mut self, bytes: &[u8]) {
-            let now = self.now;
-            self.input(Input::Stderr(bytes), now)
-        }
-        pub fn handle_stderr_eof(&mut self, now: Instant) {
-            self.input(Input::StderrEnd(None), now)
-        }
-        pub fn handle_exit(&mut self, exit: ExitInfo, now: Instant) {
-            self.input(Input::Exited(exit), now)
-        }
-        pub fn handle_timeout(&mut self, now: Instant) {
-            self.input(Input::Timeout, now);
-            if let Some(d) = self.deadline {
-                assert!(
-                    d > now,
-                    "after Timeout at {now:?} the deadline {d:?} must be later"
-                );
-            }
-        }
-        pub fn cancel(&mut self, now: Instant) {
-            self.input(Input::Cancel, now)
-        }
-        pub fn fail_stdin(&mut self, failure: IoFailure, now: Instant) {
-            self.input(Input::StdinWritten(Err(failure)), now)
-        }
-        pub fn poll_timeout(&self) -> Option<Instant> {
-            self.deadline
-        }
-        pub fn got_success_result(&self) -> bool {
-            self.run.got_success_result()
-        }
-        pub fn poll_output(&mut self) -> Option<RunOutput> {
-            self.pump();
-            while let Some(output) = self.outputs.pop_front() {
-                if let Output::Signal(signal) = output {
-                    return Some(RunOutput::Signal(signal));
-                }
-            }
-            if self.reported {
-                return None;
-            }
-            if let Some(item) = self.run.poll_item(self.now) {
-                return Some(match item {
-                    Err(error) if !matches!(error, AgentError::Decode(_)) => {
-                        self.reported = true;
-                        RunOutput::Finished(Err(error))
-                    }
-                    other => RunOutput::Item(other),
-                });
-            }
-            if self.run.is_finished() {
-                self.reported = true;
-                return Some(RunOutput::Finished(Ok(())));
-            }
-            None
-        }
-    }
-}
 use proptest::prelude::*;
 
 const INIT: &str = r#"{"type":"system","subtype":"init","cwd":"/w","session_id":"T-1","tools":["Bash"],"mcp_servers":[]}"#;
@@ -611,4 +492,37 @@ fn command_outcome_trims_stdout_or_reports_the_failure() {
     );
     let err = command_outcome(&md, ExitInfo::signal(9), b"partial", b"", 100).expect_err("killed");
     assert!(matches!(err, AgentError::Process { signal: Some(ref s), .. } if s == "SIGKILL (9)"));
+}
+
+#[test]
+fn live_stderr_comes_line_by_line_and_bounded() {
+    // The machine itself (not the shim): stderr lines are polled, not outputs.
+    use ampere_core::run::{Input, RunMode, StdinSetup};
+    let t0 = Instant::now();
+    let cfg = RunConfig {
+        stderr_lines: Some(8),
+        ..RunConfig::default()
+    };
+    let mut run = ampere_core::run::AgentRun::new(cfg, RunMode::Stream, StdinSetup::Closed, t0);
+    run.handle_input(Input::Stderr(b"one\r\ntw"), t0);
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("one"));
+    assert_eq!(run.poll_stderr_line(), None, "a partial line waits");
+    run.handle_input(Input::Stderr(b"o\nthis line is too long\nlast"), t0);
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("two"));
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("this lin…"));
+    run.handle_input(Input::StderrEnd(None), t0);
+    assert_eq!(run.poll_stderr_line().as_deref(), Some("last"));
+    assert_eq!(run.poll_stderr_line(), None);
+    assert!(
+        run.stderr_tail().contains("too long"),
+        "the tail is kept as well"
+    );
+    let mut off = ampere_core::run::AgentRun::new(
+        RunConfig::default(),
+        RunMode::Stream,
+        StdinSetup::Closed,
+        t0,
+    );
+    off.handle_input(Input::Stderr(b"x\n"), t0);
+    assert_eq!(off.poll_stderr_line(), None, "off by default");
 }
