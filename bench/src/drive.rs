@@ -151,19 +151,13 @@ pub enum PlainStdio {
     LikeAmpere,
 }
 
-/// [`plain`] with the process set-up of `stdio`. With [`PlainStdio::LikeAmpere`], stderr
-/// is read after stdout's end: the stand-in writes nothing there, so that cannot block.
-pub fn plain_as(
-    ctx: &Ctx,
-    stdio: PlainStdio,
-    mode: &str,
-    prompt: Option<&[u8]>,
-    mut each: impl FnMut(&serde_json::Value),
-) -> Result<u64, String> {
+/// The plain loops' command: the stand-in in `mode`, stdin piped when there is a prompt
+/// (else `/dev/null`), stdout piped, and what `stdio` adds.
+pub fn plain_command(ctx: &Ctx, stdio: PlainStdio, mode: &str, prompt: bool) -> Command {
     let mut command = Command::new(&ctx.exe);
     command
         .env(MODE_VAR, mode)
-        .stdin(if prompt.is_some() {
+        .stdin(if prompt {
             Stdio::piped()
         } else {
             Stdio::null()
@@ -176,37 +170,85 @@ pub fn plain_as(
             .stderr(Stdio::piped())
             .process_group(0);
     }
-    let mut child = command.spawn().map_err(|e| format!("spawn: {e}"))?;
+    command
+}
+
+/// The plain loops' decoding: memchr split + `serde_json::from_slice::<Value>` per line,
+/// over the chunks as they are read.
+#[derive(Debug)]
+pub struct Lines {
+    pending: Vec<u8>,
+    /// Lines parsed so far.
+    pub count: u64,
+}
+
+impl Lines {
+    /// No lines yet (room for 1 MiB of a partial line).
+    pub fn new() -> Self {
+        Lines {
+            pending: Vec::with_capacity(1 << 20),
+            count: 0,
+        }
+    }
+
+    /// Splits and parses what `chunk` completes, calling `each` per line.
+    pub fn feed(
+        &mut self,
+        chunk: &[u8],
+        each: &mut impl FnMut(&serde_json::Value),
+    ) -> Result<(), String> {
+        self.pending.extend_from_slice(chunk);
+        let mut pos = 0;
+        while let Some(i) = memchr::memchr(b'\n', &self.pending[pos..]) {
+            let v: serde_json::Value = serde_json::from_slice(&self.pending[pos..pos + i])
+                .map_err(|e| format!("baseline parse: {e}"))?;
+            each(&v);
+            self.count += 1;
+            pos += i + 1;
+        }
+        self.pending.drain(..pos);
+        Ok(())
+    }
+}
+
+/// [`plain`] with the process set-up of `stdio`. With [`PlainStdio::LikeAmpere`], stderr
+/// is read after stdout's end: the stand-in writes nothing there, so that cannot block.
+pub fn plain_as(
+    ctx: &Ctx,
+    stdio: PlainStdio,
+    mode: &str,
+    prompt: Option<&[u8]>,
+    mut each: impl FnMut(&serde_json::Value),
+) -> Result<u64, String> {
+    let mut child = plain_command(ctx, stdio, mode, prompt.is_some())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
     if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), prompt) {
         use std::io::Write;
         stdin.write_all(prompt).map_err(|e| format!("stdin: {e}"))?;
     }
     let mut out = child.stdout.take().ok_or("no stdout")?;
-    let mut pending: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut lines = Lines::new();
     let mut chunk = vec![0u8; 1 << 16];
-    let mut lines = 0u64;
     loop {
         let got = out.read(&mut chunk).map_err(|e| format!("read: {e}"))?;
         if got == 0 {
             break;
         }
-        pending.extend_from_slice(&chunk[..got]);
-        let mut pos = 0;
-        while let Some(i) = memchr::memchr(b'\n', &pending[pos..]) {
-            let v: serde_json::Value = serde_json::from_slice(&pending[pos..pos + i])
-                .map_err(|e| format!("baseline parse: {e}"))?;
-            each(&v);
-            lines += 1;
-            pos += i + 1;
-        }
-        pending.drain(..pos);
+        lines.feed(&chunk[..got], &mut each)?;
     }
     if let Some(mut stderr) = child.stderr.take() {
         std::io::copy(&mut stderr, &mut std::io::sink()).map_err(|e| format!("stderr: {e}"))?;
     }
-    let status = child.wait().map_err(|e| format!("wait: {e}"))?;
-    if !status.success() {
-        return Err(format!("stand-in exited with {status}"));
+    exited_well(child.wait())?;
+    Ok(lines.count)
+}
+
+/// The plain loops' judgement of the stand-in's exit: waited for, and successful.
+pub fn exited_well(status: std::io::Result<std::process::ExitStatus>) -> Result<(), String> {
+    match status {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(format!("stand-in exited with {status}")),
+        Err(e) => Err(format!("wait: {e}")),
     }
-    Ok(lines)
 }

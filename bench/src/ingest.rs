@@ -46,6 +46,9 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 })?);
             } else {
                 let rt = RUNTIMES[k - 1];
+                if ctx.only.is_some_and(|only| only != rt) {
+                    continue;
+                }
                 per[k - 1].push(measure(bytes, || {
                     let n = drive::execution(ctx, rt, &mode, |_| {})?;
                     check(n, lines, rt.name())
@@ -58,7 +61,9 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     println!("|---|---|---|---|---|");
     row("split + Value baseline", &base, &base_mb);
     for (k, rt) in RUNTIMES.iter().enumerate() {
-        row(rt.name(), &per[k], &base_mb);
+        if !per[k].is_empty() {
+            row(rt.name(), &per[k], &base_mb);
+        }
     }
     println!("target: every runtime ≥ 1.5× the baseline");
     Ok(())

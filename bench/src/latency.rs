@@ -1,6 +1,7 @@
 //! Item 3: line-to-yield latency per runtime, one execution and 50 at once, a line every
 //! 5 ms, beside the floor (a plain std thread reading the same stand-in's pipe, splitting
-//! lines and parsing them).
+//! lines and parsing them) and the runtime floors (the same plain loop on `tokio::process`
+//! and on `async-process`, as tasks).
 //!
 //! The stand-in stamps each line with the wall clock (`SystemTime`, shared by both
 //! processes; `Instant` is per process); the consumer computes now − stamp when the
@@ -10,8 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use ampere_core::message::Message;
 
+use crate::drive::{self, PlainStdio};
 use crate::stats::{quantile, sorted, spread};
-use crate::{drive, standin, Ctx, RUNTIMES};
+use crate::{plain_async, standin, Ctx, Runtime, RUNTIMES};
 
 /// Lines per execution.
 const LINES: u64 = 200;
@@ -46,10 +48,17 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             INTERVAL_US / 1000,
             ctx.rounds
         );
-        // Columns: floor, then each runtime; per round: one sample vector each.
-        let names: Vec<&str> = std::iter::once("plain thread (floor)")
-            .chain(RUNTIMES.iter().map(|r| r.name()))
-            .collect();
+        // Columns: the plain loop on std threads (the floor), on tokio and on async-std (the
+        // runtime floors), then each runtime; per round: one sample vector each.
+        let plains = [Runtime::Blocking, Runtime::Tokio, Runtime::AsyncStd];
+        let names: Vec<&str> = [
+            "plain thread (floor)",
+            "tokio::process, plain",
+            "async-process, plain",
+        ]
+        .into_iter()
+        .chain(RUNTIMES.iter().map(|r| r.name()))
+        .collect();
         let mut all: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut p99s: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         for round in 0..ctx.rounds {
@@ -61,13 +70,13 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 let mode = format!("tick:{LINES}:{INTERVAL_US}:{start}");
                 let mode = mode.as_str();
                 let samples: Samples = Arc::new(Mutex::new(Vec::new()));
-                if k == 0 {
-                    floor(ctx, mode, n, &samples)?;
+                let s = samples.clone();
+                if let Some(&rt) = plains.get(k) {
+                    let each = move |v: &serde_json::Value| from_value(&s, v);
+                    plain_async::concurrent(ctx, rt, PlainStdio::Minimal, mode, None, n, each)?;
                 } else {
-                    let s = samples.clone();
-                    drive::concurrent(ctx, RUNTIMES[k - 1], mode, n, move |_, m| {
-                        from_message(&s, m)
-                    })?;
+                    let rt = RUNTIMES[k - plains.len()];
+                    drive::concurrent(ctx, rt, mode, n, move |_, m| from_message(&s, m))?;
                 }
                 let got = samples.lock().map_err(|_| "poisoned")?.clone();
                 if got.len() as u64 != LINES * n as u64 {
@@ -83,19 +92,26 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 all[k].extend(s);
             }
         }
-        println!("| | p50 µs | p99 µs (all rounds) | max µs | per-round p99 µs: median (min–max) | p99 ÷ floor p99 |");
-        println!("|---|---|---|---|---|---|");
-        let floor_p99 = quantile(&sorted(all[0].clone()), 0.99);
+        println!("| | p50 µs | p99 µs (all rounds) | max µs | per-round p99 µs: median (min–max) | p99 ÷ floor p99 | p99 ÷ its runtime's plain p99 |");
+        println!("|---|---|---|---|---|---|---|");
+        let p99: Vec<f64> = all
+            .iter()
+            .map(|a| quantile(&sorted(a.clone()), 0.99))
+            .collect();
         for (k, name) in names.iter().enumerate() {
             let s = sorted(all[k].clone());
-            let p99 = quantile(&s, 0.99);
+            // ampere's rows beside the plain loop on the same runtime.
+            let own = (k >= plains.len())
+                .then(|| plains.iter().position(|&p| p == RUNTIMES[k - plains.len()]))
+                .flatten()
+                .map_or("".to_string(), |p| format!("{:.2}", p99[k] / p99[p]));
             println!(
-                "| {name} | {:.0} | {:.0} | {:.0} | {} | {:.2} |",
+                "| {name} | {:.0} | {:.0} | {:.0} | {} | {:.2} | {own} |",
                 quantile(&s, 0.5),
-                p99,
+                p99[k],
                 s.last().copied().unwrap_or(0.0),
                 spread(&p99s[k], 0),
-                p99 / floor_p99
+                p99[k] / p99[0]
             );
         }
         if n == 1 {
@@ -103,19 +119,6 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         } else {
             println!("target: p99 ≤ 1 ms");
         }
-    }
-    Ok(())
-}
-
-fn floor(ctx: &Ctx, mode: &str, n: usize, samples: &Samples) -> Result<(), String> {
-    let handles: Vec<_> = (0..n)
-        .map(|_| {
-            let (ctx, mode, s) = (ctx.clone(), mode.to_string(), samples.clone());
-            std::thread::spawn(move || drive::plain(&ctx, &mode, None, |v| from_value(&s, v)))
-        })
-        .collect();
-    for h in handles {
-        h.join().map_err(|_| "floor thread panicked")??;
     }
     Ok(())
 }

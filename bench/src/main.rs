@@ -15,6 +15,7 @@ mod drive;
 mod ingest;
 mod latency;
 mod mock;
+mod plain_async;
 mod spawn;
 mod standin;
 mod stats;
@@ -56,7 +57,7 @@ pub struct Ctx {
     pub scratch: PathBuf,
     /// Rounds of interleaved A/B runs.
     pub rounds: usize,
-    /// `--only RUNTIME`: the spawn and actions cases run only that runtime beside their
+    /// `--only RUNTIME`: the ingest, spawn and actions cases run only that runtime beside their
     /// baselines (for profiling).
     pub only: Option<Runtime>,
     /// The tokio runtime the tokio cases run on (multi-threaded, one worker per core).

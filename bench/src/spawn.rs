@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use crate::drive::{self, PlainStdio};
 use crate::stats::spread;
-use crate::{Ctx, RUNTIMES};
+use crate::{plain_async, Ctx, Runtime, RUNTIMES};
 
 const SEQUENTIAL: usize = 200;
 const CONCURRENT: usize = 100;
@@ -19,20 +19,26 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         "\n## 4. spawns: {SEQUENTIAL} sequential and {CONCURRENT} concurrent executions (spawn, write the prompt, read to the end); interleaved, {} rounds",
         ctx.rounds
     );
-    let names: Vec<&str> = ["plain std::process", PLAIN_LIKE_AMPERE]
-        .into_iter()
-        .chain(RUNTIMES.iter().map(|r| r.name()))
-        .collect();
+    let names: Vec<&str> = [
+        "plain std::process",
+        PLAIN_LIKE_AMPERE,
+        "tokio::process, ampere's stdio",
+        "async-process, ampere's stdio",
+    ]
+    .into_iter()
+    .chain(RUNTIMES.iter().map(|r| r.name()))
+    .collect();
     // [variant][round] wall time, for sequential and concurrent.
     let mut seq: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut conc: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     one_plain(ctx)?; // warm up
     for round in 0..ctx.rounds {
         // Rotate the order each round, so that no variant always runs first.
-        // `--only RUNTIME` skips the other runtimes (the baselines always run).
+        // `--only RUNTIME` skips the other runtimes and their plain loops (the std baselines
+        // always run).
         let order: Vec<usize> = (0..names.len())
             .map(|j| (j + round) % names.len())
-            .filter(|&k| k < 2 || ctx.only.is_none_or(|only| RUNTIMES[k - 2] == only))
+            .filter(|&k| k < 2 || ctx.only.is_none_or(|only| runtime_of(k) == only))
             .collect();
         for &k in &order {
             let t = timed(|| {
@@ -47,24 +53,42 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             conc[k].push(ms(timed(|| concurrent(ctx, k))?));
         }
     }
-    println!("| | {SEQUENTIAL} sequential: ms median (min–max) | ÷ plain per round | ÷ plain like ampere | per spawn µs | {CONCURRENT} concurrent: ms | ÷ plain per round | ÷ plain like ampere |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| | {SEQUENTIAL} sequential: ms median (min–max) | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop like ampere | per spawn µs | {CONCURRENT} concurrent: ms | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop like ampere |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     let ratio = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a / b).collect::<Vec<_>>();
+    // ampere's rows beside the plain loop on the same runtime's processes.
+    let own = |rows: &[Vec<f64>], k: usize| match k {
+        k if k >= PLAINS => spread(&ratio(&rows[k], &rows[loop_of(runtime_of(k))]), 3),
+        _ => String::new(),
+    };
     for k in (0..names.len()).filter(|&k| !seq[k].is_empty()) {
         println!(
-            "| {} | {} | {} | {} | {:.0} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
             names[k],
             spread(&seq[k], 1),
             spread(&ratio(&seq[k], &seq[0]), 3),
             spread(&ratio(&seq[k], &seq[1]), 3),
+            own(&seq, k),
             crate::stats::median(&seq[k]) * 1e3 / SEQUENTIAL as f64,
             spread(&conc[k], 1),
             spread(&ratio(&conc[k], &conc[0]), 3),
-            spread(&ratio(&conc[k], &conc[1]), 3)
+            spread(&ratio(&conc[k], &conc[1]), 3),
+            own(&conc, k),
         );
     }
     println!("{PLAIN_LIKE_AMPERE}: the plain loop plus what every execution of ampere needs: the CLI's arguments, stderr piped and read to its end, the child in its own process group");
     println!("target: ≤ 1.05× the plain loop");
+    // What blocking's one IO thread per execution costs on this machine.
+    let t = Instant::now();
+    for _ in 0..SEQUENTIAL {
+        std::thread::spawn(|| {})
+            .join()
+            .map_err(|_| "thread panicked")?;
+    }
+    println!(
+        "a std thread spawn + join (blocking starts one IO thread per execution): {:.0} µs",
+        t.elapsed().as_secs_f64() * 1e6 / SEQUENTIAL as f64
+    );
     Ok(())
 }
 
@@ -105,32 +129,66 @@ fn one_plain_like_ampere(ctx: &Ctx) -> Result<(), String> {
     )?)
 }
 
+/// The plain loops before ampere's runtimes in the tables: std minimal, then std, tokio
+/// and async-process with ampere's stdio.
+const PLAINS: usize = 4;
+
+/// The runtime a row runs on (the std loops count as blocking's).
+fn runtime_of(k: usize) -> Runtime {
+    match k {
+        2 => Runtime::Tokio,
+        3 => Runtime::AsyncStd,
+        k if k >= PLAINS => RUNTIMES[k - PLAINS],
+        _ => Runtime::Blocking,
+    }
+}
+
+/// The row of the plain loop with ampere's stdio on `runtime`'s processes.
+fn loop_of(runtime: Runtime) -> usize {
+    match runtime {
+        Runtime::Blocking => 1,
+        Runtime::Tokio => 2,
+        Runtime::AsyncStd => 3,
+    }
+}
+
 fn one(ctx: &Ctx, k: usize) -> Result<(), String> {
     match k {
         0 => one_plain(ctx),
         1 => one_plain_like_ampere(ctx),
-        _ => expect3(drive::execution(ctx, RUNTIMES[k - 2], MODE, |_| {})?),
+        2 => expect3(ctx.tokio.block_on(plain_async::tokio_once(
+            ctx,
+            PlainStdio::LikeAmpere,
+            MODE,
+            Some(PROMPT),
+            |_| {},
+        ))?),
+        3 => expect3(async_std::task::block_on(plain_async::async_std_once(
+            ctx,
+            PlainStdio::LikeAmpere,
+            MODE,
+            Some(PROMPT),
+            |_| {},
+        ))?),
+        _ => expect3(drive::execution(ctx, runtime_of(k), MODE, |_| {})?),
     }
 }
 
 fn concurrent(ctx: &Ctx, k: usize) -> Result<(), String> {
-    if k < 2 {
-        let handles: Vec<_> = (0..CONCURRENT)
-            .map(|_| {
-                let ctx = ctx.clone();
-                std::thread::spawn(move || one(&ctx, k))
-            })
-            .collect();
-        for h in handles {
-            h.join().map_err(|_| "plain spawn thread panicked")??;
-        }
+    let n = if k < PLAINS {
+        let stdio = if k == 0 {
+            PlainStdio::Minimal
+        } else {
+            PlainStdio::LikeAmpere
+        };
+        let prompt = Some(PROMPT);
+        plain_async::concurrent(ctx, runtime_of(k), stdio, MODE, prompt, CONCURRENT, |_| {})?
+    } else {
+        drive::concurrent(ctx, runtime_of(k), MODE, CONCURRENT, |_, _| {})?
+    };
+    if n == 3 * CONCURRENT as u64 {
         Ok(())
     } else {
-        let n = drive::concurrent(ctx, RUNTIMES[k - 2], MODE, CONCURRENT, |_, _| {})?;
-        if n == 3 * CONCURRENT as u64 {
-            Ok(())
-        } else {
-            Err(format!("{n} messages, expected {}", 3 * CONCURRENT))
-        }
+        Err(format!("{n} messages, expected {}", 3 * CONCURRENT))
     }
 }
