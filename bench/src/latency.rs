@@ -65,17 +65,24 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             // Rotate the order each round, so that no variant always runs first.
             for j in 0..names.len() {
                 let k = (j + round) % names.len();
+                // `--only RUNTIME`: that runtime, its plain loop and the floor.
+                let rt = plains
+                    .get(k)
+                    .copied()
+                    .unwrap_or_else(|| RUNTIMES[k - plains.len()]);
+                if k > 0 && ctx.only.is_some_and(|only| only != rt) {
+                    continue;
+                }
                 // Every stand-in starts ticking at the same time, once all have started.
                 let start = standin::epoch_ns() + 200_000_000 + 10_000_000 * n as u128;
                 let mode = format!("tick:{LINES}:{INTERVAL_US}:{start}");
                 let mode = mode.as_str();
                 let samples: Samples = Arc::new(Mutex::new(Vec::new()));
                 let s = samples.clone();
-                if let Some(&rt) = plains.get(k) {
+                if k < plains.len() {
                     let each = move |v: &serde_json::Value| from_value(&s, v);
                     plain_async::concurrent(ctx, rt, PlainStdio::Minimal, mode, None, n, each)?;
                 } else {
-                    let rt = RUNTIMES[k - plains.len()];
                     drive::concurrent(ctx, rt, mode, n, move |_, m| from_message(&s, m))?;
                 }
                 let got = samples.lock().map_err(|_| "poisoned")?.clone();
@@ -98,7 +105,11 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             .iter()
             .map(|a| quantile(&sorted(a.clone()), 0.99))
             .collect();
-        for (k, name) in names.iter().enumerate() {
+        for (k, name) in names
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !all[*k].is_empty())
+        {
             let s = sorted(all[k].clone());
             // ampere's rows beside the plain loop on the same runtime.
             let own = (k >= plains.len())

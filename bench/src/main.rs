@@ -57,7 +57,7 @@ pub struct Ctx {
     pub scratch: PathBuf,
     /// Rounds of interleaved A/B runs.
     pub rounds: usize,
-    /// `--only RUNTIME`: the ingest, spawn and actions cases run only that runtime beside their
+    /// `--only RUNTIME`: every case but the mock runs only that runtime beside its
     /// baselines (for profiling).
     pub only: Option<Runtime>,
     /// The tokio runtime the tokio cases run on (multi-threaded, one worker per core).
