@@ -63,7 +63,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         .chain([(None, 10_000, 5_000), (Some(Runtime::Tokio), 10_000, 5_000)])
         .chain(std::iter::once((None, 200, 100)))
         .chain(sdk(200, 100))
-        .filter(|(rt, _, _)| rt.is_none() || ctx.only.is_none_or(|only| *rt == Some(only)))
+        .filter(|(rt, _, _)| rt.is_none_or(|rt| ctx.runs(rt)))
         .collect();
     let mut results: Vec<Vec<Run>> = cases.iter().map(|_| Vec::new()).collect();
     for _ in 0..rounds {

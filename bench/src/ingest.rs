@@ -46,7 +46,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 })?);
             } else {
                 let rt = RUNTIMES[k - 1];
-                if ctx.only.is_some_and(|only| only != rt) {
+                if !ctx.runs(rt) {
                     continue;
                 }
                 per[k - 1].push(measure(bytes, || {

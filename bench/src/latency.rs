@@ -70,7 +70,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                     .get(k)
                     .copied()
                     .unwrap_or_else(|| RUNTIMES[k - plains.len()]);
-                if k > 0 && ctx.only.is_some_and(|only| only != rt) {
+                if k > 0 && !ctx.runs(rt) {
                     continue;
                 }
                 // Every stand-in starts ticking at the same time, once all have started.

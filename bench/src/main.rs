@@ -64,6 +64,13 @@ pub struct Ctx {
     pub tokio: std::sync::Arc<tokio::runtime::Runtime>,
 }
 
+impl Ctx {
+    /// Whether `runtime` runs under `--only` (every runtime without it).
+    pub fn runs(&self, runtime: Runtime) -> bool {
+        self.only.is_none_or(|only| only == runtime)
+    }
+}
+
 const USAGE: &str = "usage: ampere-bench <ingest|latency|spawn|actions|mock|all> [--rounds N] [--only tokio|async-std|blocking]";
 
 fn main() -> ExitCode {

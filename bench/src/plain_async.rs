@@ -123,6 +123,27 @@ pub async fn async_std_once(
     Ok(lines)
 }
 
+/// One run of the plain loop on `runtime`'s processes, from outside any runtime (`Blocking`:
+/// [`drive::plain_as`] on this thread).
+pub fn once(
+    ctx: &Ctx,
+    runtime: Runtime,
+    stdio: PlainStdio,
+    mode: &str,
+    prompt: Option<&[u8]>,
+    each: impl FnMut(&serde_json::Value),
+) -> Result<u64, String> {
+    match runtime {
+        Runtime::Tokio => ctx
+            .tokio
+            .block_on(tokio_once(ctx, stdio, mode, prompt, each)),
+        Runtime::AsyncStd => {
+            async_std::task::block_on(async_std_once(ctx, stdio, mode, prompt, each))
+        }
+        Runtime::Blocking => drive::plain_as(ctx, stdio, mode, prompt, each),
+    }
+}
+
 /// Runs the plain loop `n` times at once on `runtime`'s tasks (`Blocking`: `std` threads);
 /// the number of lines.
 pub fn concurrent(

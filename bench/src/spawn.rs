@@ -31,14 +31,14 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     // [variant][round] wall time, for sequential and concurrent.
     let mut seq: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut conc: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-    one_plain(ctx)?; // warm up
+    one(ctx, 0)?; // warm up
     for round in 0..ctx.rounds {
         // Rotate the order each round, so that no variant always runs first.
         // `--only RUNTIME` skips the other runtimes and their plain loops (the std baselines
         // always run).
         let order: Vec<usize> = (0..names.len())
             .map(|j| (j + round) % names.len())
-            .filter(|&k| k < 2 || ctx.only.is_none_or(|only| runtime_of(k) == only))
+            .filter(|&k| k < 2 || ctx.runs(runtime_of(k)))
             .collect();
         for &k in &order {
             let t = timed(|| {
@@ -102,11 +102,6 @@ fn timed(f: impl FnOnce() -> Result<(), String>) -> Result<Duration, String> {
     Ok(t.elapsed())
 }
 
-fn one_plain(ctx: &Ctx) -> Result<(), String> {
-    let n = drive::plain(ctx, MODE, Some(PROMPT), |_| {})?;
-    expect3(n)
-}
-
 fn expect3(n: u64) -> Result<(), String> {
     if n == 3 {
         Ok(())
@@ -117,17 +112,6 @@ fn expect3(n: u64) -> Result<(), String> {
 
 /// The second baseline's label.
 const PLAIN_LIKE_AMPERE: &str = "plain, ampere's stdio";
-
-/// The second baseline: the plain loop with ampere's stdio ([`PlainStdio::LikeAmpere`]).
-fn one_plain_like_ampere(ctx: &Ctx) -> Result<(), String> {
-    expect3(drive::plain_as(
-        ctx,
-        PlainStdio::LikeAmpere,
-        MODE,
-        Some(PROMPT),
-        |_| {},
-    )?)
-}
 
 /// The plain loops before ampere's runtimes in the tables: std minimal, then std, tokio
 /// and async-process with ampere's stdio.
@@ -152,36 +136,28 @@ fn loop_of(runtime: Runtime) -> usize {
     }
 }
 
-fn one(ctx: &Ctx, k: usize) -> Result<(), String> {
-    match k {
-        0 => one_plain(ctx),
-        1 => one_plain_like_ampere(ctx),
-        2 => expect3(ctx.tokio.block_on(plain_async::tokio_once(
-            ctx,
-            PlainStdio::LikeAmpere,
-            MODE,
-            Some(PROMPT),
-            |_| {},
-        ))?),
-        3 => expect3(async_std::task::block_on(plain_async::async_std_once(
-            ctx,
-            PlainStdio::LikeAmpere,
-            MODE,
-            Some(PROMPT),
-            |_| {},
-        ))?),
-        _ => expect3(drive::execution(ctx, runtime_of(k), MODE, |_| {})?),
+/// The process set-up of plain row `k`: minimal for the first, ampere's for the others.
+fn stdio_of(k: usize) -> PlainStdio {
+    if k == 0 {
+        PlainStdio::Minimal
+    } else {
+        PlainStdio::LikeAmpere
     }
+}
+
+fn one(ctx: &Ctx, k: usize) -> Result<(), String> {
+    let rt = runtime_of(k);
+    expect3(if k < PLAINS {
+        plain_async::once(ctx, rt, stdio_of(k), MODE, Some(PROMPT), |_| {})?
+    } else {
+        drive::execution(ctx, rt, MODE, |_| {})?
+    })
 }
 
 fn concurrent(ctx: &Ctx, k: usize) -> Result<(), String> {
     let n = if k < PLAINS {
-        let stdio = if k == 0 {
-            PlainStdio::Minimal
-        } else {
-            PlainStdio::LikeAmpere
-        };
         let prompt = Some(PROMPT);
+        let stdio = stdio_of(k);
         plain_async::concurrent(ctx, runtime_of(k), stdio, MODE, prompt, CONCURRENT, |_| {})?
     } else {
         drive::concurrent(ctx, runtime_of(k), MODE, CONCURRENT, |_, _| {})?
