@@ -149,6 +149,17 @@ pub enum PlainStdio {
     /// CLI's two arguments, stderr piped and read to its end (the error taxonomy quotes it),
     /// and the child in its own process group (a timeout kills its whole tree).
     LikeAmpere,
+    /// [`LikeAmpere`](Self::LikeAmpere) with one helper thread per execution that drains
+    /// stderr and reaps the child, the calling thread joining it: the shape of any driver
+    /// that gives each execution a thread of its own (blocking's IO thread), without ampere.
+    LikeAmpereReaper,
+}
+
+impl PlainStdio {
+    /// Whether the set-up is ampere's (arguments, stderr, process group).
+    pub fn is_ampere_like(self) -> bool {
+        self != PlainStdio::Minimal
+    }
 }
 
 /// The plain loops' command: the stand-in in `mode`, stdin piped when there is a prompt
@@ -163,7 +174,7 @@ pub fn plain_command(ctx: &Ctx, stdio: PlainStdio, mode: &str, prompt: bool) -> 
             Stdio::null()
         })
         .stdout(Stdio::piped());
-    if stdio == PlainStdio::LikeAmpere {
+    if stdio.is_ampere_like() {
         use std::os::unix::process::CommandExt;
         command
             .args(["--execute", "--stream-json"])
@@ -213,6 +224,8 @@ impl Lines {
 
 /// [`plain`] with the process set-up of `stdio`. With [`PlainStdio::LikeAmpere`], stderr
 /// is read after stdout's end: the stand-in writes nothing there, so that cannot block.
+/// With [`PlainStdio::LikeAmpereReaper`], a helper thread started after the spawn reads
+/// it and reaps the child while this one reads stdout.
 pub fn plain_as(
     ctx: &Ctx,
     stdio: PlainStdio,
@@ -228,6 +241,12 @@ pub fn plain_as(
         stdin.write_all(prompt).map_err(|e| format!("stdin: {e}"))?;
     }
     let mut out = child.stdout.take().ok_or("no stdout")?;
+    // Who drains stderr and reaps: this thread after stdout's end, or a helper from now.
+    let end = if stdio == PlainStdio::LikeAmpereReaper {
+        Err(std::thread::spawn(move || finish(child)))
+    } else {
+        Ok(child)
+    };
     let mut lines = Lines::new();
     let mut chunk = vec![0u8; 1 << 16];
     loop {
@@ -237,11 +256,19 @@ pub fn plain_as(
         }
         lines.feed(&chunk[..got], &mut each)?;
     }
+    match end {
+        Ok(child) => finish(child)?,
+        Err(helper) => helper.join().map_err(|_| "the reaper thread panicked")??,
+    }
+    Ok(lines.count)
+}
+
+/// Reads the child's stderr (if piped) to its end, then reaps it.
+fn finish(mut child: std::process::Child) -> Result<(), String> {
     if let Some(mut stderr) = child.stderr.take() {
         std::io::copy(&mut stderr, &mut std::io::sink()).map_err(|e| format!("stderr: {e}"))?;
     }
-    exited_well(child.wait())?;
-    Ok(lines.count)
+    exited_well(child.wait())
 }
 
 /// The plain loops' judgement of the stand-in's exit: waited for, and successful.

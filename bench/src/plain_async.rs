@@ -102,7 +102,7 @@ pub async fn async_std_once(
             Stdio::null()
         })
         .stdout(Stdio::piped())
-        .stderr(if stdio == PlainStdio::LikeAmpere {
+        .stderr(if stdio.is_ampere_like() {
             Stdio::piped()
         } else {
             Stdio::inherit()

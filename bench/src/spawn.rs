@@ -24,6 +24,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         PLAIN_LIKE_AMPERE,
         "tokio::process, ampere's stdio",
         "async-process, ampere's stdio",
+        PLAIN_REAPER,
     ]
     .into_iter()
     .chain(RUNTIMES.iter().map(|r| r.name()))
@@ -77,6 +78,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         );
     }
     println!("{PLAIN_LIKE_AMPERE}: the plain loop plus what every execution of ampere needs: the CLI's arguments, stderr piped and read to its end, the child in its own process group");
+    println!("{PLAIN_REAPER}: that loop with one helper thread per execution, started after the spawn, that reads stderr to its end and reaps the child while the caller reads stdout and then joins it (the shape of blocking's IO thread, without ampere)");
     println!("target: ≤ 1.05× the plain loop");
     // What blocking's one IO thread per execution costs on this machine.
     let t = Instant::now();
@@ -113,9 +115,12 @@ fn expect3(n: u64) -> Result<(), String> {
 /// The second baseline's label.
 const PLAIN_LIKE_AMPERE: &str = "plain, ampere's stdio";
 
+/// The std loop with a helper thread per execution (see [`PlainStdio::LikeAmpereReaper`]).
+const PLAIN_REAPER: &str = "plain, ampere's stdio, a reaper thread";
+
 /// The plain loops before ampere's runtimes in the tables: std minimal, then std, tokio
-/// and async-process with ampere's stdio.
-const PLAINS: usize = 4;
+/// and async-process with ampere's stdio, then std with a reaper thread.
+const PLAINS: usize = 5;
 
 /// The runtime a row runs on (the std loops count as blocking's).
 fn runtime_of(k: usize) -> Runtime {
@@ -136,12 +141,13 @@ fn loop_of(runtime: Runtime) -> usize {
     }
 }
 
-/// The process set-up of plain row `k`: minimal for the first, ampere's for the others.
+/// The process set-up of plain row `k`: minimal for the first, ampere's for the others
+/// (with a reaper thread for the last).
 fn stdio_of(k: usize) -> PlainStdio {
-    if k == 0 {
-        PlainStdio::Minimal
-    } else {
-        PlainStdio::LikeAmpere
+    match k {
+        0 => PlainStdio::Minimal,
+        4 => PlainStdio::LikeAmpereReaper,
+        _ => PlainStdio::LikeAmpere,
     }
 }
 

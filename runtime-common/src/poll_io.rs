@@ -163,6 +163,13 @@ impl ChildIo {
         }
     }
 
+    /// Writes as much of the pending stdin write as the pipe takes now, without waiting
+    /// (a thread that is about to hand this to its loop: a short prompt goes out at once);
+    /// a finished write is gathered for [`take_inputs`](Self::take_inputs).
+    pub fn write_stdin_now(&mut self) {
+        self.write_stdin();
+    }
+
     /// Whether the last poll gathered anything for [`take_inputs`](Self::take_inputs).
     pub fn has_inputs(&self) -> bool {
         self.stdout.as_ref().is_some_and(StdoutPipe::has_input)
@@ -439,6 +446,42 @@ mod tests {
             .filter(|e| e.starts_with("StdinW"))
             .collect();
         assert_eq!(written, ["StdinWritten(Ok(()))"]);
+    }
+
+    #[test]
+    fn write_stdin_now_writes_without_a_poll() {
+        // A short write goes out and is reported at once, and the close behind it is done
+        // (`cat` ends); a write bigger than the pipe leaves the rest to `poll`.
+        let (mut io, child) = spawn("cat");
+        let _ = io.apply(PipeOp::Write(b"hi\n".to_vec()));
+        let _ = io.apply(PipeOp::CloseStdin);
+        io.write_stdin_now();
+        assert!(io.has_inputs());
+        let mut seen = Seen::default();
+        seen.take(&mut io);
+        assert_eq!(seen.events, ["StdinWritten(Ok(()))"]);
+        assert!(
+            io.stdin.is_none(),
+            "the close behind the write is carried out"
+        );
+        let seen = run_to_end(&mut io, child);
+        assert_eq!(seen.out, b"hi\n");
+
+        // The child reads nothing until the pipe is full.
+        let (mut io, child) = spawn("sleep 0.3; wc -c");
+        let _ = io.apply(PipeOp::Write(vec![b'x'; 1 << 20]));
+        let _ = io.apply(PipeOp::CloseStdin);
+        io.write_stdin_now();
+        assert!(
+            !io.has_inputs(),
+            "a write that does not fit is not done yet"
+        );
+        let seen = run_to_end(&mut io, child);
+        assert_eq!(String::from_utf8_lossy(&seen.out).trim(), "1048576");
+        assert_eq!(
+            seen.events.first().map(String::as_str),
+            Some("StdinWritten(Ok(()))")
+        );
     }
 
     #[test]

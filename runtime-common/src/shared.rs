@@ -210,6 +210,15 @@ impl RunState {
         op
     }
 
+    /// The next pipe operation if it is a stdin one (a write or the close), else `None`
+    /// and nothing is taken: what a spawning thread may carry out before the driver runs.
+    pub fn take_stdin_op(&mut self) -> Option<PipeOp> {
+        match self.ops.front() {
+            Some(PipeOp::Write(_) | PipeOp::CloseStdin) => self.take_op(),
+            _ => None,
+        }
+    }
+
     /// When the driver must feed `Input::Timeout` (check the clock before sleeping).
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
