@@ -16,6 +16,8 @@
 //! wrote while nobody was reading, so a consumer away longer than the idle timeout does
 //! not make a busy CLI look silent.
 //!
+//! - The spawning thread writes the prompt (and closes stdin behind it) before the IO thread
+//!   starts, as far as the pipe takes it without waiting; the rest is the IO thread's.
 //! - Where no pidfd can be opened, a waiter thread reaps the child and feeds its exit.
 //! - The feeder (`Prompt::messages` only) pulls the caller's iterator, one message at a
 //!   time, only when core wants input (nothing waiting to be written), so it never piles up.
