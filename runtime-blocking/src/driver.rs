@@ -209,7 +209,7 @@ pub(crate) fn start(
         Ok(io) => io,
         Err(e) => return failed(child, &e),
     };
-    write_prompt(&mut rs, &mut io);
+    io.write_prompt(&mut rs);
     let shared = Arc::new(Shared {
         inner: Mutex::new(Inner {
             rs,
@@ -233,23 +233,6 @@ pub(crate) fn start(
     }
     let _ = tx.send(child); // cannot fail: the thread holds the receiver until it receives
     Ok(Handle(shared))
-}
-
-/// Writes the prompt (and closes stdin behind it) on the spawning thread, as far as the
-/// pipe takes it without waiting, before the IO thread exists: a CLI that starts faster
-/// than that thread (perf sched on the benchmark VM: a new thread's first run waits
-/// 30 µs to 1 ms for a CPU) does not wait on stdin. The rest is the IO thread's.
-fn write_prompt(rs: &mut RunState, io: &mut ChildIo) {
-    loop {
-        while let Some(op) = rs.take_stdin_op() {
-            io.apply(op); // a stdin operation never ends the run
-        }
-        io.write_stdin_now();
-        if !io.has_inputs() {
-            return;
-        }
-        io.take_inputs(|input| rs.handle(input, Instant::now()));
-    }
 }
 
 /// The IO thread: polls, feeds, carries out core's pipe operations until `Finished`.

@@ -23,7 +23,7 @@ use ampere_core::run::{ExitInfo, Input, IoFailure};
 
 use crate::poll_stdout::{read, set_nonblocking, Got, StdoutPipe, WakePipe, Waker};
 use crate::process::exit_info;
-use crate::shared::PipeOp;
+use crate::shared::{PipeOp, RunState};
 
 /// Size of one read from the child's stderr (only a bounded tail is kept).
 const STDERR_CHUNK: usize = 16 * 1024;
@@ -163,11 +163,23 @@ impl ChildIo {
         }
     }
 
-    /// Writes as much of the pending stdin write as the pipe takes now, without waiting
-    /// (a thread that is about to hand this to its loop: a short prompt goes out at once);
-    /// a finished write is gathered for [`take_inputs`](Self::take_inputs).
-    pub fn write_stdin_now(&mut self) {
-        self.write_stdin();
+    /// Carries out `rs`'s first stdin operations here and now (the prompt, and the close
+    /// behind it), as far as the pipe takes them without waiting, feeding each result to
+    /// `rs`; the rest is left to [`poll`](Self::poll). For the thread that spawns the
+    /// child, before the loop's thread exists: a CLI that starts faster than a new thread
+    /// first runs (on the benchmark VM a new thread waits 30 µs to 1 ms for a CPU, perf
+    /// sched) does not wait on stdin for it.
+    pub fn write_prompt(&mut self, rs: &mut RunState) {
+        loop {
+            while let Some(op) = rs.take_stdin_op() {
+                self.apply(op); // a stdin operation never ends the run
+            }
+            self.write_stdin();
+            if !self.has_inputs() {
+                return;
+            }
+            self.take_inputs(|input| rs.handle(input, Instant::now()));
+        }
     }
 
     /// Whether the last poll gathered anything for [`take_inputs`](Self::take_inputs).
@@ -449,13 +461,13 @@ mod tests {
     }
 
     #[test]
-    fn write_stdin_now_writes_without_a_poll() {
+    fn write_stdin_writes_without_a_poll() {
         // A short write goes out and is reported at once, and the close behind it is done
         // (`cat` ends); a write bigger than the pipe leaves the rest to `poll`.
         let (mut io, child) = spawn("cat");
         let _ = io.apply(PipeOp::Write(b"hi\n".to_vec()));
         let _ = io.apply(PipeOp::CloseStdin);
-        io.write_stdin_now();
+        io.write_stdin();
         assert!(io.has_inputs());
         let mut seen = Seen::default();
         seen.take(&mut io);
@@ -467,11 +479,11 @@ mod tests {
         let seen = run_to_end(&mut io, child);
         assert_eq!(seen.out, b"hi\n");
 
-        // The child reads nothing until the pipe is full.
+        // The child reads nothing for 0.3 s: the pipe fills first.
         let (mut io, child) = spawn("sleep 0.3; wc -c");
         let _ = io.apply(PipeOp::Write(vec![b'x'; 1 << 20]));
         let _ = io.apply(PipeOp::CloseStdin);
-        io.write_stdin_now();
+        io.write_stdin();
         assert!(
             !io.has_inputs(),
             "a write that does not fit is not done yet"

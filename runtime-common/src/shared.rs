@@ -212,7 +212,7 @@ impl RunState {
 
     /// The next pipe operation if it is a stdin one (a write or the close), else `None`
     /// and nothing is taken: what a spawning thread may carry out before the driver runs.
-    pub fn take_stdin_op(&mut self) -> Option<PipeOp> {
+    pub(crate) fn take_stdin_op(&mut self) -> Option<PipeOp> {
         match self.ops.front() {
             Some(PipeOp::Write(_) | PipeOp::CloseStdin) => self.take_op(),
             _ => None,
