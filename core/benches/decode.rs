@@ -15,6 +15,10 @@
 //! `AMPERE_BENCH_ONLY=typed|baseline` runs one side once per transcript (for a profiler);
 //! `AMPERE_BENCH_CHUNK=N` changes the chunk size of (b);
 //! `AMPERE_BENCH_TRANSCRIPTS=plain,thinking,big` picks the transcripts.
+//! Each transcript is then measured again in a fresh process (the bench runs itself with
+//! `AMPERE_BENCH_FRESH=FILE`), baseline and typed only: there the allocator has not been
+//! warmed by generating the transcripts, as in a program that only consumes the CLI's output
+//! (the in-process figures hid a decoder that released its buffers after every ~1 MB line).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 use std::hint::black_box;
@@ -215,6 +219,8 @@ struct Row {
     args: &'static str,
     mb: f64,
     best: Vec<Best>,
+    /// Baseline and typed ms in a fresh process.
+    fresh: Option<(f64, f64)>,
 }
 
 /// Every side `runs` times, interleaved, the order rotated each round.
@@ -236,6 +242,31 @@ fn env_num(name: &str) -> Option<usize> {
     std::env::var(name).ok().and_then(|s| s.parse().ok())
 }
 
+/// The fresh-process side: baseline and typed on `path`, interleaved, best of `runs`; prints
+/// `fresh <baseline ms> <typed ms>` (thread CPU time, else wall time).
+fn fresh_child(path: &str, runs: usize, chunk: usize) {
+    let bytes = std::fs::read(path).expect("the transcript file");
+    let best = measure(&bytes, runs, chunk, &[0, 1]);
+    let ms = |b: &Best| b.cpu.or(b.wall).map_or(f64::NAN, |t| t.as_secs_f64() * 1e3);
+    println!("fresh {} {}", ms(&best[0]), ms(&best[1]));
+}
+
+/// Runs [`fresh_child`] in a new process on `bytes`; (baseline ms, typed ms).
+fn fresh(bytes: &[u8], name: &str) -> Option<(f64, f64)> {
+    let path =
+        std::env::temp_dir().join(format!("ampere-decode-{name}-{}.jsonl", std::process::id()));
+    std::fs::write(&path, bytes).ok()?;
+    let out = std::process::Command::new(std::env::current_exe().ok()?)
+        .arg("--bench")
+        .env("AMPERE_BENCH_FRESH", &path)
+        .output();
+    let _ = std::fs::remove_file(&path);
+    let text = String::from_utf8(out.ok()?.stdout).ok()?;
+    let line = text.lines().find_map(|l| l.strip_prefix("fresh "))?;
+    let mut it = line.split(' ').filter_map(|v| v.parse::<f64>().ok());
+    Some((it.next()?, it.next()?))
+}
+
 fn main() {
     let runs = env_num("AMPERE_BENCH_RUNS")
         .filter(|&r| r > 0)
@@ -248,6 +279,9 @@ fn main() {
     let only = std::env::var("AMPERE_BENCH_ONLY").unwrap_or_default();
     // `AMPERE_BENCH_SIMD=0` leaves the SIMD parsers out.
     let simd = std::env::var("AMPERE_BENCH_SIMD").map_or(true, |v| v != "0");
+    if let Ok(path) = std::env::var("AMPERE_BENCH_FRESH") {
+        return fresh_child(&path, runs, chunk);
+    }
     let sides: Vec<usize> = if simd {
         (0..SIDES.len()).collect()
     } else {
@@ -301,11 +335,13 @@ fn main() {
                 );
             }
         }
+        let fresh = fresh(&bytes, name);
         rows.push(Row {
             name,
             args,
             mb,
             best,
+            fresh,
         });
     }
     if rows.is_empty() {
@@ -342,5 +378,14 @@ fn main() {
             r.mb,
             cells.join(" | ")
         );
+    }
+    println!("\nin a fresh process (baseline and typed only, thread CPU time):");
+    println!("| transcript | baseline ms | typed Decoder ms | typed ÷ baseline speed |");
+    println!("|---|---|---|---|");
+    for r in &rows {
+        match r.fresh {
+            Some((b, t)) => println!("| {} | {b:.1} | {t:.1} | {:.2} |", r.name, b / t),
+            None => println!("| {} | - | - | - |", r.name),
+        }
     }
 }

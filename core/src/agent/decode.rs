@@ -125,8 +125,12 @@ pub struct Decoder {
     simd: SimdParser,
 }
 
-/// Above this capacity the partial-line buffer is released after a line completes.
-const KEEP_CAPACITY: usize = 1 << 20;
+/// Above this capacity the partial-line buffer (and the SIMD parser's buffers) are released
+/// after a line completes; up to it they are kept for the next line. 4 MiB keeps the buffers
+/// of ~1 MB tool results: released after every such line, the next one paid for fresh pages
+/// again, and the decoder ran at half its speed on the `--big-every 10` transcript in a fresh
+/// process (`AMPERE_BENCH_FRESH` in `cargo bench -p ampere-core --bench decode`).
+const KEEP_CAPACITY: usize = 4 << 20;
 
 impl Decoder {
     /// A decoder with the given settings.
@@ -458,5 +462,38 @@ mod tests {
         assert_eq!(excerpt(exact.as_bytes()), exact);
         let bad = [0xffu8, b'a'];
         assert_eq!(excerpt(&bad), "\u{fffd}a");
+    }
+
+    /// A tool result of `len` bytes of text, as one line.
+    fn big_line(len: usize) -> Vec<u8> {
+        let mut line = br#"{"type":"user","message":{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":""#.to_vec();
+        line.resize(line.len() + len, b'a');
+        line.extend_from_slice(b"\"}]},\"session_id\":\"s\"}\n");
+        line
+    }
+
+    /// Feeds `line` in 64 KiB chunks (as a pipe would) and takes its message.
+    fn feed(d: &mut Decoder, line: &[u8]) {
+        for chunk in line.chunks(64 * 1024) {
+            d.push(chunk);
+        }
+        assert!(matches!(d.poll_message(), Some(Ok(_))));
+    }
+
+    #[test]
+    fn buffers_of_lines_up_to_4_mib_are_kept_bigger_ones_released() {
+        let mut d = Decoder::default();
+        // A ~1 MB tool result: the line's buffers stay for the next one (no fresh pages).
+        feed(&mut d, &big_line(1_100_000));
+        assert!(d.partial.capacity() >= 1_100_000);
+        assert!(d.simd.scratch.capacity() >= 1_100_000);
+        assert!(d.simd.buffers.is_some());
+        // A 5 MB one: nothing of its size is kept once it is decoded.
+        feed(&mut d, &big_line(5_000_000));
+        assert_eq!(d.partial.capacity(), 0);
+        assert_eq!(d.simd.scratch.capacity(), 0);
+        assert!(d.simd.buffers.is_none());
+        // Small lines afterwards keep working.
+        feed(&mut d, &big_line(10));
     }
 }
