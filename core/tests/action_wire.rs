@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use ampere_core::action::{
     classify, decode_result, iso8601_duration, total_seconds, ActionCall, ActionConfig,
-    ActionCredentials, ActionError, ActionRequest, HttpResponse, RetryPolicy,
+    ActionCredentials, ActionError, ActionRequest, HttpResponse, Output, RetryPolicy,
 };
 use ampere_core::ValidationError;
 use serde_json::json;
@@ -80,6 +80,20 @@ fn config_debug_redacts() {
     assert!(!debug.contains("very-secret-token"));
     assert!(debug.contains("<redacted>"));
     assert!(debug.contains("https://h"));
+}
+
+#[test]
+fn call_debug_redacts_the_token_it_keeps_for_every_request() {
+    let c = ActionConfig::new("https://h", "tok-SECRET-123").unwrap();
+    let mut call = ActionCall::new(ActionRequest::new("a", json!({})), c, Instant::now()).unwrap();
+    let Output::Send(sent) = call.poll_output() else {
+        panic!("the create goes out first");
+    };
+    let auth = sent.headers.iter().find(|(n, _)| n == "Authorization");
+    assert_eq!(auth.map(|(_, v)| v.as_str()), Some("Bearer tok-SECRET-123"));
+    let debug = format!("{call:?}");
+    assert!(!debug.contains("SECRET"), "{debug}");
+    assert!(debug.contains("<redacted>"), "{debug}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use ampere_core::action::{
 };
 use ampere_runtime_async::runtime::BoxFuture;
 use ampere_runtime_async::HttpTransport;
-use ampere_runtime_common::{io_transport_error, Framed, Http1Target, ResponseReader};
+use ampere_runtime_common::{io_transport_error, Http1Target, ResponseReader};
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
@@ -46,9 +46,10 @@ impl AsyncStdHttp {
 
     fn put(&self, authority: &str, conn: Async<TcpStream>) {
         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.entry(authority.to_owned()).or_default();
-        if list.len() < IDLE_PER_HOST {
-            list.push(conn);
+        match idle.get_mut(authority) {
+            Some(list) if list.len() >= IDLE_PER_HOST => {}
+            Some(list) => list.push(conn),
+            None => drop(idle.insert(authority.to_owned(), vec![conn])),
         }
     }
 
@@ -116,30 +117,22 @@ async fn round_trip(
 ) -> Result<(HttpResponse, bool), Failed> {
     conn.write_all(bytes).await.map_err(Failed::Closed)?;
     let mut reader = ResponseReader::new(limit);
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 16 * 1024];
     loop {
-        let n = match conn.read(&mut chunk).await {
+        let n = match conn.read(reader.spare()).await {
             Ok(n) => n,
-            Err(e) if buf.is_empty() => return Err(Failed::Closed(e)),
+            Err(e) if reader.is_empty() => return Err(Failed::Closed(e)),
             Err(e) => return Err(Failed::Error(io_transport_error(&e))),
         };
-        if n == 0 && buf.is_empty() {
-            return Err(Failed::Closed(io::Error::new(
-                ErrorKind::UnexpectedEof,
-                "connection closed before an answer",
-            )));
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        match reader.read(&buf, n == 0).map_err(Failed::Error)? {
-            Framed::Done(response, keep) => return Ok((response, keep)),
-            Framed::Partial if n == 0 => {
-                return Err(Failed::Error(TransportError::new(
-                    Kind::Other,
-                    "connection closed in the middle of an answer",
+        match reader.filled(n) {
+            Ok(Some(done)) => return Ok(done),
+            Ok(None) => {}
+            Err((true, e)) => {
+                return Err(Failed::Closed(io::Error::new(
+                    ErrorKind::UnexpectedEof,
+                    e.detail,
                 )))
             }
-            Framed::Partial => {}
+            Err((false, e)) => return Err(Failed::Error(e)),
         }
     }
 }

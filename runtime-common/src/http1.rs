@@ -2,13 +2,10 @@
 //! request and frames an answer, nothing more. Every policy (headers, timeout, body limit,
 //! no redirects, error text) is core's; a runtime moves the bytes and keeps connections.
 
-use std::collections::HashMap;
-use std::io::{self, Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::io::{self, Write};
+use std::net::IpAddr;
 
-use ampere_core::action::{HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind};
+use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 
 /// Where a plain `http://` URL points: `host:port` to connect to, and the request target.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,20 +62,30 @@ impl Http1Target {
             return Err(error(TransportErrorKind::InvalidUrl, "invalid header"));
         }
         let body = request.body.as_deref().unwrap_or_default();
-        let mut out = Vec::with_capacity(256 + body.len());
         let method = request.method.as_str();
-        out.extend_from_slice(
-            format!(
-                "{method} {} HTTP/1.1\r\nhost: {}\r\n",
-                self.path, self.authority
-            )
-            .as_bytes(),
-        );
+        let headers: usize = (request.headers.iter())
+            .map(|(n, v)| n.len() + v.len() + 4)
+            .sum();
+        // One allocation of the right size (a reallocation takes the allocator's lock).
+        let len = method.len() + self.path.len() + self.authority.len() + headers + body.len();
+        let mut out = Vec::with_capacity(len + 64);
+        for part in [
+            method,
+            " ",
+            &self.path,
+            " HTTP/1.1\r\nhost: ",
+            &self.authority,
+            "\r\n",
+        ] {
+            out.extend_from_slice(part.as_bytes());
+        }
         for (name, value) in &request.headers {
-            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+            for part in [name, ": ", value, "\r\n"] {
+                out.extend_from_slice(part.as_bytes());
+            }
         }
         if request.body.is_some() {
-            out.extend_from_slice(format!("content-length: {}\r\n", body.len()).as_bytes());
+            let _ = write!(out, "content-length: {}\r\n", body.len());
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(body);
@@ -103,7 +110,19 @@ pub struct ResponseReader {
     head: Option<Head>,
     at: usize,
     body: Vec<u8>,
+    /// The bytes of the connection ([`spare`](Self::spare) / [`filled`](Self::filled)):
+    /// `buf[..filled]` came in, the rest is room for the next read.
+    buf: Vec<u8>,
+    filled: usize,
 }
+
+/// The first read's room: most answers (an action's state) fit in one read, and a buffer
+/// this small stays in the allocator's per-thread cache.
+const FIRST_READ: usize = 1024;
+/// The least room a read gets once the first was not enough (then the buffer doubles).
+const MORE_READ: usize = 16 * 1024;
+/// Below this much room the buffer grows before the next read.
+const MIN_ROOM: usize = 512;
 
 /// An answer's status, headers, framing, and whether the connection stays open.
 type Head = (u16, Vec<(String, String)>, Body, bool);
@@ -149,7 +168,41 @@ impl ResponseReader {
             head: None,
             at: 0,
             body: Vec::new(),
+            buf: Vec::new(),
+            filled: 0,
         }
+    }
+
+    /// Room for the next read from the connection (the reader keeps the bytes; pass what
+    /// was read to [`filled`](Self::filled)).
+    pub fn spare(&mut self) -> &mut [u8] {
+        if self.buf.len() - self.filled < MIN_ROOM {
+            let room = if self.buf.is_empty() {
+                FIRST_READ
+            } else {
+                MORE_READ.max(self.filled)
+            };
+            self.buf.resize(self.filled + room, 0);
+        }
+        &mut self.buf[self.filled..]
+    }
+
+    /// [`next`](Self::next) after `n` more bytes came into [`spare`](Self::spare)
+    /// (`n == 0`: the peer closed the connection).
+    pub fn filled(
+        &mut self,
+        n: usize,
+    ) -> Result<Option<(HttpResponse, bool)>, (bool, TransportError)> {
+        self.filled = (self.filled + n).min(self.buf.len());
+        let buf = std::mem::take(&mut self.buf);
+        let framed = self.next(&buf[..self.filled], n == 0);
+        self.buf = buf;
+        framed
+    }
+
+    /// Whether no byte of an answer came yet (through [`filled`](Self::filled)).
+    pub fn is_empty(&self) -> bool {
+        self.filled == 0
     }
 
     /// [`read`](Self::read) for a driver loop: `Ok(None)` = read more; an end of stream
@@ -291,196 +344,74 @@ impl ResponseReader {
     }
 }
 
-/// Core's `http://` requests on blocking std sockets with the codec above: kept-alive
-/// connections pooled per host (clones share the pool), each request bounded by its total
-/// timeout (connect, write and every read get what is left of it).
-#[derive(Debug, Clone, Default)]
-pub struct BlockingHttp1 {
-    idle: Arc<Mutex<HashMap<String, Vec<TcpStream>>>>,
-}
-
-/// Idle connections kept per host.
-const IDLE_PER_HOST: usize = 8192;
-
-impl BlockingHttp1 {
-    /// Sends `request` to `target` and reads the whole answer.
-    pub fn send(
-        &self,
-        target: &Http1Target,
-        request: &HttpRequest,
-    ) -> Result<HttpResponse, TransportError> {
-        let deadline = Instant::now() + request.timeout;
-        let bytes = target.encode(request)?;
-        loop {
-            let (mut conn, reused) = match self.take(&target.authority) {
-                Some(conn) => (conn, true),
-                None => (connect(target, deadline)?, false),
-            };
-            match round_trip(&mut conn, &bytes, request.max_response_body, deadline) {
-                Ok((response, keep)) => {
-                    if keep {
-                        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-                        let list = idle.entry(target.authority.clone()).or_default();
-                        if list.len() < IDLE_PER_HOST {
-                            list.push(conn);
-                        }
-                    }
-                    return Ok(response);
-                }
-                // A kept-alive connection closed under a request that got nothing back:
-                // a GET goes again on a new connection (a POST is never sent twice).
-                Err((true, _)) if reused && request.method == Method::Get => continue,
-                Err((_, e)) => return Err(e),
-            }
-        }
-    }
-
-    /// An idle connection to `authority` that the peer has not closed.
-    fn take(&self, authority: &str) -> Option<TcpStream> {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.get_mut(authority)?;
-        while let Some(conn) = list.pop() {
-            if idle_and_open(&conn) {
-                return Some(conn);
-            }
-        }
-        None
-    }
-}
-
-/// Whether a kept-alive connection can carry a request: nothing to read on it yet.
-/// Readable while idle = closed by the peer (or a stray byte): not reusable. One
-/// `recv(MSG_PEEK | MSG_DONTWAIT)`, so the socket's blocking mode is never toggled.
-fn idle_and_open(conn: &TcpStream) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut byte = 0u8;
-    loop {
-        // SAFETY: `byte` is a valid, writable 1-byte buffer for the duration of the call and
-        // the descriptor is owned by `conn`, which outlives it.
-        let rc = unsafe {
-            libc::recv(
-                conn.as_raw_fd(),
-                std::ptr::addr_of_mut!(byte).cast(),
-                1,
-                libc::MSG_PEEK | libc::MSG_DONTWAIT,
-            )
-        };
-        if rc >= 0 {
-            return false;
-        }
-        match io::Error::last_os_error().kind() {
-            io::ErrorKind::Interrupted => continue,
-            kind => return kind == io::ErrorKind::WouldBlock,
-        }
-    }
-}
-
-/// What is left until `deadline`, or a timeout error.
-fn left(deadline: Instant) -> Result<Duration, TransportError> {
-    let left = deadline.saturating_duration_since(Instant::now());
-    if left.is_zero() {
-        return Err(error(TransportErrorKind::Timeout, "request timed out"));
-    }
-    Ok(left)
-}
-
-fn connect(target: &Http1Target, deadline: Instant) -> Result<TcpStream, TransportError> {
-    let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
-        Ok(ip) => vec![SocketAddr::new(ip, target.port)],
-        Err(_) => (target.host.as_str(), target.port)
-            .to_socket_addrs()
-            .map_err(|e| TransportError::new(TransportErrorKind::Dns, e.to_string()))?
-            .collect(),
-    };
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address");
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, left(deadline)?) {
-            Ok(conn) => {
-                let _ = conn.set_nodelay(true);
-                return Ok(conn);
-            }
-            Err(e) => last = e,
-        }
-    }
-    Err(connect_error(&target.host, &last))
-}
-
-/// One request and its answer; `Err((true, _))` = the connection failed before any byte
-/// of an answer.
-fn round_trip(
-    conn: &mut TcpStream,
-    bytes: &[u8],
-    limit: u64,
-    deadline: Instant,
-) -> Result<(HttpResponse, bool), (bool, TransportError)> {
-    let timed = |e: io::Error| match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            error(TransportErrorKind::Timeout, "request timed out")
-        }
-        _ => io_transport_error(&e),
-    };
-    conn.set_write_timeout(Some(left(deadline).map_err(|e| (false, e))?))
-        .map_err(|e| (false, timed(e)))?;
-    conn.write_all(bytes).map_err(|e| (true, timed(e)))?;
-    let mut reader = ResponseReader::new(limit);
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        conn.set_read_timeout(Some(left(deadline).map_err(|e| (false, e))?))
-            .map_err(|e| (false, timed(e)))?;
-        let n = match conn.read(&mut chunk) {
-            Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err((false, timed(e)))
-            }
-            Err(e) => return Err((buf.is_empty(), timed(e))),
-        };
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(done) = reader.next(&buf, n == 0)? {
-            return Ok(done);
-        }
-    }
-}
-
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use ampere_core::action::Method;
+
     use super::*;
 
-    fn frame(bytes: &[u8], limit: u64) -> Result<Framed, TransportError> {
-        ResponseReader::new(limit).read(bytes, true)
+    /// Feeds `bytes` through `spare` / `filled`, at most `step` bytes per read (as a socket
+    /// hands them), then the end of the stream.
+    fn through_reads(
+        bytes: &[u8],
+        step: usize,
+        limit: u64,
+    ) -> Result<Option<(HttpResponse, bool)>, (bool, TransportError)> {
+        let mut reader = ResponseReader::new(limit);
+        let mut rest = bytes;
+        loop {
+            let room = reader.spare();
+            assert!(
+                room.len() >= MIN_ROOM.min(FIRST_READ),
+                "every read gets room"
+            );
+            let n = room.len().min(step).min(rest.len());
+            room[..n].copy_from_slice(&rest[..n]);
+            rest = &rest[n..];
+            if let Some(done) = reader.filled(n)? {
+                return Ok(Some(done));
+            }
+            if n == 0 {
+                return Ok(None);
+            }
+        }
     }
 
     #[test]
-    fn idle_check_peeks_without_changing_the_mode() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
-        let (mut server, _) = listener.accept().expect("accept");
-        assert!(idle_and_open(&client), "nothing sent yet: reusable");
-        assert!(idle_and_open(&client), "the check consumes nothing");
-        server.write_all(b"x").expect("write");
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(!idle_and_open(&client), "a stray byte: not reusable");
-        let (mut first, mut client) = ([0u8; 1], client);
-        client
-            .read_exact(&mut first)
-            .expect("the peeked byte is still there");
-        assert_eq!(&first, b"x");
-        drop(server);
-        std::thread::sleep(Duration::from_millis(50));
-        assert!(!idle_and_open(&client), "closed by the peer: not reusable");
-        use std::os::fd::AsRawFd;
-        // SAFETY: F_GETFL on a descriptor `client` owns.
-        let flags = unsafe { libc::fcntl(client.as_raw_fd(), libc::F_GETFL) };
-        assert_eq!(flags & libc::O_NONBLOCK, 0, "the socket stays blocking");
+    fn reads_into_its_own_buffer_whatever_the_read_sizes() {
+        let body: Vec<u8> = (0..100_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let mut answer =
+            format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).into_bytes();
+        answer.extend_from_slice(&body);
+        for step in [1, 7, 100, 1024, 5000, 1 << 20] {
+            let (response, keep) = through_reads(&answer, step, 1 << 20)
+                .expect("framed")
+                .expect("whole");
+            assert!(keep);
+            assert_eq!(response.body, body, "read {step} bytes at a time");
+        }
+        // The end of the stream before any byte: a kept-alive connection the peer closed.
+        assert!(matches!(through_reads(b"", 10, 10), Err((true, _))));
+        // Cut short after some bytes: an error, not a retry.
+        assert!(matches!(
+            through_reads(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", 3, 10),
+            Err((false, e)) if e.detail.contains("middle")
+        ));
+        // The limit holds through the reader's own buffer as well.
+        assert!(matches!(
+            through_reads(&answer, 4096, 1000),
+            Err((false, e)) if e.kind == TransportErrorKind::BodyTooLarge
+        ));
+    }
+
+    fn frame(bytes: &[u8], limit: u64) -> Result<Framed, TransportError> {
+        ResponseReader::new(limit).read(bytes, true)
     }
 
     #[test]

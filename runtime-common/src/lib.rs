@@ -28,6 +28,7 @@
 
 mod action_builder;
 mod async_call;
+mod blocking_http1;
 mod callbacks;
 mod groups;
 mod http1;
@@ -49,11 +50,10 @@ mod ureq_http;
 
 pub use action_builder::ActionExecutorBuilder;
 pub use async_call::{BoxFuture, Spawner};
+pub use blocking_http1::BlockingHttp1;
 pub use callbacks::{CallbackHosts, Callbacks, IntoDecision, DEFAULT_PERMISSION_DEADLINE};
 pub use groups::{live_groups, Registration};
-pub use http1::{
-    connect_error, io_transport_error, BlockingHttp1, Framed, Http1Target, ResponseReader,
-};
+pub use http1::{connect_error, io_transport_error, Framed, Http1Target, ResponseReader};
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
 pub use poll_io::{use_pidfd, ChildIo};

@@ -70,9 +70,12 @@ impl TokioHttp {
             }
             match round_trip(&mut conn, req.max_response_body).await {
                 Ok((response, keep)) => {
-                    let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
                     if keep {
-                        idle.entry(target.authority.clone()).or_default().push(conn);
+                        let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
+                        match idle.get_mut(&target.authority) {
+                            Some(list) => list.push(conn),
+                            None => drop(idle.insert(target.authority.clone(), vec![conn])),
+                        }
                     }
                     return Ok(response);
                 }
@@ -90,15 +93,13 @@ async fn round_trip(
     conn: &mut TcpStream,
     limit: u64,
 ) -> Result<(HttpResponse, bool), (bool, TransportError)> {
-    let (mut reader, mut buf) = (ResponseReader::new(limit), Vec::with_capacity(1024));
-    let mut chunk = [0u8; 16 * 1024];
+    let mut reader = ResponseReader::new(limit);
     loop {
-        let n = conn
-            .read(&mut chunk)
-            .await
-            .map_err(|e| (buf.is_empty(), io_transport_error(&e)))?;
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(done) = reader.next(&buf, n == 0)? {
+        let n = match conn.read(reader.spare()).await {
+            Ok(n) => n,
+            Err(e) => return Err((reader.is_empty(), io_transport_error(&e))),
+        };
+        if let Some(done) = reader.filled(n)? {
             return Ok(done);
         }
     }

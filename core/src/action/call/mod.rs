@@ -137,6 +137,10 @@ enum State {
 pub struct ActionCall {
     config: ActionConfig,
     create_url: String,
+    /// `GET {base}/actions/{id}`, once the id is known (built once, not per poll).
+    poll_url: String,
+    /// The `Authorization` header value (built once, not per request).
+    authorization: Redacted,
     create_body: Vec<u8>,
     inline: bool,
     create_timeout: Duration,
@@ -176,6 +180,8 @@ impl ActionCall {
             .map_or(POLL_BUDGET_MIN, |t| t.max(POLL_BUDGET_MIN));
         Self {
             create_url: config.url("/actions"),
+            poll_url: String::new(),
+            authorization: Redacted(config.authorization()),
             config,
             create_body,
             inline,
@@ -214,7 +220,7 @@ impl ActionCall {
         request.start_to_close_timeout = start_to_close_timeout;
         request.validate_settings()?;
         let mut call = Self::start(&request, Vec::new(), config);
-        call.action_id = Some(action_id);
+        call.set_action_id(action_id);
         call.next_poll(now);
         Ok(call)
     }
@@ -251,8 +257,7 @@ impl ActionCall {
         let Some(step) = self.take_in_flight(id) else {
             return false;
         };
-        let url = self.url_of(step);
-        let answer = classify(&url, &response);
+        let answer = classify(self.url_of(step), &response);
         self.after(step, answer, now);
         true
     }
@@ -268,7 +273,7 @@ impl ActionCall {
         let Some(step) = self.take_in_flight(id) else {
             return false;
         };
-        let message = error.message(&self.url_of(step), self.timeout_of(step), MAX_RESPONSE_BODY);
+        let message = error.message(self.url_of(step), self.timeout_of(step), MAX_RESPONSE_BODY);
         let error = ActionError::Http {
             status: None,
             message,
@@ -304,10 +309,10 @@ impl ActionCall {
         }
     }
 
-    fn url_of(&self, step: Step) -> String {
+    fn url_of(&self, step: Step) -> &str {
         match step {
-            Step::Create => self.create_url.clone(),
-            Step::Poll => self.poll_url(),
+            Step::Create => &self.create_url,
+            Step::Poll => &self.poll_url,
         }
     }
 
@@ -318,15 +323,15 @@ impl ActionCall {
         }
     }
 
-    fn poll_url(&self) -> String {
-        let id = self.action_id.as_deref().unwrap_or_default();
-        self.config
-            .url(&format!("/actions/{}", percent_encode_segment(id)))
+    /// Keeps the platform's id of the action and the URL its polls go to.
+    fn set_action_id(&mut self, id: String) {
+        self.poll_url = (self.config).url(&format!("/actions/{}", percent_encode_segment(&id)));
+        self.action_id = Some(id);
     }
 
     fn build(&self, id: RequestId, step: Step) -> HttpRequest {
         let mut headers = vec![
-            ("Authorization".to_owned(), self.config.authorization()),
+            ("Authorization".to_owned(), self.authorization.0.clone()),
             ("User-Agent".to_owned(), USER_AGENT.to_owned()),
         ];
         match step {
@@ -345,7 +350,7 @@ impl ActionCall {
             Step::Poll => HttpRequest {
                 id,
                 method: Method::Get,
-                url: self.poll_url(),
+                url: self.poll_url.clone(),
                 headers,
                 body: None,
                 timeout: REQUEST_TIMEOUT,
@@ -396,7 +401,7 @@ impl ActionCall {
                 return;
             }
         };
-        self.action_id = Some(action_id);
+        self.set_action_id(action_id);
         if self.inline {
             let url = self.create_url.clone();
             match self.terminal(&url, &answer) {
@@ -431,13 +436,10 @@ impl ActionCall {
         match answer {
             Err(error) if error.is_server_error() => self.next_poll(now),
             Err(error) => self.finish(Err(error)),
-            Ok(answer) => {
-                let url = self.poll_url();
-                match self.terminal(&url, &answer) {
-                    Verdict::Done(result) => self.finish(result),
-                    Verdict::Running => self.next_poll(now),
-                }
-            }
+            Ok(answer) => match self.terminal(&self.poll_url, &answer) {
+                Verdict::Done(result) => self.finish(result),
+                Verdict::Running => self.next_poll(now),
+            },
         }
     }
 
@@ -525,6 +527,16 @@ fn percent_encode_segment(segment: &str) -> String {
 }
 
 const HEX: [u8; 16] = *b"0123456789ABCDEF";
+
+/// A value that holds the token: `Debug` prints `<redacted>`.
+#[derive(Clone)]
+struct Redacted(String);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
 
 #[cfg(test)]
 mod tests {
