@@ -32,16 +32,17 @@ pub struct AsyncStdHttp {
 impl AsyncStdHttp {
     /// An idle connection to `authority` that the peer has not closed.
     fn take(&self, authority: &str) -> Option<Async<TcpStream>> {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.get_mut(authority)?;
-        // Readable while idle = closed by the peer (or a stray byte): not reusable.
-        while let Some(conn) = list.pop() {
+        loop {
+            // The check is a syscall: made after the pool's lock is let go.
+            let conn = (self.idle.lock().unwrap_or_else(PoisonError::into_inner))
+                .get_mut(authority)?
+                .pop()?;
+            // Readable while idle = closed by the peer (or a stray byte): not reusable.
             if matches!(conn.get_ref().peek(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock)
             {
                 return Some(conn);
             }
         }
-        None
     }
 
     fn put(&self, authority: &str, conn: Async<TcpStream>) {

@@ -61,14 +61,15 @@ impl BlockingHttp1 {
 
     /// An idle connection to `authority` that the peer has not closed.
     fn take(&self, authority: &str) -> Option<TcpStream> {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.get_mut(authority)?;
-        while let Some(conn) = list.pop() {
+        loop {
+            // The check is a syscall: made after the pool's lock is let go.
+            let conn = (self.idle.lock().unwrap_or_else(PoisonError::into_inner))
+                .get_mut(authority)?
+                .pop()?;
             if idle_and_open(&conn) {
                 return Some(conn);
             }
         }
-        None
     }
 }
 

@@ -34,15 +34,16 @@ impl TokioHttp {
 
     /// An idle connection to `authority` that the peer has not closed.
     fn take(&self, authority: &str) -> Option<TcpStream> {
-        let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
-        let list = idle.get_mut(authority)?;
-        // Readable while idle = closed by the peer (or a stray byte): not reusable.
-        while let Some(conn) = list.pop() {
+        loop {
+            // The check may be a syscall: made after the pool's lock is let go.
+            let conn = (self.1.lock().unwrap_or_else(PoisonError::into_inner))
+                .get_mut(authority)?
+                .pop()?;
+            // Readable while idle = closed by the peer (or a stray byte): not reusable.
             if matches!(conn.try_read(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock) {
                 return Some(conn);
             }
         }
-        None
     }
 
     async fn exchange(

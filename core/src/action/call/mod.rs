@@ -325,7 +325,13 @@ impl ActionCall {
 
     /// Keeps the platform's id of the action and the URL its polls go to.
     fn set_action_id(&mut self, id: String) {
-        self.poll_url = (self.config).url(&format!("/actions/{}", percent_encode_segment(&id)));
+        // `config.url("/actions/{id}")`, written once into a string of the right size.
+        let base = self.config.base_url().trim_end_matches('/');
+        let mut url = String::with_capacity(base.len() + "/actions/".len() + 3 * id.len());
+        url.push_str(base);
+        url.push_str("/actions/");
+        push_percent_encoded(&mut url, &id);
+        self.poll_url = url;
         self.action_id = Some(id);
     }
 
@@ -512,8 +518,15 @@ fn inline_request_timeout(start_to_close: Option<Duration>) -> Duration {
 
 /// Percent-encodes everything but RFC 3986 unreserved characters, so an id can never change
 /// the path or query of the poll URL. Ordinary ids (UUIDs, slugs) come out unchanged.
+#[cfg(test)]
 fn percent_encode_segment(segment: &str) -> String {
     let mut out = String::with_capacity(segment.len());
+    push_percent_encoded(&mut out, segment);
+    out
+}
+
+/// Appends `segment` percent-encoded as one path segment (RFC 3986 unreserved bytes kept).
+fn push_percent_encoded(out: &mut String, segment: &str) {
     for byte in segment.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
             out.push(char::from(byte));
@@ -523,7 +536,6 @@ fn percent_encode_segment(segment: &str) -> String {
             out.push(char::from(HEX[usize::from(byte & 0x0f)]));
         }
     }
-    out
 }
 
 const HEX: [u8; 16] = *b"0123456789ABCDEF";
