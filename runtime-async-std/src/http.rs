@@ -56,19 +56,19 @@ impl AsyncStdHttp {
 
     async fn exchange(
         &self,
-        target: &Http1Target,
+        target: &Http1Target<'_>,
         req: &HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
         let bytes = target.encode(req)?;
         loop {
-            let (mut conn, reused) = match self.take(&target.authority) {
+            let (mut conn, reused) = match self.take(target.authority) {
                 Some(conn) => (conn, true),
                 None => (connect(target).await?, false),
             };
             match round_trip(&mut conn, &bytes, req.max_response_body).await {
                 Ok((response, keep)) => {
                     if keep {
-                        self.put(&target.authority, conn);
+                        self.put(target.authority, conn);
                     }
                     return Ok(response);
                 }
@@ -88,11 +88,11 @@ enum Failed {
     Error(TransportError),
 }
 
-async fn connect(target: &Http1Target) -> Result<Async<TcpStream>, TransportError> {
+async fn connect(target: &Http1Target<'_>) -> Result<Async<TcpStream>, TransportError> {
     let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, target.port)],
         Err(_) => {
-            let (host, port) = (target.host.clone(), target.port);
+            let (host, port) = (target.host.to_owned(), target.port);
             blocking::unblock(move || (host.as_str(), port).to_socket_addrs().map(Vec::from_iter))
                 .await
                 .map_err(|e| TransportError::new(Kind::Dns, e.to_string()))?
@@ -140,11 +140,16 @@ async fn round_trip(
 
 impl HttpTransport for AsyncStdHttp {
     fn send(&self, req: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
+        // Two futures, so an `http://` request's box is not sized for the other's state.
+        if Http1Target::parse(&req.url).is_none() {
+            let agent = self.tls.clone();
+            return Box::pin(blocking::unblock(move || agent.send(&req)));
+        }
         let this = self.clone();
         Box::pin(async move {
             let Some(target) = Http1Target::parse(&req.url) else {
-                let agent = this.tls.clone();
-                return blocking::unblock(move || agent.send(&req)).await;
+                // Parsed just above: never here.
+                return Err(TransportError::new(Kind::InvalidUrl, "not an http:// URL"));
             };
             let deadline = Instant::now() + req.timeout;
             let timeout = async {

@@ -30,13 +30,13 @@ impl BlockingHttp1 {
     /// Sends `request` to `target` and reads the whole answer.
     pub fn send(
         &self,
-        target: &Http1Target,
+        target: &Http1Target<'_>,
         request: &HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
         let deadline = Instant::now() + request.timeout;
         let bytes = target.encode(request)?;
         loop {
-            let (mut conn, reused) = match self.take(&target.authority) {
+            let (mut conn, reused) = match self.take(target.authority) {
                 Some(conn) => (conn, true),
                 None => (connect(target, deadline)?, false),
             };
@@ -44,9 +44,10 @@ impl BlockingHttp1 {
                 Ok((response, keep)) => {
                     if keep {
                         let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-                        let list = idle.entry(target.authority.clone()).or_default();
-                        if list.len() < IDLE_PER_HOST {
-                            list.push(conn);
+                        match idle.get_mut(target.authority) {
+                            Some(list) if list.len() >= IDLE_PER_HOST => {}
+                            Some(list) => list.push(conn),
+                            None => drop(idle.insert(target.authority.to_owned(), vec![conn])),
                         }
                     }
                     return Ok(response);
@@ -109,10 +110,10 @@ fn left(deadline: Instant) -> Result<Duration, TransportError> {
     Ok(left)
 }
 
-fn connect(target: &Http1Target, deadline: Instant) -> Result<TcpStream, TransportError> {
+fn connect(target: &Http1Target<'_>, deadline: Instant) -> Result<TcpStream, TransportError> {
     let addrs: Vec<SocketAddr> = match target.host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, target.port)],
-        Err(_) => (target.host.as_str(), target.port)
+        Err(_) => (target.host, target.port)
             .to_socket_addrs()
             .map_err(|e| TransportError::new(TransportErrorKind::Dns, e.to_string()))?
             .collect(),
@@ -127,7 +128,7 @@ fn connect(target: &Http1Target, deadline: Instant) -> Result<TcpStream, Transpo
             Err(e) => last = e,
         }
     }
-    Err(connect_error(&target.host, &last))
+    Err(connect_error(target.host, &last))
 }
 
 /// One request and its answer; `Err((true, _))` = the connection failed before any byte

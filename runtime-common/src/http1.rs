@@ -2,28 +2,30 @@
 //! request and frames an answer, nothing more. Every policy (headers, timeout, body limit,
 //! no redirects, error text) is core's; a runtime moves the bytes and keeps connections.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
 use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 
-/// Where a plain `http://` URL points: `host:port` to connect to, and the request target.
+/// Where a plain `http://` URL points: `host:port` to connect to, and the request target
+/// (borrowed from the URL: nothing is allocated per request).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Http1Target {
+pub struct Http1Target<'a> {
     /// The host (an IP literal without brackets, or a name to resolve).
-    pub host: String,
+    pub host: &'a str,
     /// The port (80 when the URL names none).
     pub port: u16,
     /// The `Host` header value (the URL's authority).
-    pub authority: String,
+    pub authority: &'a str,
     /// The path and query (`/` when empty).
-    pub path: String,
+    pub path: Cow<'a, str>,
 }
 
-impl Http1Target {
+impl<'a> Http1Target<'a> {
     /// The target of `url` when it is a plain `http://` URL without user info; `None` for
     /// anything else (https goes through the runtime's TLS client).
-    pub fn parse(url: &str) -> Option<Self> {
+    pub fn parse(url: &'a str) -> Option<Self> {
         let rest = url
             .get(..7)?
             .eq_ignore_ascii_case("http://")
@@ -40,13 +42,13 @@ impl Http1Target {
         };
         let host = host.trim_start_matches('[').trim_end_matches(']');
         Some(Self {
-            host: host.to_owned(),
+            host,
             port,
-            authority: authority.to_owned(),
+            authority,
             path: if path.starts_with('/') {
-                path.into()
+                Cow::Borrowed(path)
             } else {
-                format!("/{path}")
+                Cow::Owned(format!("/{path}"))
             },
         })
     }
@@ -74,7 +76,7 @@ impl Http1Target {
             " ",
             &self.path,
             " HTTP/1.1\r\nhost: ",
-            &self.authority,
+            self.authority,
             "\r\n",
         ] {
             out.extend_from_slice(part.as_bytes());
@@ -418,16 +420,11 @@ mod tests {
     fn urls() {
         let t = Http1Target::parse("http://127.0.0.1:8080/actions/a%20b?x=1#f").expect("http");
         assert_eq!(
-            (
-                t.host.as_str(),
-                t.port,
-                t.authority.as_str(),
-                t.path.as_str()
-            ),
+            (t.host, t.port, t.authority, &*t.path),
             ("127.0.0.1", 8080, "127.0.0.1:8080", "/actions/a%20b?x=1")
         );
         let t = Http1Target::parse("HTTP://[::1]/").expect("v6");
-        assert_eq!((t.host.as_str(), t.port), ("::1", 80));
+        assert_eq!((t.host, t.port), ("::1", 80));
         assert_eq!(
             Http1Target::parse("http://example.com").expect("bare").path,
             "/"

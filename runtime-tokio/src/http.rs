@@ -48,16 +48,16 @@ impl TokioHttp {
 
     async fn exchange(
         &self,
-        target: &Http1Target,
+        target: &Http1Target<'_>,
         req: &HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
         let bytes = target.encode(req)?;
         loop {
-            let (mut conn, reused) = match self.take(&target.authority) {
+            let (mut conn, reused) = match self.take(target.authority) {
                 Some(conn) => (conn, true),
                 None => {
-                    let conn = TcpStream::connect((target.host.as_str(), target.port)).await;
-                    let conn = conn.map_err(|e| connect_error(&target.host, &e))?;
+                    let conn = TcpStream::connect((target.host, target.port)).await;
+                    let conn = conn.map_err(|e| connect_error(target.host, &e))?;
                     let _ = conn.set_nodelay(true);
                     (conn, false)
                 }
@@ -73,9 +73,9 @@ impl TokioHttp {
                 Ok((response, keep)) => {
                     if keep {
                         let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
-                        match idle.get_mut(&target.authority) {
+                        match idle.get_mut(target.authority) {
                             Some(list) => list.push(conn),
-                            None => drop(idle.insert(target.authority.clone(), vec![conn])),
+                            None => drop(idle.insert(target.authority.to_owned(), vec![conn])),
                         }
                     }
                     return Ok(response);
@@ -108,51 +108,62 @@ async fn round_trip(
 
 impl HttpTransport for TokioHttp {
     fn send(&self, req: HttpRequest) -> BoxFuture<'static, Result<HttpResponse, TransportError>> {
-        let (this, client) = (self.clone(), self.0.clone());
+        // Two futures, so an `http://` request's box is not sized for reqwest's state.
+        if Http1Target::parse(&req.url).is_none() {
+            return Box::pin(send_reqwest(self.0.clone(), req));
+        }
+        let this = self.clone();
         Box::pin(async move {
-            if let Some(target) = Http1Target::parse(&req.url) {
-                let exchange = this.exchange(&target, &req);
-                return tokio::time::timeout(req.timeout, exchange)
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(TransportError::new(Kind::Timeout, "request timed out"))
-                    });
-            }
-            let method = match req.method {
-                Method::Get => reqwest::Method::GET,
-                Method::Post => reqwest::Method::POST,
+            let Some(target) = Http1Target::parse(&req.url) else {
+                // Parsed just above: never here (reqwest's state stays out of this box).
+                return Err(TransportError::new(Kind::InvalidUrl, "not an http:// URL"));
             };
-            let mut builder = client.request(method, &req.url).timeout(req.timeout);
-            for (name, value) in &req.headers {
-                builder = builder.header(name, value);
-            }
-            if let Some(body) = req.body {
-                builder = builder.body(body);
-            }
-            let mut response = builder.send().await.map_err(transport_error)?;
-            let limit = req.max_response_body;
-            let too_large = || TransportError::new(Kind::BodyTooLarge, "");
-            if response.content_length().is_some_and(|n| n > limit) {
-                return Err(too_large());
-            }
-            let status = response.status().as_u16();
-            let headers = (response.headers().iter())
-                .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
-                .collect();
-            let mut body = Vec::new();
-            while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
-                if (body.len() + chunk.len()) as u64 > limit {
-                    return Err(too_large());
-                }
-                body.extend_from_slice(&chunk);
-            }
-            Ok(HttpResponse {
-                status,
-                headers,
-                body,
-            })
+            let exchange = this.exchange(&target, &req);
+            tokio::time::timeout(req.timeout, exchange)
+                .await
+                .unwrap_or_else(|_| Err(TransportError::new(Kind::Timeout, "request timed out")))
         })
     }
+}
+
+/// An `https://` request (anything but plain `http://`) on the pooled reqwest client.
+async fn send_reqwest(
+    client: reqwest::Client,
+    req: HttpRequest,
+) -> Result<HttpResponse, TransportError> {
+    let method = match req.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+    };
+    let mut builder = client.request(method, &req.url).timeout(req.timeout);
+    for (name, value) in &req.headers {
+        builder = builder.header(name, value);
+    }
+    if let Some(body) = req.body {
+        builder = builder.body(body);
+    }
+    let mut response = builder.send().await.map_err(transport_error)?;
+    let limit = req.max_response_body;
+    let too_large = || TransportError::new(Kind::BodyTooLarge, "");
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(too_large());
+    }
+    let status = response.status().as_u16();
+    let headers = (response.headers().iter())
+        .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into()))
+        .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// Which core kind a reqwest error is (the text is the error and its sources).

@@ -409,8 +409,7 @@ impl ActionCall {
         };
         self.set_action_id(action_id);
         if self.inline {
-            let url = self.create_url.clone();
-            match self.terminal(&url, &answer) {
+            match self.terminal(&self.create_url, answer) {
                 Verdict::Done(result) => self.finish(result),
                 Verdict::Running => {
                     let action_id = self.action_id.clone().unwrap_or_default();
@@ -442,16 +441,16 @@ impl ActionCall {
         match answer {
             Err(error) if error.is_server_error() => self.next_poll(now),
             Err(error) => self.finish(Err(error)),
-            Ok(answer) => match self.terminal(&self.poll_url, &answer) {
+            Ok(answer) => match self.terminal(&self.poll_url, answer) {
                 Verdict::Done(result) => self.finish(result),
                 Verdict::Running => self.next_poll(now),
             },
         }
     }
 
-    /// Reads `status` off an answer.
-    fn terminal(&self, url: &str, answer: &Value) -> Verdict {
-        let action_id = self.action_id.clone().unwrap_or_default();
+    /// Reads `status` off an answer (a completed one gives its `result` away).
+    fn terminal(&self, url: &str, mut answer: Value) -> Verdict {
+        let action_id = || self.action_id.clone().unwrap_or_default();
         let Some(status) = answer.get("status") else {
             return Verdict::Done(Err(ActionError::Decode {
                 url: url.to_owned(),
@@ -460,12 +459,15 @@ impl ActionCall {
         };
         let Some(status) = status.as_str() else {
             return Verdict::Done(Err(ActionError::UnexpectedStatus {
-                action_id,
+                action_id: action_id(),
                 status: status.to_string(),
             }));
         };
         match status {
-            "COMPLETED" => Verdict::Done(Ok(answer.get("result").cloned().unwrap_or(Value::Null))),
+            "COMPLETED" => {
+                let result = answer.as_object_mut().and_then(|m| m.remove("result"));
+                Verdict::Done(Ok(result.unwrap_or(Value::Null)))
+            }
             failed if FAILURE_STATUSES.contains(&failed) => {
                 let error = match answer.get("error") {
                     None | Some(Value::Null) => "unknown error".to_owned(),
@@ -473,14 +475,14 @@ impl ActionCall {
                     Some(other) => other.to_string(),
                 };
                 Verdict::Done(Err(ActionError::Failed {
-                    action_id,
+                    action_id: action_id(),
                     status: status.to_owned(),
                     error,
                 }))
             }
             "RUNNING" => Verdict::Running,
             other => Verdict::Done(Err(ActionError::UnexpectedStatus {
-                action_id,
+                action_id: action_id(),
                 status: other.to_owned(),
             })),
         }
