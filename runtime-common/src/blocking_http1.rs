@@ -17,10 +17,40 @@ fn error(kind: TransportErrorKind, detail: &str) -> TransportError {
 
 /// Core's `http://` requests on blocking std sockets with the codec above: kept-alive
 /// connections pooled per host (clones share the pool), each request bounded by its total
-/// timeout (connect, write and every read get what is left of it).
+/// timeout (no write or read on the socket can block past it).
 #[derive(Debug, Clone, Default)]
 pub struct BlockingHttp1 {
-    idle: Arc<Mutex<HashMap<String, Vec<TcpStream>>>>,
+    idle: Arc<Mutex<HashMap<String, Vec<Conn>>>>,
+}
+
+/// A connection and the timeout its socket has for every read and write (`None`: none
+/// yet, a fresh socket blocks forever).
+#[derive(Debug)]
+struct Conn {
+    stream: TcpStream,
+    armed: Option<Duration>,
+}
+
+/// Above twice this much left, a socket's timeout is what is left of the request less
+/// this, so the next request on the connection (with more left) keeps it without two
+/// `setsockopt` calls; below, it is exactly what is left.
+const SLACK: Duration = Duration::from_millis(100);
+
+impl Conn {
+    /// Makes sure no read or write can block past `deadline`: the socket's timeout is at
+    /// most what is left of the request, set again only when it is longer.
+    fn arm(&mut self, deadline: Instant) -> Result<(), TransportError> {
+        let left = left(deadline)?;
+        if self.armed.is_some_and(|armed| armed <= left) {
+            return Ok(());
+        }
+        let timeout = if left > 2 * SLACK { left - SLACK } else { left };
+        (self.stream.set_read_timeout(Some(timeout)))
+            .and_then(|()| self.stream.set_write_timeout(Some(timeout)))
+            .map_err(|e| io_transport_error(&e))?;
+        self.armed = Some(timeout);
+        Ok(())
+    }
 }
 
 /// Idle connections kept per host.
@@ -38,7 +68,16 @@ impl BlockingHttp1 {
         loop {
             let (mut conn, reused) = match self.take(target.authority) {
                 Some(conn) => (conn, true),
-                None => (connect(target, deadline)?, false),
+                None => {
+                    let stream = connect(target, deadline)?;
+                    (
+                        Conn {
+                            stream,
+                            armed: None,
+                        },
+                        false,
+                    )
+                }
             };
             match round_trip(&mut conn, &bytes, request.max_response_body, deadline) {
                 Ok((response, keep)) => {
@@ -61,13 +100,13 @@ impl BlockingHttp1 {
     }
 
     /// An idle connection to `authority` that the peer has not closed.
-    fn take(&self, authority: &str) -> Option<TcpStream> {
+    fn take(&self, authority: &str) -> Option<Conn> {
         loop {
             // The check is a syscall: made after the pool's lock is let go.
             let conn = (self.idle.lock().unwrap_or_else(PoisonError::into_inner))
                 .get_mut(authority)?
                 .pop()?;
-            if idle_and_open(&conn) {
+            if idle_and_open(&conn.stream) {
                 return Some(conn);
             }
         }
@@ -132,37 +171,37 @@ fn connect(target: &Http1Target<'_>, deadline: Instant) -> Result<TcpStream, Tra
 }
 
 /// One request and its answer; `Err((true, _))` = the connection failed before any byte
-/// of an answer.
+/// of an answer. A read or write that timed out goes on with what is left of the request
+/// (the socket's timeout may be shorter, see [`Conn::arm`]) until the deadline.
 fn round_trip(
-    conn: &mut TcpStream,
+    conn: &mut Conn,
     bytes: &[u8],
     limit: u64,
     deadline: Instant,
 ) -> Result<(HttpResponse, bool), (bool, TransportError)> {
-    let timed = |e: io::Error| match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => {
-            error(TransportErrorKind::Timeout, "request timed out")
-        }
-        _ => io_transport_error(&e),
+    let retry = |e: &io::Error| {
+        matches!(
+            e.kind(),
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+        )
     };
-    conn.set_write_timeout(Some(left(deadline).map_err(|e| (false, e))?))
-        .map_err(|e| (false, timed(e)))?;
-    conn.write_all(bytes).map_err(|e| (true, timed(e)))?;
+    let mut sent = 0;
+    while sent < bytes.len() {
+        conn.arm(deadline).map_err(|e| (false, e))?;
+        match conn.stream.write(&bytes[sent..]) {
+            Ok(0) => return Err((true, io_transport_error(&io::ErrorKind::WriteZero.into()))),
+            Ok(n) => sent += n,
+            Err(e) if retry(&e) => {}
+            Err(e) => return Err((true, io_transport_error(&e))),
+        }
+    }
     let mut reader = ResponseReader::new(limit);
     loop {
-        conn.set_read_timeout(Some(left(deadline).map_err(|e| (false, e))?))
-            .map_err(|e| (false, timed(e)))?;
-        let n = match conn.read(reader.spare()) {
+        conn.arm(deadline).map_err(|e| (false, e))?;
+        let n = match conn.stream.read(reader.spare()) {
             Ok(n) => n,
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err((false, timed(e)))
-            }
-            Err(e) => return Err((reader.is_empty(), timed(e))),
+            Err(e) if retry(&e) => continue,
+            Err(e) => return Err((reader.is_empty(), io_transport_error(&e))),
         };
         if let Some(done) = reader.filled(n)? {
             return Ok(done);
@@ -172,7 +211,99 @@ fn round_trip(
 
 #[cfg(test)]
 mod tests {
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
+
+    /// A server on 127.0.0.1 that answers the first request of every connection with a
+    /// kept-alive `200 {}` (when `answer`) and then reads on without a word. Returns the
+    /// target URL and the count of connections it accepted.
+    fn server(answer: bool) -> (String, Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/actions", listener.local_addr().expect("addr"));
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = Arc::clone(&accepted);
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(mut conn) = conn else { return };
+                count.fetch_add(1, Ordering::SeqCst);
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    let mut answered = !answer;
+                    while let Ok(n) = conn.read(&mut buf) {
+                        if n == 0 {
+                            return;
+                        }
+                        if !answered && buf[..n].windows(4).any(|w| w == b"\r\n\r\n") {
+                            answered = true;
+                            let ok = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}";
+                            let _ = conn.write_all(ok);
+                        }
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    fn get(url: &str, timeout: Duration) -> HttpRequest {
+        HttpRequest {
+            id: ampere_core::action::RequestId::from_raw(1),
+            method: Method::Get,
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: None,
+            timeout,
+            max_response_body: 1024,
+        }
+    }
+
+    fn send(client: &BlockingHttp1, req: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        let target = Http1Target::parse(&req.url).expect("http://");
+        client.send(&target, req)
+    }
+
+    #[test]
+    fn a_silent_server_times_out_at_the_deadline() {
+        let (url, _) = server(false);
+        let started = Instant::now();
+        let err = send(
+            &BlockingHttp1::default(),
+            &get(&url, Duration::from_millis(500)),
+        );
+        let took = started.elapsed();
+        assert_eq!(err.err().map(|e| e.kind), Some(TransportErrorKind::Timeout));
+        // The socket's first timeout is 100 ms short of the deadline: the read goes on.
+        assert!(
+            took >= Duration::from_millis(500),
+            "gave up early: {took:?}"
+        );
+        assert!(took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[test]
+    fn a_reused_connection_never_keeps_a_longer_timeout_than_the_request_has() {
+        let (url, accepted) = server(true);
+        let client = BlockingHttp1::default();
+        let first = send(&client, &get(&url, Duration::from_secs(30))).expect("answered");
+        assert_eq!(first.body, b"{}");
+        // The same connection (armed for ~30 s) carries a request that has 300 ms.
+        let started = Instant::now();
+        let err = send(&client, &get(&url, Duration::from_millis(300)));
+        let took = started.elapsed();
+        assert_eq!(err.err().map(|e| e.kind), Some(TransportErrorKind::Timeout));
+        assert!(took >= Duration::from_millis(300), "{took:?}");
+        assert!(
+            took < Duration::from_secs(3),
+            "kept the first request's timeout: {took:?}"
+        );
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "the connection was reused"
+        );
+    }
 
     #[test]
     fn idle_check_peeks_without_changing_the_mode() {
