@@ -3,10 +3,8 @@
 //! per host), and on one pooled [`ureq`] agent on the [`blocking`] pool for `https://`
 //! (the same `ureq` code and policy as `ampere-blocking`).
 
-use std::collections::HashMap;
 use std::io::{self, ErrorKind};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use ampere_core::action::{
@@ -14,78 +12,45 @@ use ampere_core::action::{
 };
 use ampere_runtime_async::runtime::BoxFuture;
 use ampere_runtime_async::HttpTransport;
-use ampere_runtime_common::{io_transport_error, Http1Target, ResponseReader};
+use ampere_runtime_common::{io_transport_error, Http1Target, IdlePool, ResponseReader};
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
-
-/// Idle connections kept per host.
-const IDLE_PER_HOST: usize = 8192;
 
 /// The pools (connections kept alive and reused); clones share them. It never follows a
 /// redirect and adds no header of its own.
 #[derive(Debug, Clone, Default)]
 pub struct AsyncStdHttp {
-    idle: Arc<Mutex<HashMap<String, Vec<Async<TcpStream>>>>>,
+    idle: IdlePool<Async<TcpStream>>,
     tls: ampere_runtime_common::UreqAgent,
 }
 
 impl AsyncStdHttp {
-    /// An idle connection to `authority` that the peer has not closed.
-    fn take(&self, authority: &str) -> Option<Async<TcpStream>> {
-        loop {
-            // The check is a syscall: made after the pool's lock is let go.
-            let conn = (self.idle.lock().unwrap_or_else(PoisonError::into_inner))
-                .get_mut(authority)?
-                .pop()?;
-            // Readable while idle = closed by the peer (or a stray byte): not reusable.
-            if matches!(conn.get_ref().peek(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock)
-            {
-                return Some(conn);
-            }
-        }
-    }
-
-    fn put(&self, authority: &str, conn: Async<TcpStream>) {
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        match idle.get_mut(authority) {
-            Some(list) if list.len() >= IDLE_PER_HOST => {}
-            Some(list) => list.push(conn),
-            None => drop(idle.insert(authority.to_owned(), vec![conn])),
-        }
-    }
-
     async fn exchange(
         &self,
         target: &Http1Target<'_>,
         req: &HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
         let bytes = target.encode(req)?;
+        let idle = |c: &Async<TcpStream>| matches!(c.get_ref().peek(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock);
         loop {
-            let (mut conn, reused) = match self.take(target.authority) {
+            let (mut conn, reused) = match self.idle.take(target.authority, idle) {
                 Some(conn) => (conn, true),
                 None => (connect(target).await?, false),
             };
             match round_trip(&mut conn, &bytes, req.max_response_body).await {
                 Ok((response, keep)) => {
                     if keep {
-                        self.put(target.authority, conn);
+                        self.idle.put(target.authority, conn);
                     }
                     return Ok(response);
                 }
                 // A kept-alive connection closed under a request that got nothing back:
                 // a GET goes again on a new connection (a POST is never sent twice).
-                Err(Failed::Closed(_)) if reused && req.method == Method::Get => continue,
-                Err(Failed::Closed(e)) => return Err(io_transport_error(&e)),
-                Err(Failed::Error(e)) => return Err(e),
+                Err((true, _)) if reused && req.method == Method::Get => continue,
+                Err((_, e)) => return Err(e),
             }
         }
     }
-}
-
-enum Failed {
-    /// The connection failed before any byte of an answer.
-    Closed(io::Error),
-    Error(TransportError),
 }
 
 async fn connect(target: &Http1Target<'_>) -> Result<Async<TcpStream>, TransportError> {
@@ -111,29 +76,23 @@ async fn connect(target: &Http1Target<'_>) -> Result<Async<TcpStream>, Transport
     Err(io_transport_error(&last))
 }
 
+/// A request and its answer; `Err((true, _))` = failed before any byte of an answer.
 async fn round_trip(
     conn: &mut Async<TcpStream>,
     bytes: &[u8],
     limit: u64,
-) -> Result<(HttpResponse, bool), Failed> {
-    conn.write_all(bytes).await.map_err(Failed::Closed)?;
+) -> Result<(HttpResponse, bool), (bool, TransportError)> {
+    conn.write_all(bytes)
+        .await
+        .map_err(|e| (true, io_transport_error(&e)))?;
     let mut reader = ResponseReader::new(limit);
     loop {
         let n = match conn.read(reader.spare()).await {
             Ok(n) => n,
-            Err(e) if reader.is_empty() => return Err(Failed::Closed(e)),
-            Err(e) => return Err(Failed::Error(io_transport_error(&e))),
+            Err(e) => return Err((reader.is_empty(), io_transport_error(&e))),
         };
-        match reader.filled(n) {
-            Ok(Some(done)) => return Ok(done),
-            Ok(None) => {}
-            Err((true, e)) => {
-                return Err(Failed::Closed(io::Error::new(
-                    ErrorKind::UnexpectedEof,
-                    e.detail,
-                )))
-            }
-            Err((false, e)) => return Err(Failed::Error(e)),
+        if let Some(done) = reader.filled(n)? {
+            return Ok(done);
         }
     }
 }

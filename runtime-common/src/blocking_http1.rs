@@ -1,15 +1,14 @@
 //! [`BlockingHttp1`]: core's `http://` requests on blocking std sockets with the codec of
 //! [`super::http1`] (kept-alive connections pooled per host).
 
-use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use ampere_core::action::{HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind};
 
 use crate::http1::{connect_error, io_transport_error, Http1Target, ResponseReader};
+use crate::IdlePool;
 
 fn error(kind: TransportErrorKind, detail: &str) -> TransportError {
     TransportError::new(kind, detail)
@@ -20,7 +19,7 @@ fn error(kind: TransportErrorKind, detail: &str) -> TransportError {
 /// timeout (no write or read on the socket can block past it).
 #[derive(Debug, Clone, Default)]
 pub struct BlockingHttp1 {
-    idle: Arc<Mutex<HashMap<String, Vec<Conn>>>>,
+    idle: IdlePool<Conn>,
 }
 
 /// A connection and the timeout its socket has for every read and write (`None`: none
@@ -37,6 +36,14 @@ struct Conn {
 const SLACK: Duration = Duration::from_millis(100);
 
 impl Conn {
+    /// A fresh connection (its socket has no timeout yet).
+    fn new(stream: TcpStream) -> Self {
+        Self {
+            stream,
+            armed: None,
+        }
+    }
+
     /// Makes sure no read or write can block past `deadline`: the socket's timeout is at
     /// most what is left of the request, set again only when it is longer.
     fn arm(&mut self, deadline: Instant) -> Result<(), TransportError> {
@@ -53,9 +60,6 @@ impl Conn {
     }
 }
 
-/// Idle connections kept per host.
-const IDLE_PER_HOST: usize = 8192;
-
 impl BlockingHttp1 {
     /// Sends `request` to `target` and reads the whole answer.
     pub fn send(
@@ -66,28 +70,17 @@ impl BlockingHttp1 {
         let deadline = Instant::now() + request.timeout;
         let bytes = target.encode(request)?;
         loop {
-            let (mut conn, reused) = match self.take(target.authority) {
+            let reuse = self
+                .idle
+                .take(target.authority, |c| idle_and_open(&c.stream));
+            let (mut conn, reused) = match reuse {
                 Some(conn) => (conn, true),
-                None => {
-                    let stream = connect(target, deadline)?;
-                    (
-                        Conn {
-                            stream,
-                            armed: None,
-                        },
-                        false,
-                    )
-                }
+                None => (Conn::new(connect(target, deadline)?), false),
             };
             match round_trip(&mut conn, &bytes, request.max_response_body, deadline) {
                 Ok((response, keep)) => {
                     if keep {
-                        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-                        match idle.get_mut(target.authority) {
-                            Some(list) if list.len() >= IDLE_PER_HOST => {}
-                            Some(list) => list.push(conn),
-                            None => drop(idle.insert(target.authority.to_owned(), vec![conn])),
-                        }
+                        self.idle.put(target.authority, conn);
                     }
                     return Ok(response);
                 }
@@ -95,19 +88,6 @@ impl BlockingHttp1 {
                 // a GET goes again on a new connection (a POST is never sent twice).
                 Err((true, _)) if reused && request.method == Method::Get => continue,
                 Err((_, e)) => return Err(e),
-            }
-        }
-    }
-
-    /// An idle connection to `authority` that the peer has not closed.
-    fn take(&self, authority: &str) -> Option<Conn> {
-        loop {
-            // The check is a syscall: made after the pool's lock is let go.
-            let conn = (self.idle.lock().unwrap_or_else(PoisonError::into_inner))
-                .get_mut(authority)?
-                .pop()?;
-            if idle_and_open(&conn.stream) {
-                return Some(conn);
             }
         }
     }
@@ -213,6 +193,7 @@ fn round_trip(
 mod tests {
     use std::net::TcpListener;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
 
     use super::*;
 

@@ -3,12 +3,12 @@
 //! per host), and on one pooled `reqwest` client (rustls, no redirects) for `https://`.
 //! Every header, the timeout and the body limit come from core.
 
-use std::collections::HashMap;
 use std::error::Error as _;
 use std::io::ErrorKind;
-use std::sync::{Arc, Mutex, PoisonError};
 
-use ampere_runtime_common::{connect_error, io_transport_error, Http1Target, ResponseReader};
+use ampere_runtime_common::{
+    connect_error, io_transport_error, Http1Target, IdlePool, ResponseReader,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -20,7 +20,7 @@ use ampere_runtime_async::HttpTransport;
 
 /// The pools (connections kept alive and reused); clones share them.
 #[derive(Debug, Clone)]
-pub struct TokioHttp(reqwest::Client, Arc<Mutex<HashMap<String, Vec<TcpStream>>>>);
+pub struct TokioHttp(reqwest::Client, IdlePool<TcpStream>);
 
 impl TokioHttp {
     /// A client that never follows a redirect (and sends no `User-Agent` of its own).
@@ -28,22 +28,8 @@ impl TokioHttp {
         reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map(|client| Self(client, Arc::default()))
+            .map(|client| Self(client, IdlePool::default()))
             .map_err(|e| e.to_string())
-    }
-
-    /// An idle connection to `authority` that the peer has not closed.
-    fn take(&self, authority: &str) -> Option<TcpStream> {
-        loop {
-            // The check may be a syscall: made after the pool's lock is let go.
-            let conn = (self.1.lock().unwrap_or_else(PoisonError::into_inner))
-                .get_mut(authority)?
-                .pop()?;
-            // Readable while idle = closed by the peer (or a stray byte): not reusable.
-            if matches!(conn.try_read(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock) {
-                return Some(conn);
-            }
-        }
     }
 
     async fn exchange(
@@ -52,8 +38,9 @@ impl TokioHttp {
         req: &HttpRequest,
     ) -> Result<HttpResponse, TransportError> {
         let bytes = target.encode(req)?;
+        let idle = |c: &TcpStream| matches!(c.try_read(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock);
         loop {
-            let (mut conn, reused) = match self.take(target.authority) {
+            let (mut conn, reused) = match self.1.take(target.authority, idle) {
                 Some(conn) => (conn, true),
                 None => {
                     let conn = TcpStream::connect((target.host, target.port)).await;
@@ -72,11 +59,7 @@ impl TokioHttp {
             match round_trip(&mut conn, req.max_response_body).await {
                 Ok((response, keep)) => {
                     if keep {
-                        let mut idle = self.1.lock().unwrap_or_else(PoisonError::into_inner);
-                        match idle.get_mut(target.authority) {
-                            Some(list) => list.push(conn),
-                            None => drop(idle.insert(target.authority.to_owned(), vec![conn])),
-                        }
+                        self.1.put(target.authority, conn);
                     }
                     return Ok(response);
                 }
