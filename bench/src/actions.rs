@@ -41,19 +41,8 @@ struct Run {
     connections: f64,
 }
 
-/// Runs the actions case (the mock alone first) and prints its tables.
+/// Runs the actions case (the mock alone first, unless `--case`) and prints its tables.
 pub fn run(ctx: &Ctx) -> Result<(), String> {
-    let mock_rate = mock::bench(ctx)?;
-    let (polls, ideal_lat) = ideal(Duration::from_millis(ACTION_MS));
-    println!(
-        "\n## 5b. actions of {ACTION_MS} ms; core's schedule (first poll after {:?}, ×{POLL_COEFFICIENT}): {polls} polls, ideal latency {:.0} ms + round trips, {} requests per action",
-        POLL_INITIAL,
-        ideal_lat.as_secs_f64() * 1e3,
-        polls + 1
-    );
-    println!("ideal rate = in-flight ÷ ideal latency; fraction = (⌈N ÷ in-flight⌉ × ideal latency) ÷ wall time; overhead = latency − ideal latency");
-    let server = Server::start(ctx, ACTION_MS)?;
-    let rounds = ctx.rounds.clamp(1, 3);
     // The targets' cases, then a control per runtime with small bursts (100 in flight):
     // what the schedule allows when a burst's CPU is negligible.
     // Each target case follows its floor (`None`: the plain client of `actions_floor`).
@@ -64,7 +53,28 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         .chain(std::iter::once((None, 200, 100)))
         .chain(sdk(200, 100))
         .filter(|(rt, _, _)| rt.is_none_or(|rt| ctx.runs(rt)))
+        .filter(|(_, n, inflight)| ctx.case.is_none_or(|c| c == (*n, *inflight)))
         .collect();
+    if let (true, Some((n, m))) = (cases.is_empty(), ctx.case) {
+        return Err(format!(
+            "--case {n}×{m}: no such actions case here (2000×1000 and 200×100 for every runtime, 10000×5000 for tokio)"
+        ));
+    }
+    // `--case` profiles one case: the mock alone is not measured.
+    let mock_rate = match ctx.case {
+        Some(_) => None,
+        None => Some(mock::bench(ctx)?),
+    };
+    let (polls, ideal_lat) = ideal(Duration::from_millis(ACTION_MS));
+    println!(
+        "\n## 5b. actions of {ACTION_MS} ms; core's schedule (first poll after {:?}, ×{POLL_COEFFICIENT}): {polls} polls, ideal latency {:.0} ms + round trips, {} requests per action",
+        POLL_INITIAL,
+        ideal_lat.as_secs_f64() * 1e3,
+        polls + 1
+    );
+    println!("ideal rate = in-flight ÷ ideal latency; fraction = (⌈N ÷ in-flight⌉ × ideal latency) ÷ wall time; overhead = latency − ideal latency");
+    let server = Server::start(ctx, ACTION_MS)?;
+    let rounds = ctx.rounds.clamp(1, 3);
     let mut results: Vec<Vec<Run>> = cases.iter().map(|_| Vec::new()).collect();
     for _ in 0..rounds {
         for (k, (rt, n, inflight)) in cases.iter().enumerate() {
@@ -102,9 +112,12 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         );
     }
     let needed = 5000.0 / ideal_lat.as_secs_f64() * (polls + 1) as f64;
-    println!(
-        "mock alone: {mock_rate:.0} requests/s; 5,000 in flight at the ideal pace needs {needed:.0} requests/s"
-    );
+    match mock_rate {
+        Some(rate) => println!(
+            "mock alone: {rate:.0} requests/s; 5,000 in flight at the ideal pace needs {needed:.0} requests/s"
+        ),
+        None => println!("mock alone: not measured (--case)"),
+    }
     println!("÷ floor = the runtime's fraction ÷ the floor client's in the same round (what the machine and the mock allow)");
     println!("target: ≥ 95% at 1,000 in flight (every runtime), ≥ 80% at 5,000 (tokio), {} requests per action", polls + 1);
     Ok(())

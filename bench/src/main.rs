@@ -60,6 +60,9 @@ pub struct Ctx {
     /// `--only RUNTIME`: every case but the mock runs only that runtime beside its
     /// baselines (for profiling).
     pub only: Option<Runtime>,
+    /// `--case N×M`: the actions case runs only its cases of N actions with M in flight,
+    /// without the mock measured alone first (for profiling one case).
+    pub case: Option<(usize, usize)>,
     /// The tokio runtime the tokio cases run on (multi-threaded, one worker per core).
     pub tokio: std::sync::Arc<tokio::runtime::Runtime>,
 }
@@ -71,7 +74,7 @@ impl Ctx {
     }
 }
 
-const USAGE: &str = "usage: ampere-bench <ingest|latency|spawn|actions|mock|all> [--rounds N] [--only tokio|async-std|blocking]";
+const USAGE: &str = "usage: ampere-bench <ingest|latency|spawn|actions|mock|all> [--rounds N] [--only tokio|async-std|blocking] [--case N×M (actions: N actions, M in flight)]";
 
 fn main() -> ExitCode {
     if let Some(mode) = std::env::var_os(standin::MODE_VAR) {
@@ -94,6 +97,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let case = args.first().ok_or(USAGE)?.clone();
     let mut rounds = None;
     let mut only = None;
+    let mut only_case = None;
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -110,8 +114,16 @@ fn run(args: &[String]) -> Result<(), String> {
                         .ok_or_else(|| format!("--only: unknown runtime {name:?}\n{USAGE}"))?,
                 );
             }
+            "--case" => {
+                let spec = rest.next().ok_or(USAGE)?;
+                only_case =
+                    Some(parse_case(spec).map_err(|e| format!("--case {spec:?}: {e}\n{USAGE}"))?);
+            }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
+    }
+    if only_case.is_some() && case != "actions" {
+        return Err(format!("--case applies to the actions case only\n{USAGE}"));
     }
     stats::raise_nofile();
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
@@ -126,6 +138,7 @@ fn run(args: &[String]) -> Result<(), String> {
         scratch: scratch.clone(),
         rounds: rounds.unwrap_or(5),
         only,
+        case: only_case,
         tokio: std::sync::Arc::new(tokio),
     };
     println!("# ampere-bench {case} (rounds {})", ctx.rounds);
@@ -144,4 +157,39 @@ fn run(args: &[String]) -> Result<(), String> {
     };
     let _ = std::fs::remove_dir_all(&scratch);
     result
+}
+
+/// Parses `N×M` (or `NxM`): N actions with M in flight, both positive.
+fn parse_case(spec: &str) -> Result<(usize, usize), String> {
+    let (n, m) = spec
+        .split_once(['×', 'x'])
+        .ok_or("expected N×M, such as 2000×1000")?;
+    let number = |s: &str, what: &str| match s.trim().parse::<usize>() {
+        Ok(0) => Err(format!("{what} must be at least 1")),
+        Ok(v) => Ok(v),
+        Err(e) => Err(format!("{what} {s:?}: {e}")),
+    };
+    Ok((number(n, "N")?, number(m, "M")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_case;
+
+    #[test]
+    fn a_case_is_n_actions_by_m_in_flight() {
+        assert_eq!(parse_case("2000×1000"), Ok((2000, 1000)));
+        assert_eq!(parse_case("10000x5000"), Ok((10_000, 5_000)));
+        let errors = [
+            ("2000", "expected N×M"),
+            ("0x5", "N must be at least 1"),
+            ("5x0", "M must be at least 1"),
+            ("ax5", "N \"a\""),
+            ("5×", "M \"\""),
+        ];
+        for (spec, wanted) in errors {
+            let error = parse_case(spec).expect_err(spec);
+            assert!(error.contains(wanted), "{spec}: {error}");
+        }
+    }
 }
