@@ -350,9 +350,12 @@ const SIMD_MAX_DEPTH: usize = 100;
 /// [`KEEP_CAPACITY`], like the partial-line buffer).
 #[derive(Default)]
 pub(crate) struct SimdParser {
-    /// A copy of the line: simd-json parses in place.
+    /// A copy of the line followed by [`simd_json::INPUT_PADDING`] bytes: simd-json parses
+    /// it in place, and the padding spares it a padded copy of its own.
     scratch: Vec<u8>,
     buffers: Option<simd_json::Buffers>,
+    /// The tape's allocation, empty between lines.
+    tape: Option<simd_json::Tape<'static>>,
 }
 
 impl fmt::Debug for SimdParser {
@@ -369,12 +372,32 @@ impl SimdParser {
         if has_negative_zero(line) {
             return None;
         }
+        let padded = line.len().checked_add(simd_json::INPUT_PADDING)?;
         self.scratch.clear();
+        self.scratch.reserve(padded);
         self.scratch.extend_from_slice(line);
+        self.scratch.resize(padded, b' ');
         let buffers = self
             .buffers
             .get_or_insert_with(|| simd_json::Buffers::with_max_depth(4096, SIMD_MAX_DEPTH));
-        let msg = simd_json::serde::from_slice_with_buffers(&mut self.scratch, buffers).ok();
+        let mut tape = self
+            .tape
+            .take()
+            .unwrap_or_else(simd_json::Tape::null)
+            .reset();
+        let msg =
+            match simd_json::fill_tape_padded(&mut self.scratch, line.len(), buffers, &mut tape) {
+                Ok(()) => {
+                    let mut de = simd_json::Deserializer::from_tape(tape);
+                    let msg = serde::Deserialize::deserialize(&mut de).ok();
+                    self.tape = Some(de.into_tape().reset());
+                    msg
+                }
+                Err(_) => {
+                    self.tape = Some(tape.reset());
+                    None
+                }
+            };
         if line.len() > KEEP_CAPACITY {
             *self = Self::default();
         }
