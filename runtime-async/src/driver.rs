@@ -16,7 +16,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::process::Command;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
@@ -34,6 +34,10 @@ const IO_LOOP_BOUND: usize = 64;
 /// Where the child's IO wakes go: the consumer while it is parked waiting (it then runs the
 /// IO pass itself), else the driver task. Only one of them is woken, so they never race for
 /// a line.
+///
+/// While the run's lock is held ([`RunGuard`]), wakes are held back and sent once it is
+/// released: a task woken by the lock's holder would only block on that lock (a futex wait
+/// and wake, and a context switch, on each side).
 #[derive(Default)]
 pub(crate) struct Dispatch {
     slots: Mutex<Slots>,
@@ -45,6 +49,35 @@ struct Slots {
     consumer: Option<Waker>,
     /// The driver task, from its last poll.
     driver: Option<Waker>,
+    /// Holders of the run's lock (one, or briefly two while one lets go).
+    holders: u32,
+    /// Wakes held back while the run's lock is held.
+    held_back: Vec<Waker>,
+    /// The driver task is to be woken when the run's lock is released.
+    driver_held_back: bool,
+}
+
+impl Slots {
+    /// `waker` if it is to be woken now (the caller wakes it after letting go of the slots),
+    /// else `None`: it was held back.
+    fn now_or_held(&mut self, waker: Waker) -> Option<Waker> {
+        if self.holders > 0 {
+            self.held_back.push(waker);
+            None
+        } else {
+            Some(waker)
+        }
+    }
+
+    /// The driver's waker if it is to be woken now, else `None` (held back, or no driver).
+    fn driver_now(&mut self) -> Option<Waker> {
+        if self.holders > 0 {
+            self.driver_held_back = true;
+            None
+        } else {
+            self.driver.clone()
+        }
+    }
 }
 
 fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
@@ -63,14 +96,30 @@ impl Dispatch {
     }
 
     /// The consumer polls again: it is no longer parked.
-    fn unpark_consumer(&self) -> Option<Waker> {
-        self.slots().consumer.take()
+    fn unpark_consumer(&self) {
+        self.slots().consumer = None;
     }
 
     /// Wakes the consumer if it is parked.
     pub(crate) fn wake_consumer(&self) {
-        if let Some(waker) = self.unpark_consumer() {
+        let now = {
+            let mut slots = self.slots();
+            let consumer = slots.consumer.take();
+            consumer.and_then(|waker| slots.now_or_held(waker))
+        };
+        if let Some(waker) = now {
             waker.wake();
+        }
+    }
+
+    /// Wakes every waker of `wakers` (the run's waiting senders).
+    pub(crate) fn wake_all(&self, wakers: impl Iterator<Item = Waker>) {
+        let mut slots = self.slots();
+        if slots.holders > 0 {
+            slots.held_back.extend(wakers);
+        } else {
+            drop(slots);
+            wakers.for_each(Waker::wake);
         }
     }
 
@@ -79,9 +128,43 @@ impl Dispatch {
     }
 
     fn wake_driver(&self) {
-        let waker = self.slots().driver.clone();
-        if let Some(waker) = waker {
+        let now = self.slots().driver_now();
+        if let Some(waker) = now {
             waker.wake();
+        }
+    }
+
+    /// The driver found the run locked: if the holder has yet to release it, the driver is
+    /// woken then (true), and does not block a thread of the executor meanwhile.
+    fn driver_after_release(&self, cx: &Context<'_>) -> bool {
+        let mut slots = self.slots();
+        if slots.holders == 0 {
+            return false;
+        }
+        store(&mut slots.driver, cx);
+        slots.driver_held_back = true;
+        true
+    }
+
+    /// The run's lock was taken: hold wakes back.
+    fn hold(&self) {
+        self.slots().holders += 1;
+    }
+
+    /// The run's lock was released: send the wakes held back.
+    fn release(&self) {
+        let (held_back, driver) = {
+            let mut slots = self.slots();
+            slots.holders = slots.holders.saturating_sub(1);
+            let driver = std::mem::take(&mut slots.driver_held_back);
+            (
+                std::mem::take(&mut slots.held_back),
+                driver.then(|| slots.driver.clone()).flatten(),
+            )
+        };
+        held_back.into_iter().for_each(Waker::wake);
+        if let Some(driver) = driver {
+            driver.wake();
         }
     }
 }
@@ -92,11 +175,14 @@ impl Wake for Dispatch {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let waker = {
+        let now = {
             let mut slots = self.slots();
-            slots.consumer.take().or_else(|| slots.driver.clone())
+            match slots.consumer.take() {
+                Some(consumer) => slots.now_or_held(consumer),
+                None => slots.driver_now(),
+            }
         };
-        if let Some(waker) = waker {
+        if let Some(waker) = now {
             waker.wake();
         }
     }
@@ -121,9 +207,58 @@ pub(crate) struct Shared {
 /// The shared state of one run.
 pub(crate) type SharedRef = Arc<Mutex<Shared>>;
 
-/// Locks the shared state (a panic elsewhere never makes it unusable).
-pub(crate) fn lock(shared: &Mutex<Shared>) -> MutexGuard<'_, Shared> {
-    shared.lock().unwrap_or_else(PoisonError::into_inner)
+/// Locks the shared state (a panic elsewhere never makes it unusable). The wakes sent while
+/// it is locked go out once it is unlocked (see [`Dispatch`]).
+pub(crate) fn lock(shared: &Mutex<Shared>) -> RunGuard<'_> {
+    held(shared.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// As [`lock`], if the shared state is not locked.
+fn try_lock(shared: &Mutex<Shared>) -> Option<RunGuard<'_>> {
+    match shared.try_lock() {
+        Ok(guard) => Some(held(guard)),
+        Err(TryLockError::Poisoned(poisoned)) => Some(held(poisoned.into_inner())),
+        Err(TryLockError::WouldBlock) => None,
+    }
+}
+
+fn held(guard: MutexGuard<'_, Shared>) -> RunGuard<'_> {
+    let dispatch = Arc::clone(&guard.dispatch);
+    dispatch.hold();
+    RunGuard {
+        guard,
+        _release: Release(dispatch),
+    }
+}
+
+/// The run's lock. Its fields drop in order: the lock is released, then the wakes held back
+/// meanwhile are sent.
+pub(crate) struct RunGuard<'a> {
+    guard: MutexGuard<'a, Shared>,
+    _release: Release,
+}
+
+/// Sends the wakes held back while the run was locked, when dropped.
+struct Release(Arc<Dispatch>);
+
+impl Drop for Release {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+impl std::ops::Deref for RunGuard<'_> {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for RunGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Shared {
+        &mut self.guard
+    }
 }
 
 impl Shared {
@@ -231,7 +366,7 @@ impl Shared {
     fn finish(&mut self) {
         self.io.close();
         self.dispatch.wake_consumer();
-        self.senders.drain(..).for_each(Waker::wake);
+        self.dispatch.wake_all(self.senders.drain(..));
         // The driver task ends on its next poll (if the consumer finished the run).
         self.dispatch.wake_driver();
         tracing::debug!(target: "ampere", pid = self.io.pid, "the Amp CLI run is over");
@@ -255,6 +390,7 @@ pub(crate) fn start<R: Runtime>(
     let pid = child.pid;
     tracing::debug!(target: "ampere", pid, "spawned the Amp CLI");
     let dispatch = Arc::new(Dispatch::default());
+    let driver_dispatch = Arc::clone(&dispatch);
     let shared = Arc::new(Mutex::new(Shared {
         state: RunState::new(run, Some(pid), private_dir).with_stderr_sink(stderr_sink),
         io: Io::new(child, input),
@@ -266,6 +402,7 @@ pub(crate) fn start<R: Runtime>(
     }));
     let driver = Driver {
         runtime: runtime.clone(),
+        dispatch: driver_dispatch,
         shared: Arc::clone(&shared),
         timer: None,
     };
@@ -277,6 +414,7 @@ pub(crate) fn start<R: Runtime>(
 struct Driver<R: Runtime> {
     runtime: R,
     shared: SharedRef,
+    dispatch: Arc<Dispatch>,
     timer: Option<Pin<Box<dyn AsyncTimer>>>,
 }
 
@@ -321,7 +459,12 @@ impl<R: Runtime> Future for Driver<R> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
         let shared = Arc::clone(&this.shared);
-        let mut g = lock(&shared);
+        // The consumer holds the run (reading, decoding): come back when it lets go.
+        let mut g = match try_lock(&shared) {
+            Some(g) => g,
+            None if this.dispatch.driver_after_release(cx) => return Poll::Pending,
+            None => lock(&shared),
+        };
         if g.io.done {
             return Poll::Ready(());
         }
@@ -362,6 +505,13 @@ impl<R: Runtime> Drop for Driver<R> {
             message: "the driver task ended early (its runtime shut down)".to_string(),
         });
         g.dispatch.wake_consumer();
-        g.senders.drain(..).for_each(Waker::wake);
+        let Shared {
+            dispatch, senders, ..
+        } = &mut *g;
+        dispatch.wake_all(senders.drain(..));
     }
 }
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

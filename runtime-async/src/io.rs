@@ -57,7 +57,7 @@ impl Feed<'_> {
     pub(crate) fn feed(&mut self, input: Input<'_>, now: Instant) {
         self.state.handle(input, now);
         self.dispatch.wake_consumer();
-        self.senders.drain(..).for_each(Waker::wake);
+        self.dispatch.wake_all(self.senders.drain(..));
     }
 }
 
