@@ -5,7 +5,7 @@
 #![no_main]
 
 use ampere_core::action::HttpResponse;
-use ampere_runtime_common::ResponseReader;
+use ampere_runtime_common::{Failed, ResponseReader};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 
@@ -16,10 +16,10 @@ struct Input {
     bytes: Vec<u8>,
 }
 
-type Framed = Result<Option<(HttpResponse, bool)>, (bool, String)>;
+type Framed = Result<Option<(HttpResponse, bool)>, (Failed, String)>;
 
 fn key(
-    r: Result<Option<(HttpResponse, bool)>, (bool, ampere_core::action::TransportError)>,
+    r: Result<Option<(HttpResponse, bool)>, (Failed, ampere_core::action::TransportError)>,
 ) -> Framed {
     r.map_err(|(early, e)| (early, format!("{:?}", e.kind)))
 }

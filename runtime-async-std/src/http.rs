@@ -7,12 +7,12 @@ use std::io::{self, ErrorKind};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Instant;
 
-use ampere_core::action::{
-    HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind as Kind,
-};
+use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind as Kind};
 use ampere_runtime_async::runtime::BoxFuture;
 use ampere_runtime_async::HttpTransport;
-use ampere_runtime_common::{io_transport_error, Http1Target, IdlePool, ResponseReader};
+use ampere_runtime_common::{
+    io_transport_error, send_again, Failed, Http1Target, IdlePool, ResponseReader,
+};
 use async_io::{Async, Timer};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
@@ -44,9 +44,7 @@ impl AsyncStdHttp {
                     }
                     return Ok(response);
                 }
-                // A kept-alive connection closed under a request that got nothing back:
-                // a GET goes again on a new connection (a POST is never sent twice).
-                Err((true, _)) if reused && req.method == Method::Get => continue,
+                Err((failed, _)) if send_again(reused, failed, &req.method) => continue,
                 Err((_, e)) => return Err(e),
             }
         }
@@ -81,15 +79,15 @@ async fn round_trip(
     conn: &mut Async<TcpStream>,
     bytes: &[u8],
     limit: u64,
-) -> Result<(HttpResponse, bool), (bool, TransportError)> {
+) -> Result<(HttpResponse, bool), (Failed, TransportError)> {
     conn.write_all(bytes)
         .await
-        .map_err(|e| (true, io_transport_error(&e)))?;
+        .map_err(|e| (Failed::Unanswered, io_transport_error(&e)))?;
     let mut reader = ResponseReader::new(limit);
     loop {
         let n = match conn.read(reader.spare()).await {
             Ok(n) => n,
-            Err(e) => return Err((reader.is_empty(), io_transport_error(&e))),
+            Err(e) => return Err((reader.failed(), io_transport_error(&e))),
         };
         if let Some(done) = reader.filled(n)? {
             return Ok(done);

@@ -5,9 +5,11 @@ use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use ampere_core::action::{HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind};
+use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
 
-use crate::http1::{connect_error, io_transport_error, Http1Target, ResponseReader};
+use crate::http1::{
+    connect_error, io_transport_error, send_again, Failed, Http1Target, ResponseReader,
+};
 use crate::IdlePool;
 
 fn error(kind: TransportErrorKind, detail: &str) -> TransportError {
@@ -84,9 +86,7 @@ impl BlockingHttp1 {
                     }
                     return Ok(response);
                 }
-                // A kept-alive connection closed under a request that got nothing back:
-                // a GET goes again on a new connection (a POST is never sent twice).
-                Err((true, _)) if reused && request.method == Method::Get => continue,
+                Err((failed, _)) if send_again(reused, failed, &request.method) => continue,
                 Err((_, e)) => return Err(e),
             }
         }
@@ -158,7 +158,7 @@ fn round_trip(
     bytes: &[u8],
     limit: u64,
     deadline: Instant,
-) -> Result<(HttpResponse, bool), (bool, TransportError)> {
+) -> Result<(HttpResponse, bool), (Failed, TransportError)> {
     let retry = |e: &io::Error| {
         matches!(
             e.kind(),
@@ -167,21 +167,24 @@ fn round_trip(
     };
     let mut sent = 0;
     while sent < bytes.len() {
-        conn.arm(deadline).map_err(|e| (false, e))?;
+        conn.arm(deadline).map_err(|e| (Failed::Answering, e))?;
         match conn.stream.write(&bytes[sent..]) {
-            Ok(0) => return Err((true, io_transport_error(&io::ErrorKind::WriteZero.into()))),
+            Ok(0) => {
+                let e = io_transport_error(&io::ErrorKind::WriteZero.into());
+                return Err((Failed::Unanswered, e));
+            }
             Ok(n) => sent += n,
             Err(e) if retry(&e) => {}
-            Err(e) => return Err((true, io_transport_error(&e))),
+            Err(e) => return Err((Failed::Unanswered, io_transport_error(&e))),
         }
     }
     let mut reader = ResponseReader::new(limit);
     loop {
-        conn.arm(deadline).map_err(|e| (false, e))?;
+        conn.arm(deadline).map_err(|e| (Failed::Answering, e))?;
         let n = match conn.stream.read(reader.spare()) {
             Ok(n) => n,
             Err(e) if retry(&e) => continue,
-            Err(e) => return Err((reader.is_empty(), io_transport_error(&e))),
+            Err(e) => return Err((reader.failed(), io_transport_error(&e))),
         };
         if let Some(done) = reader.filled(n)? {
             return Ok(done);
@@ -191,6 +194,7 @@ fn round_trip(
 
 #[cfg(test)]
 mod tests {
+    use ampere_core::action::Method;
     use std::net::TcpListener;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;

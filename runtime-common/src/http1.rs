@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 use std::net::IpAddr;
 
-use ampere_core::action::{HttpRequest, HttpResponse, TransportError, TransportErrorKind};
+use ampere_core::action::{HttpRequest, HttpResponse, Method, TransportError, TransportErrorKind};
 
 /// Where a plain `http://` URL points: `host:port` to connect to, and the request target
 /// (borrowed from the URL: nothing is allocated per request).
@@ -93,6 +93,31 @@ impl<'a> Http1Target<'a> {
         out.extend_from_slice(body);
         Ok(out)
     }
+}
+
+/// Where an exchange on one connection failed: what decides whether the request may go
+/// again on a new connection ([`send_again`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// The request was not wholly written: the server cannot have acted on it.
+    Unsent,
+    /// Written, and the connection ended before a byte of an answer.
+    Unanswered,
+    /// Later: part of an answer, a bad answer, the connection's own set-up.
+    Answering,
+}
+
+/// Whether a request whose exchange failed (`failed`) goes again on a new connection. Only a
+/// kept-alive connection (`reused`) can have been closed by the peer while it sat idle; on
+/// one, a request not wholly written goes again, and one written but unanswered only if it
+/// is a GET (a POST is never sent twice).
+pub fn send_again(reused: bool, failed: Failed, method: &Method) -> bool {
+    reused
+        && match failed {
+            Failed::Unsent => true,
+            Failed::Unanswered => *method == Method::Get,
+            Failed::Answering => false,
+        }
 }
 
 /// How far an answer read so far has come.
@@ -194,7 +219,7 @@ impl ResponseReader {
     pub fn filled(
         &mut self,
         n: usize,
-    ) -> Result<Option<(HttpResponse, bool)>, (bool, TransportError)> {
+    ) -> Result<Option<(HttpResponse, bool)>, (Failed, TransportError)> {
         self.filled = (self.filled + n).min(self.buf.len());
         let buf = std::mem::take(&mut self.buf);
         let framed = self.next(&buf[..self.filled], n == 0);
@@ -207,27 +232,37 @@ impl ResponseReader {
         self.filled == 0
     }
 
+    /// How a read error now leaves the exchange: [`Failed::Unanswered`] if no byte of an
+    /// answer came yet, else [`Failed::Answering`].
+    pub fn failed(&self) -> Failed {
+        if self.is_empty() {
+            Failed::Unanswered
+        } else {
+            Failed::Answering
+        }
+    }
+
     /// [`read`](Self::read) for a driver loop: `Ok(None)` = read more; an end of stream
-    /// before a whole answer is an error, `Err((true, _))` when no byte came at all (a
+    /// before a whole answer is an error, [`Failed::Unanswered`] when no byte came at all (a
     /// kept-alive connection the peer had closed).
     pub fn next(
         &mut self,
         buf: &[u8],
         eof: bool,
-    ) -> Result<Option<(HttpResponse, bool)>, (bool, TransportError)> {
+    ) -> Result<Option<(HttpResponse, bool)>, (Failed, TransportError)> {
         if eof && buf.is_empty() {
             return Err((
-                true,
+                Failed::Unanswered,
                 error(
                     TransportErrorKind::Other,
                     "connection closed before an answer",
                 ),
             ));
         }
-        match self.read(buf, eof).map_err(|e| (false, e))? {
+        match self.read(buf, eof).map_err(|e| (Failed::Answering, e))? {
             Framed::Done(response, keep) => Ok(Some((response, keep))),
             Framed::Partial if eof => Err((
-                false,
+                Failed::Answering,
                 error(
                     TransportErrorKind::Other,
                     "connection closed in the middle of an answer",
@@ -364,7 +399,7 @@ mod tests {
         bytes: &[u8],
         step: usize,
         limit: u64,
-    ) -> Result<Option<(HttpResponse, bool)>, (bool, TransportError)> {
+    ) -> Result<Option<(HttpResponse, bool)>, (Failed, TransportError)> {
         let mut reader = ResponseReader::new(limit);
         let mut rest = bytes;
         loop {
@@ -399,17 +434,37 @@ mod tests {
             assert_eq!(response.body, body, "read {step} bytes at a time");
         }
         // The end of the stream before any byte: a kept-alive connection the peer closed.
-        assert!(matches!(through_reads(b"", 10, 10), Err((true, _))));
+        assert!(matches!(
+            through_reads(b"", 10, 10),
+            Err((Failed::Unanswered, _))
+        ));
         // Cut short after some bytes: an error, not a retry.
         assert!(matches!(
             through_reads(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab", 3, 10),
-            Err((false, e)) if e.detail.contains("middle")
+            Err((Failed::Answering, e)) if e.detail.contains("middle")
         ));
         // The limit holds through the reader's own buffer as well.
         assert!(matches!(
             through_reads(&answer, 4096, 1000),
-            Err((false, e)) if e.kind == TransportErrorKind::BodyTooLarge
+            Err((Failed::Answering, e)) if e.kind == TransportErrorKind::BodyTooLarge
         ));
+    }
+
+    #[test]
+    fn only_a_reused_connection_sends_again_and_a_post_only_if_unsent() {
+        use Failed::{Answering, Unanswered, Unsent};
+        for (reused, failed, method, again) in [
+            (true, Unsent, Method::Post, true),
+            (true, Unsent, Method::Get, true),
+            (true, Unanswered, Method::Get, true),
+            (true, Unanswered, Method::Post, false),
+            (true, Answering, Method::Get, false),
+            (false, Unsent, Method::Get, false),
+            (false, Unanswered, Method::Get, false),
+        ] {
+            let got = send_again(reused, failed, &method);
+            assert_eq!(got, again, "{reused} {failed:?} {method:?}");
+        }
     }
 
     fn frame(bytes: &[u8], limit: u64) -> Result<Framed, TransportError> {

@@ -54,7 +54,9 @@ pub use async_call::{BoxFuture, Spawner};
 pub use blocking_http1::BlockingHttp1;
 pub use callbacks::{CallbackHosts, Callbacks, IntoDecision, DEFAULT_PERMISSION_DEADLINE};
 pub use groups::{live_groups, Registration};
-pub use http1::{connect_error, io_transport_error, Framed, Http1Target, ResponseReader};
+pub use http1::{
+    connect_error, io_transport_error, send_again, Failed, Framed, Http1Target, ResponseReader,
+};
 pub use idle_pool::IdlePool;
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};

@@ -7,7 +7,7 @@ use std::error::Error as _;
 use std::io::ErrorKind;
 
 use ampere_runtime_common::{
-    connect_error, io_transport_error, Http1Target, IdlePool, ResponseReader,
+    connect_error, io_transport_error, send_again, Failed, Http1Target, IdlePool, ResponseReader,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -49,10 +49,10 @@ impl TokioHttp {
                     (conn, false)
                 }
             };
-            // A request never wholly written (a kept-alive connection the peer closed, or one
-            // of a tokio runtime since shut down) goes again on a new connection.
+            // A kept-alive connection may be one the peer closed, or one of a tokio runtime
+            // since shut down.
             match conn.write_all(&bytes).await {
-                Err(_) if reused => continue,
+                Err(_) if send_again(reused, Failed::Unsent, &req.method) => continue,
                 Err(e) => return Err(io_transport_error(&e)),
                 Ok(()) => {}
             }
@@ -63,9 +63,7 @@ impl TokioHttp {
                     }
                     return Ok(response);
                 }
-                // A kept-alive connection closed under a request that got nothing back:
-                // a GET goes again on a new connection (a POST is never sent twice).
-                Err((true, _)) if reused && req.method == Method::Get => continue,
+                Err((failed, _)) if send_again(reused, failed, &req.method) => continue,
                 Err((_, e)) => return Err(e),
             }
         }
@@ -76,12 +74,12 @@ impl TokioHttp {
 async fn round_trip(
     conn: &mut TcpStream,
     limit: u64,
-) -> Result<(HttpResponse, bool), (bool, TransportError)> {
+) -> Result<(HttpResponse, bool), (Failed, TransportError)> {
     let mut reader = ResponseReader::new(limit);
     loop {
         let n = match conn.read(reader.spare()).await {
             Ok(n) => n,
-            Err(e) => return Err((reader.is_empty(), io_transport_error(&e))),
+            Err(e) => return Err((reader.failed(), io_transport_error(&e))),
         };
         if let Some(done) = reader.filled(n)? {
             return Ok(done);
