@@ -82,7 +82,7 @@ async fn round_trip(
 ) -> Result<(HttpResponse, bool), (Failed, TransportError)> {
     conn.write_all(bytes)
         .await
-        .map_err(|e| (Failed::Unanswered, io_transport_error(&e)))?;
+        .map_err(|e| (Failed::Unsent, io_transport_error(&e)))?;
     let mut reader = ResponseReader::new(limit);
     loop {
         let n = match conn.read(reader.spare()).await {

@@ -171,11 +171,11 @@ fn round_trip(
         match conn.stream.write(&bytes[sent..]) {
             Ok(0) => {
                 let e = io_transport_error(&io::ErrorKind::WriteZero.into());
-                return Err((Failed::Unanswered, e));
+                return Err((Failed::Unsent, e));
             }
             Ok(n) => sent += n,
             Err(e) if retry(&e) => {}
-            Err(e) => return Err((Failed::Unanswered, io_transport_error(&e))),
+            Err(e) => return Err((Failed::Unsent, io_transport_error(&e))),
         }
     }
     let mut reader = ResponseReader::new(limit);
