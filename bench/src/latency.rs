@@ -15,7 +15,7 @@ use crate::drive::{self, PlainStdio};
 use crate::stats::{quantile, sorted, spread};
 use crate::{plain_async, standin, Ctx, Runtime, RUNTIMES};
 
-/// Lines per execution.
+/// Lines per execution without `--lines`.
 const LINES: u64 = 200;
 /// Microseconds between lines.
 const INTERVAL_US: u64 = 5000;
@@ -42,9 +42,10 @@ fn from_value(samples: &Samples, v: &serde_json::Value) {
 
 /// Runs the latency case (1 and 50 executions) and prints its tables.
 pub fn run(ctx: &Ctx) -> Result<(), String> {
+    let lines = ctx.lines.unwrap_or(LINES);
     for n in [1usize, 50] {
         println!(
-            "\n## 3. line-to-yield latency, {n} execution(s) at once, {LINES} lines each, one every {} ms; interleaved, {} rounds",
+            "\n## 3. line-to-yield latency, {n} execution(s) at once, {lines} lines each, one every {} ms; interleaved, {} rounds",
             INTERVAL_US / 1000,
             ctx.rounds
         );
@@ -75,7 +76,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 }
                 // Every stand-in starts ticking at the same time, once all have started.
                 let start = standin::epoch_ns() + 200_000_000 + 10_000_000 * n as u128;
-                let mode = format!("tick:{LINES}:{INTERVAL_US}:{start}");
+                let mode = format!("tick:{lines}:{INTERVAL_US}:{start}");
                 let mode = mode.as_str();
                 let samples: Samples = Arc::new(Mutex::new(Vec::new()));
                 let s = samples.clone();
@@ -86,12 +87,12 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                     drive::concurrent(ctx, rt, mode, n, move |_, m| from_message(&s, m))?;
                 }
                 let got = samples.lock().map_err(|_| "poisoned")?.clone();
-                if got.len() as u64 != LINES * n as u64 {
+                if got.len() as u64 != lines * n as u64 {
                     return Err(format!(
                         "{}: {} stamps, expected {}",
                         names[k],
                         got.len(),
-                        LINES * n as u64
+                        lines * n as u64
                     ));
                 }
                 let s = sorted(got);
@@ -131,5 +132,100 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             println!("target: p99 ≤ 1 ms");
         }
     }
+    paired(ctx, lines)
+}
+
+/// Table 3b alone (`ampere-bench paired`).
+pub fn run_paired(ctx: &Ctx) -> Result<(), String> {
+    paired(ctx, ctx.lines.unwrap_or(LINES))
+}
+
+/// One execution beside the floor at the same time: each variant runs while a floor
+/// execution ticks half an interval away from it, so that both see the same minutes of the
+/// machine (on a shared VM the tail of a line's latency moves from one stretch of seconds
+/// to the next, which the interleaved rounds above leave in the ratio).
+pub fn paired(ctx: &Ctx, lines: u64) -> Result<(), String> {
+    println!(
+        "\n## 3b. one execution paired with the floor: each beside a floor execution at the same time, ticking {:.1} ms apart, {lines} lines each, {} rounds",
+        INTERVAL_US as f64 / 2000.0,
+        ctx.rounds
+    );
+    // The first row is the floor beside itself (A/A): what the pairing alone does.
+    let variants: Vec<(String, Option<Runtime>, Runtime)> = [
+        ("plain thread (A/A)", Runtime::Blocking),
+        ("tokio::process, plain", Runtime::Tokio),
+        ("async-process, plain", Runtime::AsyncStd),
+    ]
+    .into_iter()
+    .map(|(name, rt)| (name.to_string(), Some(rt), rt))
+    .chain(RUNTIMES.iter().map(|&r| (r.name().to_string(), None, r)))
+    .filter(|(_, plain, rt)| *plain == Some(Runtime::Blocking) || ctx.runs(*rt))
+    .collect();
+    // Per variant: its samples and its floor's (all rounds), and the per-round p99 ratios.
+    let mut seen: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = vec![Default::default(); variants.len()];
+    for round in 0..ctx.rounds {
+        for j in 0..variants.len() {
+            let k = (j + round) % variants.len();
+            let (name, plain, rt) = &variants[k];
+            let start = standin::epoch_ns() + 200_000_000;
+            let floor_mode = format!("tick:{lines}:{INTERVAL_US}:{start}:0");
+            let mode = format!("tick:{lines}:{INTERVAL_US}:{start}:{}", INTERVAL_US / 2);
+            let (floor, own): (Samples, Samples) = Default::default();
+            std::thread::scope(|scope| {
+                let f = floor.clone();
+                let floor_mode = floor_mode.as_str();
+                let floor_run = scope.spawn(move || {
+                    let each = move |v: &serde_json::Value| from_value(&f, v);
+                    plain_async::concurrent(
+                        ctx,
+                        Runtime::Blocking,
+                        PlainStdio::Minimal,
+                        floor_mode,
+                        None,
+                        1,
+                        each,
+                    )
+                });
+                let o = own.clone();
+                let ran = match plain {
+                    Some(p) => {
+                        let each = move |v: &serde_json::Value| from_value(&o, v);
+                        plain_async::concurrent(ctx, *p, PlainStdio::Minimal, &mode, None, 1, each)
+                    }
+                    None => drive::concurrent(ctx, *rt, &mode, 1, move |_, m| from_message(&o, m)),
+                };
+                let floor_ran = floor_run
+                    .join()
+                    .map_err(|_| "the floor's thread panicked".to_string());
+                ran.and(floor_ran?)
+            })?;
+            let take = |s: &Samples| -> Result<Vec<f64>, String> {
+                let got = s.lock().map_err(|_| "poisoned")?.clone();
+                if got.len() as u64 != lines {
+                    return Err(format!("{name}: {} stamps, expected {lines}", got.len()));
+                }
+                Ok(sorted(got))
+            };
+            let (f, o) = (take(&floor)?, take(&own)?);
+            seen[k].2.push(quantile(&o, 0.99) / quantile(&f, 0.99));
+            seen[k].0.extend(o);
+            seen[k].1.extend(f);
+        }
+    }
+    println!("| | p50 µs | p99 µs (all rounds) | its floor's p50 / p99 µs | p99 ÷ its floor's p99 | per-round p99 ÷ floor's: median (min–max) |");
+    println!("|---|---|---|---|---|---|");
+    for ((name, _, _), (own, floor, ratios)) in variants.iter().zip(seen) {
+        let (own, floor) = (sorted(own), sorted(floor));
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.0} / {:.0} | {:.2} | {} |",
+            quantile(&own, 0.5),
+            quantile(&own, 0.99),
+            quantile(&floor, 0.5),
+            quantile(&floor, 0.99),
+            quantile(&own, 0.99) / quantile(&floor, 0.99),
+            spread(&ratios, 2)
+        );
+    }
+    println!("target: p99 ≤ 100 µs (or ≤ 1.2× the floor if the floor is above 80 µs)");
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `ampere-bench`: ampere's benchmark command (issue 10, items 2–5).
 //!
 //! `cargo run --release -p ampere-bench -- <case>|all` where case is one of `ingest`,
-//! `latency`, `spawn`, `actions`, `mock`. Every case runs ampere's three runtimes side by
+//! `latency`, `paired` (latency's table 3b alone), `spawn`, `actions`, `mock`. Every case runs ampere's three runtimes side by
 //! side with a plain baseline in the same process, interleaved (A/B/C/D, round after
 //! round), and prints ratios, because the machines this runs on are noisy.
 //!
@@ -63,6 +63,9 @@ pub struct Ctx {
     /// `--case N×M`: the actions case runs only its cases of N actions with M in flight,
     /// without the mock measured alone first (for profiling one case).
     pub case: Option<(usize, usize)>,
+    /// `--lines N`: lines per execution of the latency case (200 without it). More lines
+    /// give a p99 made by more tail events than the 10th-worst of 1,000.
+    pub lines: Option<u64>,
     /// The tokio runtime the tokio cases run on (multi-threaded, one worker per core).
     pub tokio: std::sync::Arc<tokio::runtime::Runtime>,
 }
@@ -74,7 +77,7 @@ impl Ctx {
     }
 }
 
-const USAGE: &str = "usage: ampere-bench <ingest|latency|spawn|actions|mock|all> [--rounds N] [--only tokio|async-std|blocking] [--case N×M (actions: N actions, M in flight)]";
+const USAGE: &str = "usage: ampere-bench <ingest|latency|paired|spawn|actions|mock|all> [--rounds N] [--only tokio|async-std|blocking] [--case N×M (actions: N actions, M in flight)] [--lines N (latency: lines per execution)]";
 
 fn main() -> ExitCode {
     if let Some(mode) = std::env::var_os(standin::MODE_VAR) {
@@ -98,6 +101,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut rounds = None;
     let mut only = None;
     let mut only_case = None;
+    let mut lines = None;
     let mut rest = args[1..].iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
@@ -119,11 +123,22 @@ fn run(args: &[String]) -> Result<(), String> {
                 only_case =
                     Some(parse_case(spec).map_err(|e| format!("--case {spec:?}: {e}\n{USAGE}"))?);
             }
+            "--lines" => {
+                let n = rest.next().ok_or(USAGE)?;
+                lines = Some(match n.parse::<u64>() {
+                    Ok(0) => return Err(format!("--lines must be at least 1\n{USAGE}")),
+                    Ok(v) => v,
+                    Err(e) => return Err(format!("--lines {n:?}: {e}\n{USAGE}")),
+                });
+            }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
     if only_case.is_some() && case != "actions" {
         return Err(format!("--case applies to the actions case only\n{USAGE}"));
+    }
+    if lines.is_some() && !matches!(case.as_str(), "latency" | "paired" | "all") {
+        return Err(format!("--lines applies to the latency case only\n{USAGE}"));
     }
     stats::raise_nofile();
     let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
@@ -139,6 +154,7 @@ fn run(args: &[String]) -> Result<(), String> {
         rounds: rounds.unwrap_or(5),
         only,
         case: only_case,
+        lines,
         tokio: std::sync::Arc::new(tokio),
     };
     println!("# ampere-bench {case} (rounds {})", ctx.rounds);
@@ -146,6 +162,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let result = match case.as_str() {
         "ingest" => ingest::run(&ctx),
         "latency" => latency::run(&ctx),
+        "paired" => latency::run_paired(&ctx),
         "spawn" => spawn::run(&ctx),
         "actions" => actions::run(&ctx),
         "mock" => mock::bench(&ctx).map(|_| ()),

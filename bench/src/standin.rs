@@ -3,8 +3,9 @@
 //! ampere passes its usual flags (`--execute --stream-json ...`) and writes the prompt to
 //! stdin; the stand-in ignores argv and does what the variable says:
 //! - `cat:PATH`: copies the file to stdout (a recorded transcript);
-//! - `tick:LINES:INTERVAL_US:START_NS`: an init line, then (from `START_NS`, ns since the
-//!   Unix epoch, plus a phase of its own) `LINES` assistant messages, one every
+//! - `tick:LINES:INTERVAL_US:START_NS[:PHASE_US]`: an init line, then (from `START_NS`, ns
+//!   since the Unix epoch, plus `PHASE_US` or else a phase of its own) `LINES` assistant
+//!   messages, one every
 //!   `INTERVAL_US` µs on a fixed schedule, each carrying the wall-clock time it was written
 //!   (`STAMP <ns since the Unix epoch>`), then a result line;
 //! - `reply`: reads stdin to its end (the prompt), then prints init, one assistant
@@ -73,12 +74,15 @@ fn run_mode(mode: &str) -> std::io::Result<()> {
             let lines = num().unwrap_or(100) as u64;
             let interval = num().unwrap_or(5000) as u64;
             let start_ns = num().unwrap_or(0);
+            let given_phase = num();
             writeln!(out, "{INIT}")?;
             out.flush()?;
             // Start ticking at the shared start time (after every stand-in has started),
-            // at a phase of its own in the interval, as independent executions would.
-            let phase =
-                u128::from(std::process::id()).wrapping_mul(7919) % u128::from(interval.max(1));
+            // at a phase of its own in the interval, as independent executions would (or at
+            // the phase given: two paired executions tick half an interval apart).
+            let phase = given_phase.unwrap_or_else(|| {
+                u128::from(std::process::id()).wrapping_mul(7919) % u128::from(interval.max(1))
+            });
             let wait_ns = (start_ns + phase * 1000).saturating_sub(epoch_ns());
             std::thread::sleep(Duration::from_nanos(wait_ns as u64));
             let start = Instant::now();
