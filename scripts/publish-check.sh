@@ -12,10 +12,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-target_dir=$(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
-mapfile -t crates < <(cargo metadata --format-version 1 --no-deps |
-  python3 -c 'import json, sys; [print(p["name"]) for p in json.load(sys.stdin)["packages"]]')
+# First line: the target folder; then the workspace's crates, one a line.
+mapfile -t meta < <(cargo metadata --format-version 1 --no-deps | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+print(m["target_directory"])
+for p in m["packages"]:
+    print(p["name"])')
+[ ${#meta[@]} -gt 1 ] || { echo "publish-check: cargo metadata gave no target folder or crates" >&2; exit 1; }
+target_dir=${meta[0]}
+crates=("${meta[@]:1}")
 shopt -s nullglob
 for crate in "${crates[@]}"; do
   # Local registries have no host, so their folders start with "-"; crates.io's never do.

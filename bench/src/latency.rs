@@ -40,6 +40,34 @@ fn from_value(samples: &Samples, v: &serde_json::Value) {
     record(samples, v["message"]["content"][0]["text"].as_str());
 }
 
+/// Runs `n` executions of the stand-in in `mode`, on the plain loop over `rt`'s processes
+/// (`plain`) or through ampere on `rt`, and returns every line's latency, sorted; an error
+/// unless each execution stamped `lines` lines.
+fn stamps(
+    ctx: &Ctx,
+    name: &str,
+    plain: bool,
+    rt: Runtime,
+    mode: &str,
+    n: usize,
+    lines: u64,
+) -> Result<Vec<f64>, String> {
+    let samples: Samples = Arc::new(Mutex::new(Vec::new()));
+    let s = samples.clone();
+    if plain {
+        let each = move |v: &serde_json::Value| from_value(&s, v);
+        plain_async::concurrent(ctx, rt, PlainStdio::Minimal, mode, None, n, each)?;
+    } else {
+        drive::concurrent(ctx, rt, mode, n, move |_, m| from_message(&s, m))?;
+    }
+    let got = samples.lock().map_err(|_| "poisoned")?.clone();
+    let expected = lines * n as u64;
+    if got.len() as u64 != expected {
+        return Err(format!("{name}: {} stamps, expected {expected}", got.len()));
+    }
+    Ok(sorted(got))
+}
+
 /// Runs the latency case (1 and 50 executions) and prints its tables.
 pub fn run(ctx: &Ctx) -> Result<(), String> {
     let lines = ctx.lines.unwrap_or(LINES);
@@ -77,25 +105,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 // Every stand-in starts ticking at the same time, once all have started.
                 let start = standin::epoch_ns() + 200_000_000 + 10_000_000 * n as u128;
                 let mode = format!("tick:{lines}:{INTERVAL_US}:{start}");
-                let mode = mode.as_str();
-                let samples: Samples = Arc::new(Mutex::new(Vec::new()));
-                let s = samples.clone();
-                if k < plains.len() {
-                    let each = move |v: &serde_json::Value| from_value(&s, v);
-                    plain_async::concurrent(ctx, rt, PlainStdio::Minimal, mode, None, n, each)?;
-                } else {
-                    drive::concurrent(ctx, rt, mode, n, move |_, m| from_message(&s, m))?;
-                }
-                let got = samples.lock().map_err(|_| "poisoned")?.clone();
-                if got.len() as u64 != lines * n as u64 {
-                    return Err(format!(
-                        "{}: {} stamps, expected {}",
-                        names[k],
-                        got.len(),
-                        lines * n as u64
-                    ));
-                }
-                let s = sorted(got);
+                let s = stamps(ctx, names[k], k < plains.len(), rt, &mode, n, lines)?;
                 p99s[k].push(quantile(&s, 0.99));
                 all[k].extend(s);
             }
@@ -144,69 +154,52 @@ pub fn run_paired(ctx: &Ctx) -> Result<(), String> {
 /// execution ticks half an interval away from it, so that both see the same minutes of the
 /// machine (on a shared VM the tail of a line's latency moves from one stretch of seconds
 /// to the next, which the interleaved rounds above leave in the ratio).
-pub fn paired(ctx: &Ctx, lines: u64) -> Result<(), String> {
+fn paired(ctx: &Ctx, lines: u64) -> Result<(), String> {
     println!(
         "\n## 3b. one execution paired with the floor: each beside a floor execution at the same time, ticking {:.1} ms apart, {lines} lines each, {} rounds",
         INTERVAL_US as f64 / 2000.0,
         ctx.rounds
     );
     // The first row is the floor beside itself (A/A): what the pairing alone does.
-    let variants: Vec<(String, Option<Runtime>, Runtime)> = [
+    // (name, the plain loop rather than ampere, the runtime)
+    let variants: Vec<(&str, bool, Runtime)> = [
         ("plain thread (A/A)", Runtime::Blocking),
         ("tokio::process, plain", Runtime::Tokio),
         ("async-process, plain", Runtime::AsyncStd),
     ]
     .into_iter()
-    .map(|(name, rt)| (name.to_string(), Some(rt), rt))
-    .chain(RUNTIMES.iter().map(|&r| (r.name().to_string(), None, r)))
-    .filter(|(_, plain, rt)| *plain == Some(Runtime::Blocking) || ctx.runs(*rt))
+    .map(|(name, rt)| (name, true, rt))
+    .chain(RUNTIMES.iter().map(|&r| (r.name(), false, r)))
+    .filter(|&(_, plain, rt)| (plain && rt == Runtime::Blocking) || ctx.runs(rt))
     .collect();
     // Per variant: its samples and its floor's (all rounds), and the per-round p99 ratios.
     let mut seen: Vec<(Vec<f64>, Vec<f64>, Vec<f64>)> = vec![Default::default(); variants.len()];
     for round in 0..ctx.rounds {
         for j in 0..variants.len() {
             let k = (j + round) % variants.len();
-            let (name, plain, rt) = &variants[k];
+            let (name, plain, rt) = variants[k];
             let start = standin::epoch_ns() + 200_000_000;
             let floor_mode = format!("tick:{lines}:{INTERVAL_US}:{start}:0");
             let mode = format!("tick:{lines}:{INTERVAL_US}:{start}:{}", INTERVAL_US / 2);
-            let (floor, own): (Samples, Samples) = Default::default();
-            std::thread::scope(|scope| {
-                let f = floor.clone();
+            let (f, o) = std::thread::scope(|scope| {
                 let floor_mode = floor_mode.as_str();
-                let floor_run = scope.spawn(move || {
-                    let each = move |v: &serde_json::Value| from_value(&f, v);
-                    plain_async::concurrent(
+                let floor = scope.spawn(move || {
+                    stamps(
                         ctx,
+                        "the paired floor",
+                        true,
                         Runtime::Blocking,
-                        PlainStdio::Minimal,
                         floor_mode,
-                        None,
                         1,
-                        each,
+                        lines,
                     )
                 });
-                let o = own.clone();
-                let ran = match plain {
-                    Some(p) => {
-                        let each = move |v: &serde_json::Value| from_value(&o, v);
-                        plain_async::concurrent(ctx, *p, PlainStdio::Minimal, &mode, None, 1, each)
-                    }
-                    None => drive::concurrent(ctx, *rt, &mode, 1, move |_, m| from_message(&o, m)),
-                };
-                let floor_ran = floor_run
+                let own = stamps(ctx, name, plain, rt, &mode, 1, lines);
+                let floor = floor
                     .join()
-                    .map_err(|_| "the floor's thread panicked".to_string());
-                ran.and(floor_ran?)
+                    .map_err(|_| "the floor's thread panicked".to_string())?;
+                Ok::<_, String>((floor?, own?))
             })?;
-            let take = |s: &Samples| -> Result<Vec<f64>, String> {
-                let got = s.lock().map_err(|_| "poisoned")?.clone();
-                if got.len() as u64 != lines {
-                    return Err(format!("{name}: {} stamps, expected {lines}", got.len()));
-                }
-                Ok(sorted(got))
-            };
-            let (f, o) = (take(&floor)?, take(&own)?);
             seen[k].2.push(quantile(&o, 0.99) / quantile(&f, 0.99));
             seen[k].0.extend(o);
             seen[k].1.extend(f);

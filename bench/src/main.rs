@@ -1,9 +1,10 @@
 //! `ampere-bench`: ampere's benchmark command (issue 10, items 2–5).
 //!
 //! `cargo run --release -p ampere-bench -- <case>|all` where case is one of `ingest`,
-//! `latency`, `paired` (latency's table 3b alone), `spawn`, `actions`, `mock`. Every case runs ampere's three runtimes side by
-//! side with a plain baseline in the same process, interleaved (A/B/C/D, round after
-//! round), and prints ratios, because the machines this runs on are noisy.
+//! `latency`, `paired` (latency's table 3b alone), `spawn`, `actions`, `mock`. Every case
+//! runs ampere's three runtimes side by side with a plain baseline in the same process,
+//! interleaved (A/B/C/D, round after round), and prints ratios, because the machines this
+//! runs on are noisy.
 //!
 //! The same binary is also the stand-in Amp CLI (when `AMPERE_BENCH_CLI` is set, see
 //! [`standin`]) and the benchmark's Zamp mock server (`ampere-bench serve-mock`).
