@@ -153,6 +153,11 @@ pub enum PlainStdio {
     /// stderr and reaps the child, the calling thread joining it: the shape of any driver
     /// that gives each execution a thread of its own (blocking's IO thread), without ampere.
     LikeAmpereReaper,
+    /// [`LikeAmpere`](Self::LikeAmpere), spawned the way ampere's async runtimes spawn: by
+    /// `std::process`, with the pipes and a pidfd on the runtime's reactor (tokio
+    /// `AsyncFd`, async-io `Async`) and the exit read off the pidfd. On blocking's row (std)
+    /// it is `LikeAmpere`.
+    LikeAmpereReactor,
 }
 
 impl PlainStdio {

@@ -2,8 +2,11 @@
 //! runtime itself allows (the runtime floors). The same command, the same 64 KiB reads and
 //! the same memchr split + `Value` parse as [`drive::plain_as`], with `tokio::process` or
 //! `async-process` instead of `std::process`, run as tasks the way [`drive::concurrent`]
-//! runs ampere's executions.
+//! runs ampere's executions; and with `std::process` plus the runtime's reactor
+//! ([`PlainStdio::LikeAmpereReactor`]), the way ampere's async runtimes spawn.
 
+use std::fs::File;
+use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::process::Stdio;
 use std::task::{ready, Context, Poll};
@@ -57,6 +60,94 @@ impl<T: tokio::io::AsyncRead + Unpin> futures_lite::AsyncRead for TokioRead<T> {
     }
 }
 
+/// A child spawned by `std::process` with ampere's stdio, the prompt written (it fits the
+/// pipe, as ampere's does), and its stdout, stderr and pidfd taken out, non-blocking.
+fn std_spawn(
+    ctx: &Ctx,
+    mode: &str,
+    prompt: Option<&[u8]>,
+) -> Result<(std::process::Child, [File; 3]), String> {
+    use std::io::Write as _;
+    let mut child = drive::plain_command(ctx, PlainStdio::LikeAmpere, mode, prompt.is_some())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    if let (Some(mut stdin), Some(prompt)) = (child.stdin.take(), prompt) {
+        stdin.write_all(prompt).map_err(|e| format!("stdin: {e}"))?;
+    }
+    let pidfd = ampere_runtime_common::child_pidfd(child.id()).ok_or("no pidfd here")?;
+    let stdout: OwnedFd = child.stdout.take().ok_or("no stdout")?.into();
+    let stderr: OwnedFd = child.stderr.take().ok_or("no stderr")?.into();
+    let file = |fd| ampere_runtime_common::nonblocking(fd).map_err(|e| format!("fcntl: {e}"));
+    let files = [file(stdout)?, file(stderr)?, file(pidfd)?];
+    Ok((child, files))
+}
+
+/// A descriptor on tokio's reactor as a `futures` reader.
+struct TokioFd(tokio::io::unix::AsyncFd<File>);
+
+impl TokioFd {
+    fn new(file: File) -> Result<Self, String> {
+        // A `File` owns its descriptor (what the deprecation is about).
+        #[allow(deprecated)]
+        let fd = tokio::io::unix::AsyncFd::new(file).map_err(|e| format!("AsyncFd: {e}"))?;
+        Ok(TokioFd(fd))
+    }
+}
+
+impl futures_lite::AsyncRead for TokioFd {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        use std::io::Read as _;
+        loop {
+            let mut guard = ready!(self.0.poll_read_ready(cx))?;
+            if let Ok(result) = guard.try_io(|fd| fd.get_ref().read(buf)) {
+                return Poll::Ready(result);
+            }
+        }
+    }
+}
+
+/// The plain loop spawned as ampere's async runtimes spawn, on tokio.
+async fn tokio_reactor_once(
+    ctx: &Ctx,
+    mode: &str,
+    prompt: Option<&[u8]>,
+    mut each: impl FnMut(&serde_json::Value),
+) -> Result<u64, String> {
+    let (mut child, [out, err, pidfd]) = std_spawn(ctx, mode, prompt)?;
+    let lines = read_lines(TokioFd::new(out)?, &mut each).await?;
+    drain(TokioFd::new(err)?).await?;
+    let pidfd = TokioFd::new(pidfd)?;
+    let exited = pidfd
+        .0
+        .readable()
+        .await
+        .map_err(|e| format!("pidfd: {e}"))?;
+    drop(exited);
+    drive::exited_well(child.wait())?;
+    Ok(lines)
+}
+
+/// The plain loop spawned as ampere's async runtimes spawn, on async-io.
+async fn async_io_reactor_once(
+    ctx: &Ctx,
+    mode: &str,
+    prompt: Option<&[u8]>,
+    mut each: impl FnMut(&serde_json::Value),
+) -> Result<u64, String> {
+    let on_reactor = |file| async_io::Async::new(file).map_err(|e| format!("Async: {e}"));
+    let (mut child, [out, err, pidfd]) = std_spawn(ctx, mode, prompt)?;
+    let lines = read_lines(on_reactor(out)?, &mut each).await?;
+    drain(on_reactor(err)?).await?;
+    let pidfd = on_reactor(pidfd)?;
+    pidfd.readable().await.map_err(|e| format!("pidfd: {e}"))?;
+    drive::exited_well(child.wait())?;
+    Ok(lines)
+}
+
 /// One run of the plain loop on tokio.
 pub async fn tokio_once(
     ctx: &Ctx,
@@ -65,6 +156,9 @@ pub async fn tokio_once(
     prompt: Option<&[u8]>,
     mut each: impl FnMut(&serde_json::Value),
 ) -> Result<u64, String> {
+    if stdio == PlainStdio::LikeAmpereReactor {
+        return tokio_reactor_once(ctx, mode, prompt, each).await;
+    }
     let command = drive::plain_command(ctx, stdio, mode, prompt.is_some());
     let mut child = tokio::process::Command::from(command)
         .spawn()
@@ -90,8 +184,12 @@ pub async fn async_std_once(
     stdio: PlainStdio,
     mode: &str,
     prompt: Option<&[u8]>,
-    mut each: impl FnMut(&serde_json::Value),
+    each: impl FnMut(&serde_json::Value),
 ) -> Result<u64, String> {
+    if stdio == PlainStdio::LikeAmpereReactor {
+        return async_io_reactor_once(ctx, mode, prompt, each).await;
+    }
+    let mut each = each;
     let command = drive::plain_command(ctx, stdio, mode, prompt.is_some());
     let mut command = async_process::Command::from(command);
     // `async_process::Command::from` forgets the std command's stdio settings.

@@ -25,6 +25,8 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         "tokio::process, ampere's stdio",
         "async-process, ampere's stdio",
         PLAIN_REAPER,
+        "std::process + tokio's reactor, ampere's stdio",
+        "std::process + async-io's reactor, ampere's stdio",
     ]
     .into_iter()
     .chain(RUNTIMES.iter().map(|r| r.name()))
@@ -54,7 +56,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             conc[k].push(ms(timed(|| concurrent(ctx, k))?));
         }
     }
-    println!("| | {SEQUENTIAL} sequential: ms median (min–max) | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop like ampere | per spawn µs | {CONCURRENT} concurrent: ms | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop like ampere |");
+    println!("| | {SEQUENTIAL} sequential: ms median (min–max) | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop, spawned like ampere | per spawn µs | {CONCURRENT} concurrent: ms | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop, spawned like ampere |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     let ratio = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a / b).collect::<Vec<_>>();
     // ampere's rows beside the plain loop on the same runtime's processes.
@@ -78,6 +80,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         );
     }
     println!("{PLAIN_LIKE_AMPERE}: the plain loop plus what every execution of ampere needs: the CLI's arguments, stderr piped and read to its end, the child in its own process group");
+    println!("std::process + a runtime's reactor: that loop spawned as ampere's async runtimes spawn (pipes and pidfd on the reactor, the exit read off the pidfd); \"÷ its runtime's loop\" divides by it for tokio and async-std, by \"{PLAIN_LIKE_AMPERE}\" for blocking");
     println!("{PLAIN_REAPER}: that loop with one helper thread per execution, started after the spawn, that reads stderr to its end and reaps the child while the caller reads stdout and then joins it (the shape of blocking's IO thread, without ampere)");
     println!("target: ≤ 1.05× the plain loop");
     // What blocking's one IO thread per execution costs on this machine.
@@ -119,34 +122,36 @@ const PLAIN_LIKE_AMPERE: &str = "plain, ampere's stdio";
 const PLAIN_REAPER: &str = "plain, ampere's stdio, a reaper thread";
 
 /// The plain loops before ampere's runtimes in the tables: std minimal, then std, tokio
-/// and async-process with ampere's stdio, then std with a reaper thread.
-const PLAINS: usize = 5;
+/// and async-process with ampere's stdio, std with a reaper thread, then std spawns with
+/// the pipes and pidfd on tokio's and on async-io's reactor (ampere's async spawn).
+const PLAINS: usize = 7;
 
 /// The runtime a row runs on (the std loops count as blocking's).
 fn runtime_of(k: usize) -> Runtime {
     match k {
-        2 => Runtime::Tokio,
-        3 => Runtime::AsyncStd,
+        2 | 5 => Runtime::Tokio,
+        3 | 6 => Runtime::AsyncStd,
         k if k >= PLAINS => RUNTIMES[k - PLAINS],
         _ => Runtime::Blocking,
     }
 }
 
-/// The row of the plain loop with ampere's stdio on `runtime`'s processes.
+/// The row of the plain loop with ampere's stdio spawned as ampere spawns on `runtime`.
 fn loop_of(runtime: Runtime) -> usize {
     match runtime {
         Runtime::Blocking => 1,
-        Runtime::Tokio => 2,
-        Runtime::AsyncStd => 3,
+        Runtime::Tokio => 5,
+        Runtime::AsyncStd => 6,
     }
 }
 
 /// The process set-up of plain row `k`: minimal for the first, ampere's for the others
-/// (with a reaper thread for the last).
+/// (with a reaper thread, or spawned as ampere's async runtimes spawn).
 fn stdio_of(k: usize) -> PlainStdio {
     match k {
         0 => PlainStdio::Minimal,
         4 => PlainStdio::LikeAmpereReaper,
+        5 | 6 => PlainStdio::LikeAmpereReactor,
         _ => PlainStdio::LikeAmpere,
     }
 }

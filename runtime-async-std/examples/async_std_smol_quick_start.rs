@@ -1,5 +1,5 @@
 //! The quick start under **smol** instead of async-std: the crate is executor-independent
-//! (it is built on async-process, async-io and the blocking pool, which smol uses too).
+//! (it is built on async-io and the blocking pool, which smol uses too).
 //!
 //! ```sh
 //! cargo run -p ampere-async-std --example async_std_smol_quick_start

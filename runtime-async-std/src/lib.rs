@@ -12,8 +12,8 @@
 //!
 //! async-std has been discontinued by its authors, who point to smol. This crate therefore
 //! does **not** depend on async-std: it is built on the maintained crates that async-std and
-//! smol both use underneath: [`async_process`] (the CLI child process), [`async_io`] (its
-//! reactor and timers), [`async_executor`], [`async_channel`], [`futures_lite`] and
+//! smol both use underneath: [`async_io`] (its reactor, for the CLI's pipes and pidfd, and
+//! its timers), [`async_executor`], [`async_channel`], [`futures_lite`] and
 //! [`blocking`] (a thread pool for blocking work). Every future it returns works under
 //! `async_std::task::block_on`, `smol::block_on`, an `async_executor`, or a bare
 //! `futures_lite::future::block_on`:

@@ -1,22 +1,22 @@
-//! [`AsyncStdRuntime`]: the shared driver's [`Runtime`] on async-io and async-process.
+//! [`AsyncStdRuntime`]: the shared driver's [`Runtime`] on async-io.
 
+use std::fs::File;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::process::{Command, Stdio};
 use std::sync::Once;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
 use ampere_core::message::UserInputMessage;
-use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, Child, PipeRead, PipeWrite};
+use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, ChildFd};
 use ampere_runtime_async::{IntoPrompt, Prompt, Runtime};
 
 use crate::http::AsyncStdHttp;
 use futures_lite::io::{AsyncRead, AsyncWrite};
 
-/// The runtime as ampere's driver sees it under async-std, smol or any executor: children
-/// from `async-process`, timers from `async-io`, the system clock, and driver tasks on
+/// The runtime as ampere's driver sees it under async-std, smol or any executor: the
+/// child's pipes and pidfd on `async-io`'s reactor, timers from `async-io`, the system clock, and driver tasks on
 /// ampere's own small executor (see below). Usable from anywhere.
 ///
 /// The driver of each execution is a task of one process-wide [`async_executor`], run by a
@@ -67,25 +67,8 @@ impl Runtime for AsyncStdRuntime {
         Ok(())
     }
 
-    fn spawn_child(&self, command: Command, stdin: bool) -> io::Result<Child> {
-        let mut command = async_process::Command::from(command);
-        // `async_process::Command::from` forgets the std command's stdio settings.
-        let stdin = if stdin { Stdio::piped() } else { Stdio::null() };
-        command
-            .stdin(stdin)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.kill_on_drop(true).spawn()?;
-        if let Some(stdout) = &child.stdout {
-            ampere_runtime_common::grow_pipe(stdout);
-        }
-        Ok(Child {
-            pid: child.id(),
-            stdin: child.stdin.take().map(|p| Box::pin(Pipe(p)) as _),
-            stdout: child.stdout.take().map(|p| Box::pin(Pipe(p)) as _),
-            stderr: child.stderr.take().map(|p| Box::pin(Pipe(p)) as _),
-            exit: Box::pin(async move { child.status().await }),
-        })
+    fn register(&self, fd: File) -> io::Result<Pin<Box<dyn ChildFd>>> {
+        Ok(Box::pin(Fd(async_io::Async::new(fd)?)))
     }
 }
 
@@ -102,10 +85,10 @@ impl AsyncTimer for Timer {
     }
 }
 
-/// An async-process pipe as the driver's pipe.
-struct Pipe<T>(T);
+/// A child's pipe end or pidfd on async-io's reactor.
+struct Fd(async_io::Async<File>);
 
-impl<T: AsyncRead + Send + Unpin> PipeRead for Pipe<T> {
+impl ChildFd for Fd {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -113,15 +96,17 @@ impl<T: AsyncRead + Send + Unpin> PipeRead for Pipe<T> {
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_read(cx, buf)
     }
-}
 
-impl<T: AsyncWrite + Send + Unpin> PipeWrite for Pipe<T> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_readable(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_readable(cx)
     }
 }
 

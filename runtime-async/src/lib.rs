@@ -13,6 +13,7 @@
 
 pub mod action;
 mod amp;
+mod child;
 mod contract;
 mod driver;
 mod execution;

@@ -1,9 +1,11 @@
 //! What the driver needs from an async runtime, in quinn's shape (`quinn/src/runtime/`):
 //! a clock, a resettable timer, a way to spawn a task, a check that the runtime can be used
-//! here, and a child process with poll-based pipes. Each implementation is small; every
+//! here, and file descriptors on its reactor (the child is spawned once for every runtime,
+//! in `child`). Each implementation is small; every
 //! decision stays in `ampere-core`.
 
 use std::fmt;
+use std::fs::File;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
@@ -46,10 +48,39 @@ pub trait Runtime: Clone + Default + Send + Sync + Unpin + fmt::Debug + 'static 
     /// says what is wrong; callers report it as their first error.
     fn usable(&self) -> io::Result<()>;
 
+    /// Registers `fd` with the runtime's reactor: a child's pipe end or its pidfd, already
+    /// in non-blocking mode (tokio: `AsyncFd`, async-io: `Async`).
+    fn register(&self, fd: File) -> io::Result<Pin<Box<dyn ChildFd>>>;
+
     /// Spawns `command` as built by `ampere_runtime_common` (own process group, environment,
     /// working folder, stdout and stderr piped; stdin piped when `stdin` is true, else
-    /// `/dev/null`) with async pipes.
-    fn spawn_child(&self, command: Command, stdin: bool) -> io::Result<Child>;
+    /// `/dev/null`) with async pipes. Default: a `std::process` spawn whose pipes and
+    /// pidfd go to [`register`](Self::register), the same for every runtime (test doubles
+    /// replace it).
+    fn spawn_child(&self, command: Command, stdin: bool) -> io::Result<Child> {
+        crate::child::spawn(self, command, stdin)
+    }
+}
+
+/// A file descriptor on the runtime's reactor (see [`Runtime::register`]): reads and
+/// writes that wait for readiness instead of blocking.
+pub trait ChildFd: Send {
+    /// Reads what is available into `buf` (`Ok(0)` = end of file).
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>;
+
+    /// Writes some of `buf`, returning how much.
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>>;
+
+    /// Ready once the descriptor is readable, without reading (a pidfd: the child exited).
+    fn poll_readable(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
 
 /// A resettable timer (quinn's `AsyncTimer`).

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use ampere_core::message::{create_user_message, UserInputMessage};
 use ampere_core::options::AmpOptions;
-use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, Child, PipeRead, PipeWrite};
+use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, Child, ChildFd, PipeRead, PipeWrite};
 use ampere_runtime_async::{Amp, Prompt, Runtime};
 use futures_core::Stream;
 
@@ -199,6 +199,12 @@ impl Runtime for Fake {
     }
     fn usable(&self) -> io::Result<()> {
         Ok(())
+    }
+    fn register(&self, _: std::fs::File) -> io::Result<Pin<Box<dyn ChildFd>>> {
+        // The fake world's child has fake pipes (below): nothing is ever registered.
+        Err(io::Error::other(
+            "the fake runtime registers no descriptors",
+        ))
     }
     fn spawn_child(&self, _: Command, stdin: bool) -> io::Result<Child> {
         let (pid, pipes) = world(|w| (w.group.id(), Arc::clone(&w.pipes)));

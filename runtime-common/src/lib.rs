@@ -60,7 +60,7 @@ pub use http1::{
 pub use idle_pool::IdlePool;
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
-pub use poll_io::{use_pidfd, ChildIo};
+pub use poll_io::{child_pidfd, nonblocking, use_pidfd, ChildIo};
 pub use poll_stdout::{StdoutLoan, StdoutPipe, WakePipe, Waker};
 pub use prepare::{prepare_execution, prepare_thread_command, CliSettings, Prepared};
 pub use private_dir::PrivateDir;

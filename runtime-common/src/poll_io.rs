@@ -28,10 +28,11 @@ use crate::shared::{PipeOp, RunState};
 /// Size of one read from the child's stderr (only a bounded tail is kept).
 const STDERR_CHUNK: usize = 16 * 1024;
 
-/// Whether [`ChildIo::new`] opens pidfds (tests turn it off, see [`use_pidfd`]).
+/// Whether [`child_pidfd`] opens pidfds (tests turn it off, see [`use_pidfd`]).
 static PIDFD: AtomicBool = AtomicBool::new(true);
 
-/// Tests only: `false` makes every later [`ChildIo::new`] behave as if the OS had no
+/// Tests only: `false` makes every later [`child_pidfd`] (so [`ChildIo::new`] and the async
+/// runtimes' spawns) behave as if the OS had no
 /// pidfds, so the child is reaped by a waiter thread (the fallback path).
 #[doc(hidden)]
 pub fn use_pidfd(on: bool) {
@@ -92,10 +93,7 @@ impl ChildIo {
             stdout: Some(StdoutPipe::new(stdout)),
             stderr,
             stdin,
-            pidfd: PIDFD
-                .load(Ordering::Relaxed)
-                .then(|| pidfd_open(child.id()))
-                .flatten(),
+            pidfd: child_pidfd(child.id()),
             child: None,
             wake,
             paused: false,
@@ -330,8 +328,18 @@ fn timeout_ms(deadline: Option<Instant>) -> libc::c_int {
     libc::c_int::try_from(left.as_nanos().div_ceil(1_000_000)).unwrap_or(libc::c_int::MAX)
 }
 
-/// `fd` as a file in non-blocking mode.
-fn nonblocking(fd: OwnedFd) -> io::Result<File> {
+/// A pidfd for the child `pid` (close-on-exec, readable once it has exited), or `None`
+/// where the OS has none (another OS, a kernel before 5.3, `EPERM`) or tests turned them
+/// off ([`use_pidfd`]): the caller then reaps the child on a waiter thread.
+pub fn child_pidfd(pid: u32) -> Option<OwnedFd> {
+    PIDFD
+        .load(Ordering::Relaxed)
+        .then(|| pidfd_open(pid))
+        .flatten()
+}
+
+/// `fd` (a child's pipe end or pidfd) as a file in non-blocking mode.
+pub fn nonblocking(fd: OwnedFd) -> io::Result<File> {
     set_nonblocking(&fd)?;
     Ok(File::from(fd))
 }

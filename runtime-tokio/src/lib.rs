@@ -6,7 +6,7 @@
 //! This crate is a thin adapter: every protocol decision (the CLI's arguments, decoding its
 //! stream JSON, when to terminate it, how its exit is judged, the action create/poll/backoff
 //! schedule) is made by the sans-IO [`ampere_core`]; this crate carries those decisions out
-//! with `tokio::process`, `tokio::time` and `reqwest`.
+//! with tokio's reactor (the child's pipes and pidfd, `AsyncFd`), `tokio::time` and `reqwest`.
 //!
 //! ## The agent
 //!

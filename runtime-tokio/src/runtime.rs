@@ -1,22 +1,23 @@
 //! [`TokioRuntime`]: the shared driver's [`Runtime`] on tokio.
 
+use std::fs::File;
 use std::future::Future;
-use std::io;
+use std::io::{self, Read as _, Write as _};
 use std::pin::Pin;
-use std::process::{Command, Stdio};
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use ampere_core::message::UserInputMessage;
-use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, Child, PipeRead, PipeWrite};
+use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, ChildFd};
 use ampere_runtime_async::{IntoPrompt, Prompt, Runtime};
 
 use crate::http::TokioHttp;
 use futures_core::Stream;
+use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
 use tokio::sync::mpsc;
 
 /// The tokio runtime as ampere's driver sees it: the driver of each execution is a
-/// `tokio::spawn`ed task, the child a `tokio::process` child (`kill_on_drop`), timers
+/// `tokio::spawn`ed task, the child's pipes and pidfd `AsyncFd`s on tokio's reactor, timers
 /// `tokio::time::Sleep`, and the clock `tokio::time::Instant` (so paused-time tests move
 /// ampere's timeouts too). Usable only from within a Tokio runtime.
 #[derive(Debug, Clone, Copy, Default)]
@@ -58,26 +59,13 @@ impl Runtime for TokioRuntime {
         }
     }
 
-    fn spawn_child(&self, command: Command, stdin: bool) -> io::Result<Child> {
-        let mut command = tokio::process::Command::from(command);
-        command.kill_on_drop(true);
-        if !stdin {
-            command.stdin(Stdio::null());
-        }
-        let mut child = command.spawn()?;
-        if let Some(stdout) = &child.stdout {
-            ampere_runtime_common::grow_pipe(stdout);
-        }
-        let pid = child
-            .id()
-            .ok_or_else(|| io::Error::other("the child has no pid"))?;
-        Ok(Child {
-            pid,
-            stdin: child.stdin.take().map(|p| Box::pin(Pipe(p)) as _),
-            stdout: child.stdout.take().map(|p| Box::pin(Pipe(p)) as _),
-            stderr: child.stderr.take().map(|p| Box::pin(Pipe(p)) as _),
-            exit: Box::pin(async move { child.wait().await }),
-        })
+    fn register(&self, fd: File) -> io::Result<Pin<Box<dyn ChildFd>>> {
+        // `new` is deprecated for types whose descriptor can change or close under the
+        // registration; a `File` owns its descriptor, and the `AsyncFd` owns the `File`.
+        // (Its replacement, `register`, is `unsafe` and needs tokio 1.53.3.)
+        #[allow(deprecated)]
+        let fd = AsyncFd::new(fd)?;
+        Ok(Box::pin(Fd(fd)))
     }
 }
 
@@ -94,28 +82,51 @@ impl AsyncTimer for Timer {
     }
 }
 
-/// A tokio pipe as the driver's pipe.
-struct Pipe<T>(T);
+/// A child's pipe end or pidfd on tokio's reactor.
+struct Fd(AsyncFd<File>);
 
-impl<T: tokio::io::AsyncRead + Send + Unpin> PipeRead for Pipe<T> {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
+impl Fd {
+    /// Runs `io` on the descriptor once `ready` says it may not block.
+    fn poll_io<T>(
+        &self,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut buf = tokio::io::ReadBuf::new(buf);
-        ready!(Pin::new(&mut self.0).poll_read(cx, &mut buf))?;
-        Poll::Ready(Ok(buf.filled().len()))
+        ready: Ready,
+        mut io: impl FnMut(&File) -> io::Result<T>,
+    ) -> Poll<io::Result<T>> {
+        loop {
+            let mut guard = ready!(ready(&self.0, cx))?;
+            if let Ok(result) = guard.try_io(|fd| io(fd.get_ref())) {
+                return Poll::Ready(result);
+            }
+        }
     }
 }
 
-impl<T: tokio::io::AsyncWrite + Send + Unpin> PipeWrite for Pipe<T> {
+/// `AsyncFd::poll_read_ready` or `AsyncFd::poll_write_ready`.
+type Ready = for<'a, 'b, 'c> fn(
+    &'a AsyncFd<File>,
+    &'b mut Context<'c>,
+) -> Poll<io::Result<AsyncFdReadyGuard<'a, File>>>;
+
+impl ChildFd for Fd {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_io(cx, AsyncFd::poll_read_ready, |mut fd| fd.read(buf))
+    }
+
     fn poll_write(
-        mut self: Pin<&mut Self>,
+        self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
+        self.poll_io(cx, AsyncFd::poll_write_ready, |mut fd| fd.write(buf))
+    }
+
+    fn poll_readable(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.0.poll_read_ready(cx).map_ok(drop)
     }
 }
 

@@ -10,43 +10,20 @@
 #[path = "suite_blocking.rs"]
 #[allow(dead_code)]
 mod facade;
+#[path = "support/proc_self.rs"]
+mod proc_self;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ampere_blocking::{Amp, AmpOptions};
 use facade::Blocking;
+use proc_self::{ampere_thread_roles, eventually, open_fds};
 
 const STUB: &str = env!("CARGO_BIN_EXE_amp-stub");
 
-/// The names of this process's threads that start with `ampere-`.
-fn ampere_threads() -> Vec<String> {
-    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task");
-    let mut names: Vec<String> = tasks
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
-        .map(|n| n.trim().to_string())
-        .filter(|n| n.starts_with("ampere-"))
-        .collect();
-    names.sort();
-    names
-}
-
 /// Waits until no `ampere-` thread is left (the previous execution's threads ended).
 fn no_threads_left() {
-    let start = Instant::now();
-    while !ampere_threads().is_empty() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "threads left: {:?}",
-            ampere_threads()
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd")
-        .count()
+    eventually("threads left", || ampere_thread_roles().is_empty());
 }
 
 /// The `ampere-` threads of one hanging execution (its role prefixes); its file
@@ -57,10 +34,7 @@ fn threads_of_one_execution() -> Vec<String> {
     let amp = Amp::builder().cli_path(STUB).build();
     let execution = amp.execute("[[scenario:hang]] x", AmpOptions::default());
     std::thread::sleep(Duration::from_millis(200));
-    let roles = ampere_threads()
-        .into_iter()
-        .map(|n| n.split('-').take(2).collect::<Vec<_>>().join("-"))
-        .collect();
+    let roles = ampere_thread_roles();
     drop(execution);
     no_threads_left();
     assert_eq!(open_fds(), fds, "file descriptors left open");
@@ -101,29 +75,7 @@ fn main() {
     ampere_runtime_common::use_pidfd(false);
     let without = threads_of_one_execution();
     assert_eq!(without, ["ampere-io", "ampere-wait"], "the waiter reaps");
-    scenarios!(
-        echo_text,
-        stream_input_turns,
-        session_finish,
-        run_process_error,
-        crash_mid_stream,
-        killed_by_signal,
-        stderr_complete_at_exit,
-        idle_timeout_hang,
-        overall_timeout,
-        ignore_sigterm_kill_after_grace,
-        drop_ignoring_sigterm,
-        cancel_reaps_and_cleans,
-        session_send_after_exit,
-        drop_kills_process_group,
-        exit_with_grandchild_holding_stdout,
-        exit_drain_grace_kills_grandchild,
-        slow_consumer_backpressure,
-        cli_never_reads_big_prompt,
-        thread_new,
-        thread_command_timeout_sigkill_after_grace,
-        concurrent_executions,
-    );
+    ampere_tests::with_exit_scenarios!(scenarios);
     no_threads_left();
     eprintln!("blocking without pidfd: all scenarios passed");
 }

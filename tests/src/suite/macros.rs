@@ -1,5 +1,5 @@
-//! The macros a runtime's suite file expands: [`runtime_suite!`](crate::runtime_suite) and
-//! [`suite_builders!`](crate::suite_builders).
+//! The macros a runtime's suite file expands: [`runtime_suite!`](crate::runtime_suite),
+//! [`suite_builders!`](crate::suite_builders) and [`with_exit_scenarios!`](crate::with_exit_scenarios).
 
 /// Expands, in a test file, to one `#[test]` per scenario of the suite for the runtime
 /// façade `$rt` (a type implementing [`suite::Runtime`](crate::suite::Runtime)), inside a
@@ -260,5 +260,38 @@ macro_rules! suite_builders {
             }
             b.build()
         }
+    };
+}
+
+/// Calls `$m!` with the scenarios that depend on how the CLI's exit is noticed (timeouts,
+/// kills, drops, grandchildren, backpressure, stdin, thread commands): the list the
+/// no-pidfd suites (`suite_blocking_no_pidfd`, `suite_async_no_pidfd`) run on the waiter
+/// thread's fallback path.
+#[macro_export]
+macro_rules! with_exit_scenarios {
+    ($m:ident) => {
+        $m!(
+            echo_text,
+            stream_input_turns,
+            session_finish,
+            run_process_error,
+            crash_mid_stream,
+            killed_by_signal,
+            stderr_complete_at_exit,
+            idle_timeout_hang,
+            overall_timeout,
+            ignore_sigterm_kill_after_grace,
+            drop_ignoring_sigterm,
+            cancel_reaps_and_cleans,
+            session_send_after_exit,
+            drop_kills_process_group,
+            exit_with_grandchild_holding_stdout,
+            exit_drain_grace_kills_grandchild,
+            slow_consumer_backpressure,
+            cli_never_reads_big_prompt,
+            thread_new,
+            thread_command_timeout_sigkill_after_grace,
+            concurrent_executions,
+        )
     };
 }
