@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::drive::{self, PlainStdio};
-use crate::stats::spread;
+use crate::stats::{context_switches, cpu_self, spread};
 use crate::{plain_async, Ctx, Runtime, RUNTIMES};
 
 const SEQUENTIAL: usize = 200;
@@ -34,6 +34,10 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     // [variant][round] wall time, for sequential and concurrent.
     let mut seq: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     let mut conc: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    // [variant][round] this process's CPU µs and context switches per sequential spawn
+    // (all its threads; the stand-in's own are not counted): less noisy than wall time.
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+    let mut switches: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
     one(ctx, 0)?; // warm up
     for round in 0..ctx.rounds {
         // Rotate the order each round, so that no variant always runs first.
@@ -44,20 +48,24 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
             .filter(|&k| k < 2 || ctx.runs(runtime_of(k)))
             .collect();
         for &k in &order {
+            let (cpu0, (v0, i0)) = (cpu_self(), context_switches());
             let t = timed(|| {
                 for _ in 0..SEQUENTIAL {
                     one(ctx, k)?;
                 }
                 Ok(())
             })?;
+            let (v1, i1) = context_switches();
             seq[k].push(ms(t));
+            cpu[k].push((cpu_self() - cpu0).as_secs_f64() * 1e6 / SEQUENTIAL as f64);
+            switches[k].push(((v1 - v0) + (i1 - i0)) as f64 / SEQUENTIAL as f64);
         }
         for &k in &order {
             conc[k].push(ms(timed(|| concurrent(ctx, k))?));
         }
     }
-    println!("| | {SEQUENTIAL} sequential: ms median (min–max) | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop, spawned like ampere | per spawn µs | {CONCURRENT} concurrent: ms | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop, spawned like ampere |");
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("| | {SEQUENTIAL} sequential: ms median (min–max) | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop, spawned like ampere | per spawn µs | CPU µs / context switches per spawn (this process) | {CONCURRENT} concurrent: ms | ÷ plain per round | ÷ plain like ampere | ÷ its runtime's loop, spawned like ampere |");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let ratio = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(a, b)| a / b).collect::<Vec<_>>();
     // ampere's rows beside the plain loop on the same runtime's processes.
     let own = |rows: &[Vec<f64>], k: usize| match k {
@@ -66,13 +74,15 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     };
     for k in (0..names.len()).filter(|&k| !seq[k].is_empty()) {
         println!(
-            "| {} | {} | {} | {} | {} | {:.0} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {:.0} | {:.0} / {:.1} | {} | {} | {} | {} |",
             names[k],
             spread(&seq[k], 1),
             spread(&ratio(&seq[k], &seq[0]), 3),
             spread(&ratio(&seq[k], &seq[1]), 3),
             own(&seq, k),
             crate::stats::median(&seq[k]) * 1e3 / SEQUENTIAL as f64,
+            crate::stats::median(&cpu[k]),
+            crate::stats::median(&switches[k]),
             spread(&conc[k], 1),
             spread(&ratio(&conc[k], &conc[0]), 3),
             spread(&ratio(&conc[k], &conc[1]), 3),
