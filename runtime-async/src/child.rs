@@ -9,8 +9,9 @@
 //! Dropping the exit future before the child exited kills the child (`SIGKILL`, as
 //! tokio's `kill_on_drop`) and leaves its reaping to a thread.
 
+use std::fs::File;
 use std::future::Future;
-use std::io;
+use std::io::{self, Write as _};
 use std::pin::Pin;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -36,7 +37,11 @@ pub fn spawn<R: Runtime>(runtime: &R, mut command: Command, stdin: bool) -> io::
         let register = |fd: Option<std::os::fd::OwnedFd>| {
             fd.map(|fd| runtime.register(nonblocking(fd)?)).transpose()
         };
-        let stdin = register(child.stdin.take().map(Into::into))?;
+        let stdin = child
+            .stdin
+            .take()
+            .map(|p| nonblocking(p.into()))
+            .transpose()?;
         let stdout = register(child.stdout.take().map(Into::into))?;
         let stderr = register(child.stderr.take().map(Into::into))?;
         let pidfd = register(child_pidfd(pid))?;
@@ -55,7 +60,13 @@ pub fn spawn<R: Runtime>(runtime: &R, mut command: Command, stdin: bool) -> io::
     };
     Ok(Child {
         pid,
-        stdin: stdin.map(|fd| Box::pin(Fd(fd)) as _),
+        stdin: stdin.map(|file| {
+            Box::pin(Stdin {
+                file: Some(file),
+                fd: None,
+                runtime: runtime.clone(),
+            }) as _
+        }),
         stdout: stdout.map(|fd| Box::pin(Fd(fd)) as _),
         stderr: stderr.map(|fd| Box::pin(Fd(fd)) as _),
         exit,
@@ -88,6 +99,40 @@ impl PipeWrite for Fd {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.0.as_mut().poll_write(cx, buf)
+    }
+}
+
+/// The child's stdin: written straight to the pipe, and put on the reactor only once a
+/// write would block. A prompt that fits the pipe (the usual case: it is written at once,
+/// then stdin is closed) never is, which spares the reactor a registration and its
+/// release (tokio wakes a worker for each).
+struct Stdin<R> {
+    file: Option<File>,
+    fd: Option<Pin<Box<dyn ChildFd>>>,
+    runtime: R,
+}
+
+impl<R: Runtime> PipeWrite for Stdin<R> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = &mut *self;
+        if let Some(mut file) = this.file.as_ref() {
+            match file.write(buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if let Some(file) = this.file.take() {
+                        this.fd = Some(this.runtime.register(file)?);
+                    }
+                }
+                written => return Poll::Ready(written),
+            }
+        }
+        match this.fd.as_mut() {
+            Some(fd) => fd.as_mut().poll_write(cx, buf),
+            None => Poll::Ready(Err(io::Error::other("the child's stdin is gone"))),
+        }
     }
 }
 

@@ -7,7 +7,9 @@
 //! the consumer while it waits for an item, and the driver task otherwise. A waiting
 //! consumer reads and decodes on its own task, so a line reaches it without a hop through
 //! the driver task; the driver task reads ahead while the consumer is busy, and alone owns
-//! the timer, so timeouts fire even if the consumer stops polling.
+//! the timer, so timeouts fire even if the consumer stops polling. It is spawned only when
+//! first needed (IO while the consumer is not waiting, a deadline, the consumer gone), so
+//! a run whose consumer waits throughout never wakes the executor for it.
 //!
 //! [`Execution`]: crate::Execution
 //! [`Session`]: crate::Session
@@ -17,176 +19,20 @@ use std::io;
 use std::pin::Pin;
 use std::process::Command;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use ampere_core::run::AgentError;
 use ampere_runtime_common::{PrivateDir, StderrSink};
 
 use crate::contract::{AgentRun, Input, RunState};
+pub(crate) use crate::dispatch::Dispatch;
 use crate::execution::InputStream;
 use crate::io::{Feed, Io};
 use crate::runtime::{AsyncTimer, Runtime};
 
 /// Passes over the IO in one poll before yielding to the executor (quinn's bound).
 const IO_LOOP_BOUND: usize = 64;
-
-/// Where the child's IO wakes go: the consumer while it is parked waiting (it then runs the
-/// IO pass itself), else the driver task. Only one of them is woken, so they never race for
-/// a line.
-///
-/// While the run's lock is held ([`RunGuard`]), wakes are held back and sent once it is
-/// released: a task woken by the lock's holder would only block on that lock (a futex wait
-/// and wake, and a context switch, on each side).
-#[derive(Default)]
-pub(crate) struct Dispatch {
-    slots: Mutex<Slots>,
-}
-
-#[derive(Default)]
-struct Slots {
-    /// The consumer, only while it is parked (taken when woken or when it polls again).
-    consumer: Option<Waker>,
-    /// The driver task, from its last poll.
-    driver: Option<Waker>,
-    /// Holders of the run's lock (one, or briefly two while one lets go).
-    holders: u32,
-    /// Wakes held back while the run's lock is held.
-    held_back: Vec<Waker>,
-    /// The driver task is to be woken when the run's lock is released.
-    driver_held_back: bool,
-}
-
-impl Slots {
-    /// `waker` if it is to be woken now (the caller wakes it after letting go of the slots),
-    /// else `None`: it was held back.
-    fn now_or_held(&mut self, waker: Waker) -> Option<Waker> {
-        if self.holders > 0 {
-            self.held_back.push(waker);
-            None
-        } else {
-            Some(waker)
-        }
-    }
-
-    /// The driver's waker if it is to be woken now, else `None` (held back, or no driver).
-    fn driver_now(&mut self) -> Option<Waker> {
-        if self.holders > 0 {
-            self.driver_held_back = true;
-            None
-        } else {
-            self.driver.clone()
-        }
-    }
-}
-
-fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
-    if !slot.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
-        *slot = Some(cx.waker().clone());
-    }
-}
-
-impl Dispatch {
-    fn slots(&self) -> MutexGuard<'_, Slots> {
-        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn park_consumer(&self, cx: &Context<'_>) {
-        store(&mut self.slots().consumer, cx);
-    }
-
-    /// The consumer polls again: it is no longer parked.
-    fn unpark_consumer(&self) {
-        self.slots().consumer = None;
-    }
-
-    /// Wakes the consumer if it is parked.
-    pub(crate) fn wake_consumer(&self) {
-        let now = {
-            let mut slots = self.slots();
-            let consumer = slots.consumer.take();
-            consumer.and_then(|waker| slots.now_or_held(waker))
-        };
-        if let Some(waker) = now {
-            waker.wake();
-        }
-    }
-
-    /// Wakes every waker of `wakers` (the run's waiting senders).
-    pub(crate) fn wake_all(&self, wakers: impl Iterator<Item = Waker>) {
-        let mut slots = self.slots();
-        if slots.holders > 0 {
-            slots.held_back.extend(wakers);
-        } else {
-            drop(slots);
-            wakers.for_each(Waker::wake);
-        }
-    }
-
-    fn set_driver(&self, cx: &Context<'_>) {
-        store(&mut self.slots().driver, cx);
-    }
-
-    fn wake_driver(&self) {
-        let now = self.slots().driver_now();
-        if let Some(waker) = now {
-            waker.wake();
-        }
-    }
-
-    /// The driver found the run locked: if the holder has yet to release it, the driver is
-    /// woken then (true), and does not block a thread of the executor meanwhile.
-    fn driver_after_release(&self, cx: &Context<'_>) -> bool {
-        let mut slots = self.slots();
-        if slots.holders == 0 {
-            return false;
-        }
-        store(&mut slots.driver, cx);
-        slots.driver_held_back = true;
-        true
-    }
-
-    /// The run's lock was taken: hold wakes back.
-    fn hold(&self) {
-        self.slots().holders += 1;
-    }
-
-    /// The run's lock was released: send the wakes held back.
-    fn release(&self) {
-        let (held_back, driver) = {
-            let mut slots = self.slots();
-            slots.holders = slots.holders.saturating_sub(1);
-            let driver = std::mem::take(&mut slots.driver_held_back);
-            (
-                std::mem::take(&mut slots.held_back),
-                driver.then(|| slots.driver.clone()).flatten(),
-            )
-        };
-        held_back.into_iter().for_each(Waker::wake);
-        if let Some(driver) = driver {
-            driver.wake();
-        }
-    }
-}
-
-impl Wake for Dispatch {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        let now = {
-            let mut slots = self.slots();
-            match slots.consumer.take() {
-                Some(consumer) => slots.now_or_held(consumer),
-                None => slots.driver_now(),
-            }
-        };
-        if let Some(waker) = now {
-            waker.wake();
-        }
-    }
-}
 
 /// What the driver and the consumer share.
 pub(crate) struct Shared {
@@ -368,12 +214,14 @@ impl Shared {
         self.dispatch.wake_consumer();
         self.dispatch.wake_all(self.senders.drain(..));
         // The driver task ends on its next poll (if the consumer finished the run).
-        self.dispatch.wake_driver();
+        self.dispatch.run_over();
         tracing::debug!(target: "ampere", pid = self.io.pid, "the Amp CLI run is over");
     }
 }
 
-/// Spawns the child and its driver task. `input` is a `Prompt::Stream`'s messages.
+/// Spawns the child, runs the first IO pass and leaves the driver task to be spawned when
+/// it is first needed (see [`Dispatch::defer_driver`]). `input` is a `Prompt::Stream`'s
+/// messages.
 pub(crate) fn start<R: Runtime>(
     runtime: &R,
     command: Command,
@@ -400,13 +248,38 @@ pub(crate) fn start<R: Runtime>(
         driver_gone: false,
         late_error: None,
     }));
-    let driver = Driver {
-        runtime: runtime.clone(),
-        dispatch: driver_dispatch,
-        shared: Arc::clone(&shared),
-        timer: None,
+    // Weak: until it is spawned, the driver is only a way to make one, held by the run.
+    let (weak_shared, weak_dispatch) = (Arc::downgrade(&shared), Arc::downgrade(&driver_dispatch));
+    let now = {
+        let runtime = runtime.clone();
+        move || runtime.now()
     };
-    runtime.spawn(Box::pin(driver));
+    let (runtime, spawner) = (runtime.clone(), runtime.spawner());
+    driver_dispatch.defer_driver(Box::new(move || {
+        let (Some(shared), Some(dispatch)) = (weak_shared.upgrade(), weak_dispatch.upgrade())
+        else {
+            return; // the run is gone
+        };
+        spawner(Box::pin(Driver {
+            runtime,
+            dispatch,
+            shared,
+            timer: None,
+        }));
+    }));
+    // The first pass here, as the spawn's caller: the prompt goes out now, and every pipe
+    // registers the dispatch, so the CLI's output wakes the driver (spawning it) if nobody
+    // polls the execution yet; a deadline spawns it at once.
+    {
+        let mut g = lock(&shared);
+        // Until nothing more happens: writing the prompt queues closing stdin.
+        for _ in 0..IO_LOOP_BOUND {
+            if !g.pass(&now) {
+                break;
+            }
+        }
+        g.kick_driver();
+    }
     Ok((shared, pid))
 }
 

@@ -15,6 +15,7 @@ pub mod action;
 mod amp;
 mod child;
 mod contract;
+mod dispatch;
 mod driver;
 mod execution;
 pub mod http;

@@ -26,6 +26,8 @@ struct Pipes {
     stdout_reads: usize,
     stdin: Vec<u8>,
     stdin_room: usize,
+    /// Who waits for room in stdin (woken when the test makes some).
+    stdin_waker: Option<Waker>,
     exit: Option<i32>,
 }
 
@@ -151,12 +153,13 @@ impl PipeRead for Empty {
 impl PipeWrite for In {
     fn poll_write(
         self: Pin<&mut Self>,
-        _: &mut Context<'_>,
+        cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let mut p = self.0.lock().expect("pipes");
         let n = buf.len().min(p.stdin_room);
         if n == 0 {
+            p.stdin_waker = Some(cx.waker().clone());
             return Poll::Pending;
         }
         p.stdin_room -= n;
@@ -337,7 +340,14 @@ fn a_streamed_prompt_is_pulled_only_when_the_previous_message_is_written() {
         1,
         "one message in flight while the CLI does not read"
     );
-    pipes.lock().expect("pipes").stdin_room = 1 << 20;
+    // The CLI reads: stdin has room, and whoever waits for it is woken (as a pipe's
+    // readiness does).
+    let waiting = {
+        let mut p = pipes.lock().expect("pipes");
+        p.stdin_room = 1 << 20;
+        p.stdin_waker.take()
+    };
+    waiting.expect("a write waits for room").wake();
     run_tasks();
     let pulled_now = pulled.load(Ordering::SeqCst);
     let written = pipes

@@ -102,6 +102,7 @@ macro_rules! runtime_suite {
             guard_max_turns,
             guard_max_tokens,
             live_stderr_lines,
+            runs_before_the_first_poll,
             bad_input_named_before_spawn,
             thread_queries_typed,
             // edges (moved in from the per-runtime test files)

@@ -95,25 +95,30 @@ pub struct AmpCfg {
 /// Live stderr lines collected by an `on_stderr` callback (equal when they are the same
 /// collector).
 #[derive(Debug, Clone, Default)]
-pub struct StderrLines(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+pub struct StderrLines(std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, String)>>>);
 
 impl StderrLines {
-    /// Adds one line (the callback).
-    pub fn push(&self, line: &str) {
+    fn lines(&self) -> std::sync::MutexGuard<'_, Vec<(std::time::Instant, String)>> {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(line.to_string());
+    }
+
+    /// Adds one line (the callback), with the instant it came.
+    pub fn push(&self, line: &str) {
+        let now = std::time::Instant::now();
+        self.lines().push((now, line.to_string()));
+    }
+
+    /// When the first line so far came.
+    pub fn first_at(&self) -> Option<std::time::Instant> {
+        self.lines().first().map(|(at, _)| *at)
     }
 
     /// The lines so far.
     pub fn take(&self) -> Vec<String> {
-        std::mem::take(
-            &mut *self
-                .0
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
+        let lines = std::mem::take(&mut *self.lines());
+        lines.into_iter().map(|(_, line)| line).collect()
     }
 }
 

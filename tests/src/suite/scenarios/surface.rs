@@ -115,6 +115,41 @@ pub fn live_stderr_lines<R: Runtime>(s: &Suite) {
     );
 }
 
+/// The run goes on while the consumer has not polled yet: the prompt is written, the CLI
+/// runs, and its stderr reaches the live callback during the consumer's pause (a crash
+/// after 2 lines, which prints its reason to stderr), long before the consumer's first
+/// poll; every message is still there after the pause.
+pub fn runs_before_the_first_poll<R: Runtime>(s: &Suite) {
+    let lines = StderrLines::default();
+    let cfg = AmpCfg {
+        on_stderr: Some(lines.clone()),
+        ..s.cfg()
+    };
+    let pause = std::time::Duration::from_secs(2);
+    let started = std::time::Instant::now();
+    let prompt = directive(StubScenario::Crash.param("after", 2).param("code", 3), "go");
+    let c = R::execute_paused(&cfg, prompt, AmpOptions::new(), 0, pause);
+    let first = lines.first_at().expect("a live stderr line");
+    assert!(
+        first.duration_since(started) < pause / 2,
+        "[{}] the stderr line came {:?} after the start, with the consumer away for {pause:?}",
+        R::NAME,
+        first.duration_since(started)
+    );
+    assert_eq!(
+        tags(&c.items[..c.items.len().saturating_sub(1)]),
+        ["system/init", "user"],
+        "[{}] every message kept",
+        R::NAME
+    );
+    assert!(
+        matches!(c.items.last(), Some(Err(AgentError::Process { .. }))),
+        "[{}] {:?}",
+        R::NAME,
+        tags(&c.items)
+    );
+}
+
 /// Bad input is an error that names the problem, before anything is spawned.
 pub fn bad_input_named_before_spawn<R: Runtime>(s: &Suite) {
     let scratch = Scratch::new();
