@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use ampere_core::message::UserInputMessage;
-use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, ChildFd};
+use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, ChildFd, PipeRead, PipeWrite};
 use ampere_runtime_async::{IntoPrompt, Prompt, Runtime};
 
 use crate::http::AsyncStdHttp;
@@ -88,7 +88,7 @@ impl AsyncTimer for Timer {
 /// A child's pipe end or pidfd on async-io's reactor.
 struct Fd(async_io::Async<File>);
 
-impl ChildFd for Fd {
+impl PipeRead for Fd {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -96,7 +96,9 @@ impl ChildFd for Fd {
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_read(cx, buf)
     }
+}
 
+impl PipeWrite for Fd {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -104,7 +106,9 @@ impl ChildFd for Fd {
     ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.0).poll_write(cx, buf)
     }
+}
 
+impl ChildFd for Fd {
     fn poll_readable(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.0.poll_readable(cx)
     }

@@ -67,8 +67,8 @@ pub fn spawn<R: Runtime>(runtime: &R, mut command: Command, stdin: bool) -> io::
                 runtime: runtime.clone(),
             }) as _
         }),
-        stdout: stdout.map(|fd| Box::pin(Fd(fd)) as _),
-        stderr: stderr.map(|fd| Box::pin(Fd(fd)) as _),
+        stdout: stdout.map(|fd| fd as Pin<Box<dyn PipeRead>>),
+        stderr: stderr.map(|fd| fd as Pin<Box<dyn PipeRead>>),
         exit,
     })
 }
@@ -77,29 +77,6 @@ fn kill_and_reap(mut child: std::process::Child, error: io::Error) -> io::Error 
     let _ = child.kill();
     let _ = child.wait();
     error
-}
-
-/// A registered pipe end as the driver's pipe.
-struct Fd(Pin<Box<dyn ChildFd>>);
-
-impl PipeRead for Fd {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.as_mut().poll_read(cx, buf)
-    }
-}
-
-impl PipeWrite for Fd {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.0.as_mut().poll_write(cx, buf)
-    }
 }
 
 /// The child's stdin: written straight to the pipe, and put on the reactor only once a
@@ -188,7 +165,7 @@ struct WaiterExit {
 
 /// Starts the thread that reaps `child`; if it cannot start, the child is killed and
 /// reaped here.
-fn waiter(mut child: std::process::Child) -> io::Result<WaiterExit> {
+fn waiter(child: std::process::Child) -> io::Result<WaiterExit> {
     let shared = Arc::new(Mutex::new(Waited::default()));
     let pid = child.id();
     let theirs = Arc::clone(&shared);
@@ -211,11 +188,7 @@ fn waiter(mut child: std::process::Child) -> io::Result<WaiterExit> {
             let _ = tx.send(child); // cannot fail: the thread holds the receiver
             Ok(WaiterExit { shared, pid })
         }
-        Err(e) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(e)
-        }
+        Err(e) => Err(kill_and_reap(child, e)),
     }
 }
 

@@ -1,8 +1,7 @@
 //! [`Dispatch`]: where one run's wakes go (the waiting consumer or the driver task), held
 //! back while the run is locked, and the driver task spawned when it is first needed.
 
-use std::sync::Arc;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Wake, Waker};
 
 /// Where the child's IO wakes go: the consumer while it is parked waiting (it then runs the

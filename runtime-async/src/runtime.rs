@@ -63,22 +63,8 @@ pub trait Runtime: Clone + Default + Send + Sync + Unpin + fmt::Debug + 'static 
 }
 
 /// A file descriptor on the runtime's reactor (see [`Runtime::register`]): reads and
-/// writes that wait for readiness instead of blocking.
-pub trait ChildFd: Send {
-    /// Reads what is available into `buf` (`Ok(0)` = end of file).
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>>;
-
-    /// Writes some of `buf`, returning how much.
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>>;
-
+/// writes that wait for readiness instead of blocking, as a pipe of either direction.
+pub trait ChildFd: PipeRead + PipeWrite {
     /// Ready once the descriptor is readable, without reading (a pidfd: the child exited).
     fn poll_readable(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }

@@ -32,8 +32,8 @@ const STDERR_CHUNK: usize = 16 * 1024;
 static PIDFD: AtomicBool = AtomicBool::new(true);
 
 /// Tests only: `false` makes every later [`child_pidfd`] (so [`ChildIo::new`] and the async
-/// runtimes' spawns) behave as if the OS had no
-/// pidfds, so the child is reaped by a waiter thread (the fallback path).
+/// runtimes' spawns) behave as if the OS had no pidfds, so the child is reaped by a waiter
+/// thread (the fallback path).
 #[doc(hidden)]
 pub fn use_pidfd(on: bool) {
     PIDFD.store(on, Ordering::Relaxed);

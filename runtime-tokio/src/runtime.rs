@@ -8,7 +8,7 @@ use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use ampere_core::message::UserInputMessage;
-use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, ChildFd};
+use ampere_runtime_async::runtime::{AsyncTimer, BoxFuture, ChildFd, PipeRead, PipeWrite};
 use ampere_runtime_async::{IntoPrompt, Prompt, Runtime};
 
 use crate::http::TokioHttp;
@@ -108,7 +108,7 @@ type Ready = for<'a, 'b, 'c> fn(
     &'b mut Context<'c>,
 ) -> Poll<io::Result<AsyncFdReadyGuard<'a, File>>>;
 
-impl ChildFd for Fd {
+impl PipeRead for Fd {
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -116,7 +116,9 @@ impl ChildFd for Fd {
     ) -> Poll<io::Result<usize>> {
         self.poll_io(cx, AsyncFd::poll_read_ready, |mut fd| fd.read(buf))
     }
+}
 
+impl PipeWrite for Fd {
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -124,7 +126,9 @@ impl ChildFd for Fd {
     ) -> Poll<io::Result<usize>> {
         self.poll_io(cx, AsyncFd::poll_write_ready, |mut fd| fd.write(buf))
     }
+}
 
+impl ChildFd for Fd {
     fn poll_readable(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.0.poll_read_ready(cx).map_ok(drop)
     }
