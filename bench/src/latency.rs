@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use ampere_core::message::Message;
 
 use crate::drive::{self, PlainStdio};
-use crate::stats::{quantile, sorted, spread};
+use crate::stats::{self, quantile, sorted, spread};
 use crate::{plain_async, standin, Ctx, Runtime, RUNTIMES};
 
 /// Lines per execution without `--lines`.
@@ -90,6 +90,9 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         .collect();
         let mut all: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         let mut p99s: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
+        // read(2) calls per line, per round (the whole process: the consumer, the stand-in's
+        // pipes, anything else reading meanwhile).
+        let mut reads: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
         for round in 0..ctx.rounds {
             // Rotate the order each round, so that no variant always runs first.
             for j in 0..names.len() {
@@ -105,13 +108,17 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 // Every stand-in starts ticking at the same time, once all have started.
                 let start = standin::epoch_ns() + 200_000_000 + 10_000_000 * n as u128;
                 let mode = format!("tick:{lines}:{INTERVAL_US}:{start}");
+                let before = stats::read_calls();
                 let s = stamps(ctx, names[k], k < plains.len(), rt, &mode, n, lines)?;
+                if let (Some(a), Some(b)) = (before, stats::read_calls()) {
+                    reads[k].push(b.saturating_sub(a) as f64 / (lines * n as u64) as f64);
+                }
                 p99s[k].push(quantile(&s, 0.99));
                 all[k].extend(s);
             }
         }
-        println!("| | p50 µs | p99 µs (all rounds) | max µs | per-round p99 µs: median (min–max) | p99 ÷ floor p99 | p99 ÷ its runtime's plain p99 |");
-        println!("|---|---|---|---|---|---|---|");
+        println!("| | p50 µs | p99 µs (all rounds) | max µs | per-round p99 µs: median (min–max) | p99 ÷ floor p99 | p99 ÷ its runtime's plain p99 | read(2) calls per line |");
+        println!("|---|---|---|---|---|---|---|---|");
         let p99: Vec<f64> = all
             .iter()
             .map(|a| quantile(&sorted(a.clone()), 0.99))
@@ -128,12 +135,13 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
                 .flatten()
                 .map_or("".to_string(), |p| format!("{:.2}", p99[k] / p99[p]));
             println!(
-                "| {name} | {:.0} | {:.0} | {:.0} | {} | {:.2} | {own} |",
+                "| {name} | {:.0} | {:.0} | {:.0} | {} | {:.2} | {own} | {} |",
                 quantile(&s, 0.5),
                 p99[k],
                 s.last().copied().unwrap_or(0.0),
                 spread(&p99s[k], 0),
-                p99[k] / p99[0]
+                p99[k] / p99[0],
+                spread(&reads[k], 2)
             );
         }
         if n == 1 {

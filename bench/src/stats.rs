@@ -53,6 +53,15 @@ pub fn context_switches() -> (i64, i64) {
     (usage.ru_nvcsw, usage.ru_nivcsw)
 }
 
+/// The `read(2)`-family calls this process (every thread) has made so far (`syscr` in
+/// `/proc/self/io`), if the kernel counts them.
+pub fn read_calls() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    io.lines()
+        .find_map(|l| l.strip_prefix("syscr:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
 fn rusage(who: libc::c_int) -> Duration {
     // SAFETY: getrusage only writes the struct we hand it.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };

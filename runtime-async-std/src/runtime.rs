@@ -5,7 +5,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Once;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
 use ampere_core::message::UserInputMessage;
@@ -68,7 +68,8 @@ impl Runtime for AsyncStdRuntime {
     }
 
     fn register(&self, fd: File) -> io::Result<Pin<Box<dyn ChildFd>>> {
-        Ok(Box::pin(Fd(async_io::Async::new(fd)?)))
+        let io = async_io::Async::new(fd)?;
+        Ok(Box::pin(Fd { io, drained: false }))
     }
 }
 
@@ -86,7 +87,11 @@ impl AsyncTimer for Timer {
 }
 
 /// A child's pipe end or pidfd on async-io's reactor.
-struct Fd(async_io::Async<File>);
+struct Fd {
+    io: async_io::Async<File>,
+    /// The last read gave less than asked: the pipe was left empty.
+    drained: bool,
+}
 
 impl PipeRead for Fd {
     fn poll_read(
@@ -94,7 +99,16 @@ impl PipeRead for Fd {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
+        // After a read that left the pipe empty, the next one waits for readiness first
+        // instead of a read that would block (the reactor's interest is level-triggered, so
+        // bytes that came in meanwhile make it ready at once), as tokio's own pipes do.
+        if self.drained {
+            ready!(self.io.poll_readable(cx))?;
+            self.drained = false;
+        }
+        let n = ready!(Pin::new(&mut self.io).poll_read(cx, buf))?;
+        self.drained = 0 < n && n < buf.len();
+        Poll::Ready(Ok(n))
     }
 }
 
@@ -104,13 +118,13 @@ impl PipeWrite for Fd {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
+        Pin::new(&mut self.io).poll_write(cx, buf)
     }
 }
 
 impl ChildFd for Fd {
     fn poll_readable(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_readable(cx)
+        self.io.poll_readable(cx)
     }
 }
 

@@ -13,8 +13,7 @@ use ampere_runtime_async::{IntoPrompt, Prompt, Runtime};
 
 use crate::http::TokioHttp;
 use futures_core::Stream;
-use tokio::io::unix::{AsyncFd, AsyncFdReadyGuard};
-use tokio::sync::mpsc;
+use tokio::{io::unix::AsyncFd, sync::mpsc};
 
 /// The tokio runtime as ampere's driver sees it: the driver of each execution is a
 /// `tokio::spawn`ed task, the child's pipes and pidfd `AsyncFd`s on tokio's reactor, timers
@@ -51,12 +50,9 @@ impl Runtime for TokioRuntime {
     }
 
     fn usable(&self) -> io::Result<()> {
-        match tokio::runtime::Handle::try_current() {
-            Ok(_) => Ok(()),
-            Err(_) => Err(io::Error::other(
-                "ampere-tokio must be used from within a Tokio runtime",
-            )),
-        }
+        tokio::runtime::Handle::try_current()
+            .map(drop)
+            .map_err(|_| io::Error::other("ampere-tokio must be used from within a Tokio runtime"))
     }
 
     fn register(&self, fd: File) -> io::Result<Pin<Box<dyn ChildFd>>> {
@@ -86,27 +82,33 @@ impl AsyncTimer for Timer {
 struct Fd(AsyncFd<File>);
 
 impl Fd {
-    /// Runs `io` on the descriptor once `ready` says it may not block.
-    fn poll_io<T>(
+    /// Runs `io` (on a buffer of `len` bytes) once the descriptor is ready for it: for
+    /// writing if `write`, else for reading.
+    fn poll_io(
         &self,
         cx: &mut Context<'_>,
-        ready: Ready,
-        mut io: impl FnMut(&File) -> io::Result<T>,
-    ) -> Poll<io::Result<T>> {
+        write: bool,
+        len: usize,
+        mut io: impl FnMut(&File) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
         loop {
-            let mut guard = ready!(ready(&self.0, cx))?;
+            let mut guard = ready!(match write {
+                true => self.0.poll_write_ready(cx),
+                false => self.0.poll_read_ready(cx),
+            })?;
             if let Ok(result) = guard.try_io(|fd| io(fd.get_ref())) {
+                // A pipe that gave (took) less than asked is now empty (full): the next call
+                // waits for the next edge instead of a read (write) that would block, as
+                // tokio's own pipes do (not with mio's level-triggered `poll` fallback).
+                #[cfg(not(mio_unsupported_force_poll_poll))]
+                if matches!(result, Ok(n) if 0 < n && n < len) {
+                    guard.clear_ready();
+                }
                 return Poll::Ready(result);
             }
         }
     }
 }
-
-/// `AsyncFd::poll_read_ready` or `AsyncFd::poll_write_ready`.
-type Ready = for<'a, 'b, 'c> fn(
-    &'a AsyncFd<File>,
-    &'b mut Context<'c>,
-) -> Poll<io::Result<AsyncFdReadyGuard<'a, File>>>;
 
 impl PipeRead for Fd {
     fn poll_read(
@@ -114,7 +116,7 @@ impl PipeRead for Fd {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, AsyncFd::poll_read_ready, |mut fd| fd.read(buf))
+        self.poll_io(cx, false, buf.len(), |mut fd| fd.read(buf))
     }
 }
 
@@ -124,7 +126,7 @@ impl PipeWrite for Fd {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, AsyncFd::poll_write_ready, |mut fd| fd.write(buf))
+        self.poll_io(cx, true, buf.len(), |mut fd| fd.write(buf))
     }
 }
 
