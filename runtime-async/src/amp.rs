@@ -20,7 +20,9 @@ use crate::session::Session;
 ///
 /// Cheap to clone (the settings are shared). [`Amp::new`] finds the CLI the usual way
 /// (`AMP_CLI_PATH`, `~/.amp`, `PATH`, npm packages) and uses no timeouts;
-/// [`Amp::builder`] sets a CLI path, timeouts and limits.
+/// [`Amp::builder`] sets a CLI path, timeouts and limits. The CLI found is reused by later
+/// executions while its file, the working folder and the search's environment are
+/// unchanged (see `ampere_runtime_common::CliCache`).
 #[derive(Debug, Clone, Default)]
 pub struct Amp<R: Runtime> {
     runtime: R,

@@ -30,6 +30,7 @@ mod action_builder;
 mod async_call;
 mod blocking_http1;
 mod callbacks;
+mod cli_cache;
 mod groups;
 mod http1;
 mod idle_pool;
@@ -53,6 +54,7 @@ pub use action_builder::ActionExecutorBuilder;
 pub use async_call::{BoxFuture, Spawner};
 pub use blocking_http1::BlockingHttp1;
 pub use callbacks::{CallbackHosts, Callbacks, IntoDecision, DEFAULT_PERMISSION_DEADLINE};
+pub use cli_cache::CliCache;
 pub use groups::{live_groups, Registration};
 pub use http1::{
     connect_error, io_transport_error, send_again, Failed, Framed, Http1Target, ResponseReader,

@@ -44,28 +44,52 @@ impl CliProgram {
     }
 }
 
-/// A usable file: it exists, is a regular file and is not an npm placeholder stub.
-fn usable(path: &Path, launcher: Launcher) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
-        return false;
-    };
+/// A usable file: it exists, is a regular file and is not an npm placeholder stub. Its
+/// stamp, from the same `stat`, when it is.
+fn usable(path: &Path, launcher: Launcher) -> Option<FileStamp> {
+    let meta = std::fs::metadata(path).ok()?;
     if !meta.is_file() {
-        return false;
+        return None;
     }
+    let stamp = FileStamp::of(&meta);
     if launcher == Launcher::Node {
-        return true;
+        return Some(stamp);
     }
     let mut head = [0u8; 4];
     let n = std::fs::File::open(path)
         .and_then(|mut f| f.read(&mut head))
         .unwrap_or(0);
-    !locate::is_placeholder(&head[..n], meta.len())
+    (!locate::is_placeholder(&head[..n], meta.len())).then_some(stamp)
 }
 
-fn resolve(candidate: &CliCandidate) -> Option<CliProgram> {
+/// What tells a file changed without reading it: its device and inode, size, and
+/// modification and change times (a rewrite, a replacement or a `chmod` moves one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: (i64, i64),
+    changed: (i64, i64),
+}
+
+impl FileStamp {
+    pub(crate) fn of(meta: &std::fs::Metadata) -> FileStamp {
+        use std::os::unix::fs::MetadataExt;
+        FileStamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.size(),
+            modified: (meta.mtime(), meta.mtime_nsec()),
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+fn resolve(candidate: &CliCandidate) -> Option<(CliProgram, FileStamp)> {
     match candidate {
         CliCandidate::Binary { path, launcher } => {
-            usable(path, *launcher).then(|| CliProgram::new(path.clone(), *launcher))
+            usable(path, *launcher).map(|stamp| (CliProgram::new(path.clone(), *launcher), stamp))
         }
         CliCandidate::NpmPackage { package_dir } => {
             let text = std::fs::read_to_string(package_dir.join("package.json")).ok()?;
@@ -101,30 +125,38 @@ fn npm_global_root() -> Option<PathBuf> {
 
 /// Finds the Amp CLI: `explicit` when given (it must exist), else the places of the
 /// contract in order (`AMP_CLI_PATH`, `~/.amp`, `~/.local/bin`, `PATH`, npm packages).
-/// `cwd` is where the execution runs (its `node_modules` ancestors are searched).
+/// `cwd` is where the execution runs (its `node_modules` ancestors are searched). A client
+/// locates through its [`CliCache`](crate::CliCache), which repeats this only when
+/// something it depends on changed.
 pub fn locate_cli(explicit: Option<&Path>, cwd: Option<&Path>) -> Result<CliProgram, AgentError> {
+    locate_with(&|name| std::env::var_os(name), explicit, cwd).map(|(cli, _)| cli)
+}
+
+/// [`locate_cli`] with the environment read through `env`; the found file's stamp too.
+pub(crate) fn locate_with(
+    env: &dyn Fn(&str) -> Option<OsString>,
+    explicit: Option<&Path>,
+    cwd: Option<&Path>,
+) -> Result<(CliProgram, FileStamp), AgentError> {
     if let Some(path) = explicit {
         let launcher = Launcher::for_path(path);
-        return if usable(path, launcher) {
-            Ok(CliProgram::new(path.to_path_buf(), launcher))
-        } else {
-            Err(AgentError::CliNotFound {
+        return match usable(path, launcher) {
+            Some(stamp) => Ok((CliProgram::new(path.to_path_buf(), launcher), stamp)),
+            None => Err(AgentError::CliNotFound {
                 message: format!(
                     "Amp CLI not found at the configured path {} (it does not exist or is not a file)",
                     path.display()
                 ),
                 searched: vec![path.to_path_buf()],
-            })
+            }),
         };
     }
-    let env = |name: &str| std::env::var_os(name);
-    let home = crate::home_dir();
-    let process_cwd = std::env::current_dir().ok();
-    let cwd = cwd.map(Path::to_path_buf).or(process_cwd);
-    let mut roots = locate::default_npm_roots(&env, home.as_deref(), cwd.as_deref());
+    let home = env("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let roots_cwd = search_cwd(cwd);
+    let mut roots = locate::default_npm_roots(env, home.as_deref(), roots_cwd.as_deref());
     roots.extend(standard_npm_roots());
     let mut searched = Vec::new();
-    for candidate in locate::candidates(&env, home.as_deref(), &roots) {
+    for candidate in locate::candidates(env, home.as_deref(), &roots) {
         if let Some(found) = resolve(&candidate) {
             return Ok(found);
         }
@@ -142,6 +174,13 @@ pub fn locate_cli(explicit: Option<&Path>, cwd: Option<&Path>) -> Result<CliProg
         message: locate::not_found_message(&searched),
         searched,
     })
+}
+
+/// The folder whose `node_modules` ancestors a search looks in: the execution's, else this
+/// process's.
+pub(crate) fn search_cwd(cwd: Option<&Path>) -> Option<PathBuf> {
+    cwd.map(Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok())
 }
 
 #[cfg(test)]
@@ -190,7 +229,7 @@ mod tests {
         .expect("write");
         let roots = vec![root.path().to_path_buf()];
         let cands = locate::candidates(&|_| None, None, &roots);
-        let found: Vec<_> = cands.iter().filter_map(resolve).collect();
+        let found: Vec<_> = cands.iter().filter_map(resolve).map(|(c, _)| c).collect();
         assert!(found.is_empty(), "placeholder must not be used: {found:?}");
         if let Some((pkg, bin)) = locate::native_package() {
             let native = pkg
@@ -198,7 +237,7 @@ mod tests {
                 .fold(root.path().to_path_buf(), |p, s| p.join(s));
             std::fs::create_dir_all(&native).expect("mkdir");
             std::fs::write(native.join(bin), b"\x7fELF....").expect("write");
-            let found: Vec<_> = cands.iter().filter_map(resolve).collect();
+            let found: Vec<_> = cands.iter().filter_map(resolve).map(|(c, _)| c).collect();
             assert_eq!(found[0].found, native.join(bin));
         }
     }

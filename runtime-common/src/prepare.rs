@@ -14,9 +14,10 @@ use ampere_core::run::AgentError;
 use ampere_core::threads::ThreadCommand;
 
 use crate::callbacks::Callbacks;
-use crate::locate::{locate_cli, CliProgram};
+use crate::locate::CliProgram;
 use crate::private_dir::PrivateDir;
 use crate::record::Recorder;
+use crate::CliCache;
 
 /// Where to find the CLI and where to put private files; the runtime's `Amp` client holds
 /// one.
@@ -30,6 +31,8 @@ pub struct CliSettings {
     pub callbacks: Callbacks,
     /// Record each execution to this file (`record_to`).
     pub record_to: Option<PathBuf>,
+    /// The CLIs located so far, reused while unchanged (default: the process's cache).
+    pub cli_cache: CliCache,
 }
 
 /// Everything needed to spawn one execution. Keep it (its private folder) alive until the
@@ -159,7 +162,9 @@ pub fn prepare_execution(
         }
         Some(dir)
     };
-    let cli = locate_cli(settings.cli_path.as_deref(), plan.cwd.as_deref())?;
+    let cli = settings
+        .cli_cache
+        .locate(settings.cli_path.as_deref(), plan.cwd.as_deref())?;
     let recorder = match &settings.record_to {
         Some(path) => Some(Recorder::create(
             path, &plan.args, &dir_path, &prompt, options,
@@ -218,7 +223,9 @@ pub fn prepare_thread_command(
 ) -> Result<Command, AgentError> {
     let args = thread_command.args()?;
     check_cwd(cwd)?;
-    let cli = locate_cli(settings.cli_path.as_deref(), cwd)?;
+    let cli = settings
+        .cli_cache
+        .locate(settings.cli_path.as_deref(), cwd)?;
     let mut command = cli.command();
     command.args(&args);
     finish_command(&mut command, cwd);

@@ -104,7 +104,9 @@ macro_rules! amp_builder_setters {
         }
 
         /// Runs this CLI (a native binary, or a `.js` file run with `node`) instead of
-        /// searching for one (`AMP_CLI_PATH`, `~/.amp`, `PATH`, npm packages).
+        /// searching for one (`AMP_CLI_PATH`, `~/.amp`, `PATH`, npm packages). It is
+        /// checked once, then with one `stat` per execution (see
+        /// `ampere_runtime_common::CliCache`).
         #[must_use]
         pub fn cli_path(mut self, path: impl Into<::std::path::PathBuf>) -> Self {
             self.settings.cli.cli_path = Some(path.into());

@@ -13,6 +13,18 @@ use std::path::{Path, PathBuf};
 pub const ENV_CLI_PATH: &str = "AMP_CLI_PATH";
 /// Environment variable naming Amp's home folder (default `~/.amp`).
 pub const ENV_AMP_HOME: &str = "AMP_HOME";
+/// Every environment variable a search reads ([`candidates`], [`default_npm_roots`], and
+/// `HOME` for the home folder the runtime passes them). A CLI found by a search is found
+/// again while these, the working folder and the found file are unchanged: the runtime may
+/// reuse it then instead of searching.
+pub const SEARCH_ENV: [&str; 6] = [
+    ENV_CLI_PATH,
+    ENV_AMP_HOME,
+    "HOME",
+    "PATH",
+    "NPM_CONFIG_PREFIX",
+    "npm_config_prefix",
+];
 /// The npm packages that ship the CLI, in the order they are tried.
 pub const NPM_PACKAGES: &[&str] = &["@ampcode/cli", "@sourcegraph/amp"];
 /// The official install script.
@@ -304,6 +316,25 @@ mod tests {
             package_dir: "/g/lib/node_modules/@sourcegraph/amp".into(),
         });
         assert_eq!(c, expected);
+    }
+
+    #[test]
+    fn a_search_reads_only_the_search_env() {
+        let asked = std::cell::RefCell::new(Vec::new());
+        let env = |name: &str| {
+            asked.borrow_mut().push(name.to_string());
+            Some(OsString::from("/x"))
+        };
+        let roots = default_npm_roots(&env, Some(Path::new("/h")), Some(Path::new("/w")));
+        candidates(&env, Some(Path::new("/h")), &roots);
+        let asked = asked.into_inner();
+        assert!(asked.len() >= 5, "{asked:?}");
+        for name in &asked {
+            assert!(
+                SEARCH_ENV.contains(&name.as_str()),
+                "{name} is not in SEARCH_ENV"
+            );
+        }
     }
 
     #[test]
