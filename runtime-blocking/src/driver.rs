@@ -1,4 +1,5 @@
-//! The loop: one run state behind a mutex, fed directly by one IO thread per execution.
+//! The loop: one run state behind a mutex, fed directly by one IO thread per execution (a
+//! thread kept from an earlier execution when one waits: `run_on_io_thread`).
 //!
 //! The IO thread owns the child's pipes and exit ([`ChildIo`]): it waits in `poll(2)` on
 //! stdout (while it has it, and not while core has paused it: the OS pipe then pushes back
@@ -34,7 +35,7 @@ use std::time::Instant;
 use ampere_core::message::{Message, UserInputMessage};
 use ampere_core::run::{AgentError, AgentRun, Input, IoFailure, Signal};
 use ampere_runtime_common::{exit_info, signal_group, ChildIo, PrivateDir, RunState, StderrSink};
-use ampere_runtime_common::{StdoutLoan, WakePipe, Waker};
+use ampere_runtime_common::{run_on_io_thread, StdoutLoan, WakePipe, Waker};
 
 /// The caller's stream of user messages (`Prompt::messages`).
 pub(crate) type Messages = Box<dyn Iterator<Item = UserInputMessage> + Send + 'static>;
@@ -223,9 +224,12 @@ pub(crate) fn start(
     });
     // The child goes over a channel so that a failed thread spawn leaves it here.
     let (tx, rx) = mpsc::channel::<Child>();
-    let started = spawn(&shared, "io", pid, move |s| {
+    // On a thread kept from an earlier execution when one waits (the IO thread's own loop
+    // owns nothing of it after the run: everything is dropped when `drive` returns).
+    let s = Arc::clone(&shared);
+    let started = run_on_io_thread(format!("ampere-io-{pid}"), move || {
         if let Ok(child) = rx.recv() {
-            drive(s, io, child, pid);
+            drive(&s, io, child, pid);
         }
     });
     if let Err(e) = started {

@@ -30,10 +30,12 @@
 //!   move to another thread (a [`std::sync::mpsc::Receiver`] works).
 //! - [`ActionExecutor`] (and [`execute_action`]): Zamp platform actions, typed results.
 //!
-//! Threads: each execution uses one short-lived IO thread that waits in `poll(2)` on the
-//! CLI's pipes, its exit (a pidfd; where the OS has none, a second thread waits for the
-//! exit) and the next timeout, plus one that pulls a streamed prompt's iterator. They feed
-//! the core's machine directly; the iterator takes messages straight from it.
+//! Threads: each execution uses one IO thread that waits in `poll(2)` on the CLI's pipes,
+//! its exit (a pidfd; where the OS has none, a second thread waits for the exit) and the
+//! next timeout, plus one that pulls a streamed prompt's iterator. They feed the core's
+//! machine directly; the iterator takes messages straight from it. An IO thread whose
+//! execution is over waits 10 s for the next one (named `ampere-idle` meanwhile), so
+//! back-to-back executions do not start a thread each.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -34,6 +34,7 @@ mod cli_cache;
 mod groups;
 mod http1;
 mod idle_pool;
+mod io_threads;
 mod locate;
 mod permission_host;
 mod poll_io;
@@ -60,6 +61,7 @@ pub use http1::{
     connect_error, io_transport_error, send_again, Failed, Framed, Http1Target, ResponseReader,
 };
 pub use idle_pool::IdlePool;
+pub use io_threads::{run_on_io_thread, IDLE_IO_THREAD, IO_THREAD_KEEP_ALIVE};
 pub use locate::{locate_cli, CliProgram};
 pub use permission_host::{PermissionHandler, PermissionHost};
 pub use poll_io::{child_pidfd, nonblocking, use_pidfd, ChildIo};

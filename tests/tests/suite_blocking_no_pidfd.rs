@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use ampere_blocking::{Amp, AmpOptions};
 use facade::Blocking;
-use proc_self::{ampere_thread_roles, eventually, open_fds};
+use proc_self::{ampere_thread_roles, eventually, idle_io_threads, open_fds};
 
 const STUB: &str = env!("CARGO_BIN_EXE_amp-stub");
 
@@ -35,9 +35,12 @@ fn threads_of_one_execution() -> Vec<String> {
     let execution = amp.execute("[[scenario:hang]] x", AmpOptions::default());
     std::thread::sleep(Duration::from_millis(200));
     let roles = ampere_thread_roles();
+    let idle = idle_io_threads();
     drop(execution);
     no_threads_left();
     assert_eq!(open_fds(), fds, "file descriptors left open");
+    // Its IO thread waits for the next execution (the kept thread holds nothing of it).
+    eventually("the IO thread kept", || idle_io_threads() == idle + 1);
     roles
 }
 
