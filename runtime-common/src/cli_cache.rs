@@ -43,7 +43,7 @@ struct Found {
 }
 
 /// What a search depends on besides the file system.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, PartialEq, Eq, Hash)]
 struct Key {
     explicit: Option<PathBuf>,
     cwd: Option<PathBuf>,
@@ -89,7 +89,7 @@ impl CliCache {
             return Ok(cli);
         }
         // Not locked while searching: a search may run `npm root -g`.
-        let (cli, stamp) = locate_with(env, explicit, key.cwd.as_deref().or(cwd))?;
+        let (cli, stamp) = locate_with(env, explicit, key.cwd.as_deref())?;
         let mut entries = self.entries();
         if entries.len() >= MAX_ENTRIES {
             entries.clear();

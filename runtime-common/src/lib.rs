@@ -93,7 +93,12 @@ pub fn env_lookup_os(name: &str) -> Option<OsString> {
 
 /// The home folder of the current user, from `HOME`.
 pub fn home_dir() -> Option<std::path::PathBuf> {
-    std::env::var_os("HOME")
+    home_dir_in(&env_lookup_os)
+}
+
+/// The home folder `HOME` names in the environment `env` (unset or empty: none).
+pub(crate) fn home_dir_in(env: &dyn Fn(&str) -> Option<OsString>) -> Option<std::path::PathBuf> {
+    env("HOME")
         .filter(|h| !h.is_empty())
         .map(std::path::PathBuf::from)
 }

@@ -151,7 +151,7 @@ pub(crate) fn locate_with(
             }),
         };
     }
-    let home = env("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let home = crate::home_dir_in(env);
     let roots_cwd = search_cwd(cwd);
     let mut roots = locate::default_npm_roots(env, home.as_deref(), roots_cwd.as_deref());
     roots.extend(standard_npm_roots());
